@@ -1,0 +1,21 @@
+# Every third-party library Spotter uses, found once, exposed as imported targets.
+# Package names are in scripts/setup; the notes on each are in docs/building.md.
+find_package(PkgConfig REQUIRED)
+find_package(Threads REQUIRED)
+find_package(fmt REQUIRED)
+find_package(nlohmann_json 3.10 REQUIRED)
+
+# mbedTLS 2.28 ships neither a CMake config nor a .pc file.
+find_path(MBEDTLS_INCLUDE_DIR mbedtls/version.h REQUIRED)
+find_library(MBEDTLS_LIB mbedtls REQUIRED)
+find_library(MBEDX509_LIB mbedx509 REQUIRED)
+find_library(MBEDCRYPTO_LIB mbedcrypto REQUIRED)
+add_library(spotter_mbedtls INTERFACE)
+target_include_directories(spotter_mbedtls SYSTEM INTERFACE ${MBEDTLS_INCLUDE_DIR})
+target_link_libraries(spotter_mbedtls INTERFACE ${MBEDTLS_LIB} ${MBEDX509_LIB} ${MBEDCRYPTO_LIB})
+
+find_package(PahoMqttCpp REQUIRED)
+
+if(SPOTTER_BUILD_TESTS)
+  find_package(doctest REQUIRED)
+endif()

@@ -1,0 +1,83 @@
+// The process's real clock, stderr and environment: the only I/O in `common` besides crypto.
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+
+#include "spotter/common/clock.hpp"
+#include "spotter/common/config.hpp"
+#include "spotter/common/crypto.hpp"
+#include "spotter/common/id_format.hpp"
+#include "spotter/common/ids.hpp"
+#include "spotter/common/log.hpp"
+
+namespace spotter {
+
+WallTime SystemClock::now() const {
+  return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+}
+
+MonoTime SystemClock::monotonic() const {
+  return std::chrono::time_point_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now());
+}
+
+namespace {
+class StderrSink final : public LogSink {
+ public:
+  void write_line(std::string_view line) override {
+    // One write() per line under a lock, so lines from different threads never interleave.
+    std::lock_guard lock(mu_);
+    const char* p = line.data();
+    std::size_t left = line.size();
+    while (left > 0) {
+      ssize_t n = ::write(STDERR_FILENO, p, left);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return;  // nowhere to report a failing stderr
+      p += n;
+      left -= static_cast<std::size_t>(n);
+    }
+  }
+
+ private:
+  std::mutex mu_;
+};
+}  // namespace
+
+std::shared_ptr<LogSink> stderr_log_sink() {
+  static auto sink = std::make_shared<StderrSink>();
+  return sink;
+}
+
+std::string new_id(std::int64_t now_ms) {
+  std::array<std::uint8_t, 10> r{};
+  crypto::random_fill(r);
+  return format_sortable_id(now_ms, r);
+}
+
+std::string new_id(std::string_view prefix, std::int64_t now_ms) {
+  return std::string(prefix) + "_" + new_id(now_ms);
+}
+
+namespace config {
+Environment process_environment() {
+  Environment env;
+  env.get = [](const std::string& name) -> std::optional<std::string> {
+    const char* v = std::getenv(name.c_str());
+    if (!v) return std::nullopt;
+    return std::string(v);
+  };
+  env.read_file = [](const std::string& path) -> Result<std::string> {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return fail("io", "no such file or not readable");
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  };
+  return env;
+}
+}  // namespace config
+
+}  // namespace spotter
