@@ -1,0 +1,102 @@
+#pragma once
+// The simulated devices. Internal to the simulator: one thread calls everything.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "spotter/protocol/messages.hpp"
+#include "spotter/protocol/sim/simulator.hpp"
+#include "spotter/protocol/topic.hpp"
+
+namespace spotter::sim {
+
+// What devices share: configuration, counters, the member cards, and which members the
+// doors have let in (so a machine tap or an `out` scan picks someone plausible).
+struct SimWorld {
+  const SimConfig& config;
+  SimStats& stats;
+  std::vector<std::string> members;
+  std::set<int> inside;
+};
+
+class MachineSim {
+ public:
+  MachineSim(SimWorld& world, int index, protocol::Category category, std::string type);
+  const std::string& id() const { return id_; }
+  void start(Transport& transport, std::int64_t now);
+  void step(std::int64_t now);
+  void on_message(protocol::MessageType type, std::string_view payload, std::int64_t now);
+  void stop(std::int64_t now);
+
+ private:
+  enum class Phase { idle, awaiting_auth, active, resting, maintenance };
+
+  void send(protocol::MessageType type, std::string payload, int qos = 1, bool retained = false);
+  void publish_status(std::int64_t now);
+  void tap(std::int64_t now);
+  void begin_activity(std::int64_t now, std::optional<std::string> link_id);
+  void emit_telemetry(std::int64_t now);
+  void finish_set_or_bout(std::int64_t now);
+  void end_activity(std::int64_t now);
+  void enter_maintenance(std::int64_t now, std::optional<std::int64_t> until);
+  std::string next_telemetry_payload(std::int64_t now);
+
+  SimWorld& world_;
+  SimRandom rng_;
+  std::string id_;
+  protocol::Category category_;
+  std::string type_;
+  std::string boot_id_;
+  std::unique_ptr<DeviceConnection> conn_;
+  std::int64_t msg_id_ = 0;
+  std::int64_t req_counter_ = 0;
+  Phase phase_ = Phase::idle;
+  std::int64_t next_heartbeat_ = 0;
+  std::int64_t phase_until_ = 0;  // when the current phase ends (0 = not timed)
+  std::int64_t next_telemetry_ = 0;
+  std::int64_t next_fault_check_ = 0;
+  std::int64_t started_at_ = 0;
+  std::optional<std::string> pending_req_;
+  std::optional<std::string> link_id_;
+  // The activity in progress.
+  std::int64_t bout_start_ = 0;
+  double distance_m_ = 0, calories_ = 0, speed_ = 0, weight_ = 0;
+  std::int64_t heart_rate_ = 0, hr_sum_ = 0, hr_max_ = 0, samples_ = 0;
+  std::int64_t rep_ = 0, set_index_ = 0, set_target_ = 0, sets_left_ = 0;
+  std::string exercise_;
+};
+
+class DoorSim {
+ public:
+  DoorSim(SimWorld& world, int index);
+  const std::string& id() const { return id_; }
+  void start(Transport& transport, std::int64_t now);
+  void step(std::int64_t now);
+  void on_message(protocol::MessageType type, std::string_view payload, std::int64_t now);
+  void stop(std::int64_t now);
+
+ private:
+  struct Pending {
+    std::string req_id;
+    int member;  // -1 for an unknown card
+    protocol::Direction direction;
+  };
+  void scan(std::int64_t now);
+
+  SimWorld& world_;
+  SimRandom rng_;
+  std::string id_;
+  std::unique_ptr<DeviceConnection> conn_;
+  std::int64_t next_scan_ = 0;
+  std::int64_t counter_ = 0;
+  std::vector<Pending> pending_;
+};
+
+// A payload that breaks one protocol rule, chosen by `pick`.
+std::string malformed_telemetry(std::uint64_t pick);
+
+}  // namespace spotter::sim

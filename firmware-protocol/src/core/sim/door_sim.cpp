@@ -1,0 +1,86 @@
+#include <algorithm>
+#include <cstdio>
+
+#include "devices.hpp"
+#include "spotter/protocol/codec.hpp"
+
+namespace spotter::sim {
+using namespace protocol;
+
+DoorSim::DoorSim(SimWorld& world, int index)
+    : world_(world), rng_(world.config.seed * 2000003ULL + static_cast<std::uint64_t>(index) * 104729ULL + 2) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "door-%02d", index + 1);
+  id_ = buf;
+}
+
+void DoorSim::start(Transport& transport, std::int64_t now) {
+  OutMessage will{build_topic(world_.config.branch, id_, MessageType::door_status), R"({"state":"offline"})", 1, true};
+  conn_ = transport.open(id_, will, {build_topic(world_.config.branch, id_, MessageType::door_decision)});
+  DoorStatus s{ReaderState::online, now, "sim-1.0"};
+  conn_->publish(OutMessage{build_topic(world_.config.branch, id_, MessageType::door_status), encode(s), 1, true});
+  ++world_.stats.published["door_status"];
+  next_scan_ = now + static_cast<std::int64_t>(rng_.exponential(static_cast<double>(world_.config.scan_mean_ms)));
+}
+
+void DoorSim::stop(std::int64_t now) {
+  if (!conn_) return;
+  DoorStatus s{ReaderState::offline, now, std::nullopt};
+  conn_->publish(OutMessage{build_topic(world_.config.branch, id_, MessageType::door_status), encode(s), 1, true});
+  ++world_.stats.published["door_status"];
+  conn_->close();
+  conn_.reset();
+}
+
+void DoorSim::scan(std::int64_t now) {
+  const auto& members = world_.members;
+  Pending p{"s-" + id_ + "-" + std::to_string(++counter_), -1, Direction::in};
+  std::string uid;
+  if (!world_.inside.empty() && rng_.chance(0.45)) {
+    // Someone who came in (possibly through another door) leaves.
+    auto it = world_.inside.begin();
+    std::advance(it, rng_.range(0, static_cast<std::int64_t>(world_.inside.size()) - 1));
+    p.member = *it;
+    p.direction = Direction::out;
+  } else if (members.empty() || rng_.chance(world_.config.unknown_card_ratio)) {
+    char buf[15];
+    std::snprintf(buf, sizeof buf, "04EEEE%08llX", static_cast<unsigned long long>(rng_.next() & 0xFFFFFFFFULL));
+    uid = buf;
+  } else {
+    p.member = static_cast<int>(rng_.range(0, static_cast<std::int64_t>(members.size()) - 1));
+  }
+  if (p.member >= 0) uid = members[static_cast<std::size_t>(p.member)];
+  DoorScan s{p.req_id, {Credential::Kind::nfc, uid}, p.direction, now};
+  conn_->publish(OutMessage{build_topic(world_.config.branch, id_, MessageType::door_scan), encode(s), 1, false});
+  ++world_.stats.published["scan"];
+  pending_.push_back(std::move(p));
+  if (pending_.size() > 256) pending_.erase(pending_.begin());  // a gateway that never answers
+}
+
+void DoorSim::step(std::int64_t now) {
+  if (!conn_ || now < next_scan_) return;
+  scan(now);
+  next_scan_ = now + static_cast<std::int64_t>(rng_.exponential(static_cast<double>(world_.config.scan_mean_ms))) + 1;
+}
+
+void DoorSim::on_message(MessageType type, std::string_view payload, std::int64_t) {
+  if (type != MessageType::door_decision) return;
+  auto d = decode_door_decision(payload);
+  if (!d) {
+    ++world_.stats.inbound_rejected;
+    return;
+  }
+  ++world_.stats.decisions[std::string(to_string(d->reason))];
+  auto it = std::find_if(pending_.begin(), pending_.end(), [&](const Pending& p) { return p.req_id == d->req_id; });
+  if (it == pending_.end()) return;
+  if (d->granted && it->member >= 0) {
+    if (it->direction == Direction::in) {
+      world_.inside.insert(it->member);
+    } else {
+      world_.inside.erase(it->member);
+    }
+  }
+  pending_.erase(it);
+}
+
+}  // namespace spotter::sim
