@@ -52,6 +52,7 @@ class MachineSim {
   std::string type_;
   std::string boot_id_;
   std::unique_ptr<DeviceConnection> conn_;
+  bool stopped_ = false;
   std::int64_t msg_id_ = 0;
   std::int64_t req_counter_ = 0;
   Phase phase_ = Phase::idle;
@@ -91,6 +92,7 @@ class DoorSim {
   SimRandom rng_;
   std::string id_;
   std::unique_ptr<DeviceConnection> conn_;
+  bool stopped_ = false;
   std::int64_t next_scan_ = 0;
   std::int64_t counter_ = 0;
   std::vector<Pending> pending_;

@@ -24,12 +24,12 @@ void DoorSim::start(Transport& transport, std::int64_t now) {
 }
 
 void DoorSim::stop(std::int64_t now) {
-  if (!conn_) return;
+  if (!conn_ || stopped_) return;
   DoorStatus s{ReaderState::offline, now, std::nullopt};
   conn_->publish(OutMessage{build_topic(world_.config.branch, id_, MessageType::door_status), encode(s), 1, true});
   ++world_.stats.published["door_status"];
   conn_->close();
-  conn_.reset();
+  stopped_ = true;  // the connection lives on until the simulator is destroyed, so close() can finish
 }
 
 void DoorSim::scan(std::int64_t now) {
@@ -58,7 +58,7 @@ void DoorSim::scan(std::int64_t now) {
 }
 
 void DoorSim::step(std::int64_t now) {
-  if (!conn_ || now < next_scan_) return;
+  if (!conn_ || stopped_ || now < next_scan_) return;
   scan(now);
   next_scan_ = now + static_cast<std::int64_t>(rng_.exponential(static_cast<double>(world_.config.scan_mean_ms))) + 1;
 }

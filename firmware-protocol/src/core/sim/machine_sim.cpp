@@ -73,14 +73,14 @@ void MachineSim::start(Transport& transport, std::int64_t now) {
 }
 
 void MachineSim::stop(std::int64_t now) {
-  if (!conn_) return;
+  if (!conn_ || stopped_) return;
   if (phase_ == Phase::active || phase_ == Phase::resting) end_activity(now);
   MachineStatus s;
   s.state = MachineState::offline;
   s.ts = now;
   send(MessageType::machine_status, encode(s), 1, true);
   conn_->close();
-  conn_.reset();
+  stopped_ = true;  // the connection lives on until the simulator is destroyed, so close() can finish
 }
 
 void MachineSim::tap(std::int64_t now) {
@@ -240,7 +240,7 @@ void MachineSim::enter_maintenance(std::int64_t now, std::optional<std::int64_t>
 }
 
 void MachineSim::step(std::int64_t now) {
-  if (!conn_) return;
+  if (!conn_ || stopped_) return;
   if (now >= next_heartbeat_) {
     Heartbeat h{now, (now - started_at_) / 1000, rng_.range(-75, -45)};
     send(MessageType::heartbeat, encode(h), 0, false);

@@ -1,0 +1,130 @@
+#include "paho_transport.hpp"
+
+#include <chrono>
+#include <stdexcept>
+
+#include <mqtt/async_client.h>
+
+namespace spotter::sim {
+namespace {
+
+constexpr int kMaxBufferedWhileDisconnected = 10'000;
+
+// Messages published before the first connect completes, or while reconnecting, are
+// buffered (as firmware does), which also lets every device connect at once: Paho C
+// 1.3.12 takes about 2 s for each connect after the first when they are sequential
+// (eclipse-paho/paho.mqtt.c#1430), so the simulator never waits for one at a time.
+mqtt::create_options create_options() {
+  mqtt::create_options o(MQTTVERSION_3_1_1, kMaxBufferedWhileDisconnected);
+  o.set_send_while_disconnected(true, true);
+  return o;
+}
+
+class PahoConnection final : public DeviceConnection {
+ public:
+  PahoConnection(const std::string& uri, const std::string& id, const OutMessage& will,
+                 std::vector<std::string> subscriptions, PahoTransport::Sink sink, Logger log,
+                 std::atomic<std::uint64_t>& failures)
+      : client_(uri, id, create_options()),
+        subscriptions_(std::move(subscriptions)),
+        log_(log.with({{"device", id}})),
+        failures_(failures) {
+    client_.set_message_callback([sink](mqtt::const_message_ptr m) {
+      sink(InMessage{m->get_topic(), m->to_string()});
+    });
+    client_.set_connected_handler([this](const std::string&) {
+      // Clean session: the broker forgot our subscriptions, so renew them every time.
+      for (const auto& topic : subscriptions_) {
+        try {
+          client_.subscribe(topic, 1);
+        } catch (const mqtt::exception& e) {
+          log_.warn("subscribe failed", {{"topic", topic}, {"error", e.what()}});
+        }
+      }
+    });
+    client_.set_connection_lost_handler([this](const std::string& cause) {
+      log_.warn("connection lost, reconnecting", {{"cause", cause}});
+    });
+    auto opts = mqtt::connect_options_builder()
+                    .clean_session(true)
+                    .keep_alive_interval(std::chrono::seconds(30))
+                    .automatic_reconnect(std::chrono::seconds(1), std::chrono::seconds(30))
+                    .will(mqtt::message(will.topic, will.payload, will.qos, will.retained))
+                    .finalize();
+    connect_ = client_.connect(opts);
+  }
+
+  // Waits for the disconnect that close() started, so Paho is idle before it is destroyed.
+  ~PahoConnection() override {
+    try {
+      if (disconnect_) {
+        disconnect_->wait_for(std::chrono::seconds(3));
+      } else if (client_.is_connected()) {
+        client_.disconnect()->wait_for(std::chrono::seconds(3));
+      }
+    } catch (const mqtt::exception&) {
+    }
+  }
+
+  bool wait_connected(std::chrono::milliseconds timeout, std::string& error) {
+    try {
+      if (connect_->wait_for(timeout)) return true;
+      error = "timed out";
+    } catch (const mqtt::exception& e) {
+      error = e.what();
+    }
+    return false;
+  }
+
+  void publish(const OutMessage& m) override {
+    try {
+      client_.publish(m.topic, m.payload.data(), m.payload.size(), m.qos, m.retained);
+    } catch (const mqtt::exception& e) {
+      // Firmware whose buffer is full drops the message; count it, never crash.
+      if (failures_.fetch_add(1) % 1000 == 0) log_.warn("publish failed", {{"topic", m.topic}, {"error", e.what()}});
+    }
+  }
+
+  // Starts a clean disconnect that lets in-flight messages finish; does not wait.
+  void close() override {
+    try {
+      disconnect_ = client_.disconnect(std::chrono::milliseconds(2000));
+    } catch (const mqtt::exception&) {
+      // Already gone; the broker will publish the will, which says the same thing.
+    }
+  }
+
+ private:
+  mqtt::async_client client_;
+  mqtt::token_ptr connect_;
+  mqtt::token_ptr disconnect_;
+  std::vector<std::string> subscriptions_;
+  Logger log_;
+  std::atomic<std::uint64_t>& failures_;
+};
+
+}  // namespace
+
+PahoTransport::PahoTransport(std::string server_uri, Sink sink, Logger log)
+    : uri_(std::move(server_uri)), sink_(std::move(sink)), log_(std::move(log)) {}
+
+std::unique_ptr<DeviceConnection> PahoTransport::open(const std::string& client_id, const OutMessage& will,
+                                                      const std::vector<std::string>& subscriptions) {
+  auto conn = std::make_unique<PahoConnection>(uri_, client_id, will, subscriptions, sink_, log_, publish_failures_);
+  opened_.push_back(conn.get());
+  return conn;
+}
+
+void PahoTransport::wait_connected(std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (auto* c : opened_) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    std::string error;
+    if (!static_cast<PahoConnection*>(c)->wait_connected(std::max(left, std::chrono::milliseconds(1)), error)) {
+      throw std::runtime_error("cannot connect to the MQTT broker at " + uri_ + ": " + error);
+    }
+  }
+  opened_.clear();
+}
+
+}  // namespace spotter::sim

@@ -1,0 +1,36 @@
+#pragma once
+// Simulated devices on real MQTT: one Paho async_client per device, client id = device id,
+// the device's last will, automatic reconnect, and subscriptions renewed on every connect
+// (devices use clean sessions). Paho's callbacks run on Paho's threads and only hand
+// messages to the sink.
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <string>
+
+#include "spotter/common/log.hpp"
+#include "spotter/protocol/sim/transport.hpp"
+
+namespace spotter::sim {
+
+class PahoTransport final : public Transport {
+ public:
+  using Sink = std::function<void(InMessage)>;
+  PahoTransport(std::string server_uri, Sink sink, Logger log);
+  // Starts connecting and returns at once; what is published meanwhile is buffered.
+  std::unique_ptr<DeviceConnection> open(const std::string& client_id, const OutMessage& will,
+                                         const std::vector<std::string>& subscriptions) override;
+  // Waits until every connection opened so far is up. Throws std::runtime_error when the
+  // broker cannot be reached (a start-up error). The connections must still exist.
+  void wait_connected(std::chrono::milliseconds timeout);
+  std::uint64_t publish_failures() const { return publish_failures_.load(); }
+
+ private:
+  std::string uri_;
+  Sink sink_;
+  Logger log_;
+  std::atomic<std::uint64_t> publish_failures_{0};
+  std::vector<DeviceConnection*> opened_;
+};
+
+}  // namespace spotter::sim

@@ -1,0 +1,177 @@
+#include "raw_mqtt.hpp"
+
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace spotter::sim {
+namespace {
+
+void put_u16(std::string& s, std::size_t v) {
+  s += static_cast<char>((v >> 8) & 0xFF);
+  s += static_cast<char>(v & 0xFF);
+}
+
+void put_str(std::string& s, std::string_view v) {
+  put_u16(s, v.size());
+  s.append(v);
+}
+
+void put_header(std::string& s, std::uint8_t first, std::size_t remaining) {
+  s += static_cast<char>(first);
+  do {
+    std::uint8_t b = remaining % 128;
+    remaining /= 128;
+    if (remaining > 0) b |= 0x80;
+    s += static_cast<char>(b);
+  } while (remaining > 0);
+}
+
+}  // namespace
+
+RawMqtt::~RawMqtt() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+Status RawMqtt::connect(std::string_view uri, std::string_view client_id, bool clean_session) {
+  constexpr std::string_view kScheme = "tcp://";
+  if (uri.substr(0, kScheme.size()) != kScheme) return fail("bad_uri", "only tcp://HOST:PORT is supported");
+  auto hostport = uri.substr(kScheme.size());
+  auto colon = hostport.rfind(':');
+  if (colon == std::string_view::npos) return fail("bad_uri", "missing port");
+  std::string host(hostport.substr(0, colon)), port(hostport.substr(colon + 1));
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* res = nullptr;
+  if (::getaddrinfo(host.c_str(), port.c_str(), &hints, &res) != 0 || !res) return fail("resolve", "cannot resolve " + host);
+  for (addrinfo* a = res; a && fd_ < 0; a = a->ai_next) {
+    int fd = ::socket(a->ai_family, a->ai_socktype, a->ai_protocol);
+    if (fd < 0) continue;
+    if (::connect(fd, a->ai_addr, a->ai_addrlen) == 0) {
+      fd_ = fd;
+    } else {
+      ::close(fd);
+    }
+  }
+  ::freeaddrinfo(res);
+  if (fd_ < 0) return fail("connect", "cannot connect to " + std::string(uri));
+  int one = 1;
+  ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  in_.resize(64 * 1024);
+
+  std::string body;
+  put_str(body, "MQTT");
+  body += static_cast<char>(4);                       // protocol level 3.1.1
+  body += static_cast<char>(clean_session ? 0x02 : 0x00);
+  put_u16(body, 60);                                  // keep-alive, seconds
+  put_str(body, client_id);
+  std::string pkt;
+  put_header(pkt, 0x10, body.size());
+  pkt += body;
+  if (auto s = write_all(pkt); !s) return s;
+  auto ack = read_packet();
+  if (!ack) return Unexpected<Error>{ack.error()};
+  if (ack->type != 2 || ack->body.size() < 2 || ack->body[1] != 0) return fail("refused", "broker refused the connection");
+  return {};
+}
+
+void RawMqtt::add_publish(std::string_view topic, std::string_view payload, int qos, std::uint16_t packet_id) {
+  std::size_t remaining = 2 + topic.size() + (qos > 0 ? 2 : 0) + payload.size();
+  put_header(out_, static_cast<std::uint8_t>(0x30 | (qos << 1)), remaining);
+  put_str(out_, topic);
+  if (qos > 0) put_u16(out_, packet_id);
+  out_.append(payload);
+}
+
+Status RawMqtt::flush() {
+  auto s = write_all(out_);
+  out_.clear();
+  return s;
+}
+
+Status RawMqtt::subscribe(std::string_view filter, int qos, std::uint16_t packet_id) {
+  std::string body;
+  put_u16(body, packet_id);
+  put_str(body, filter);
+  body += static_cast<char>(qos);
+  std::string pkt;
+  put_header(pkt, 0x82, body.size());
+  return write_all(pkt + body);
+}
+
+Status RawMqtt::send_puback(std::uint16_t packet_id) {
+  std::string pkt = {static_cast<char>(0x40), static_cast<char>(2)};
+  put_u16(pkt, packet_id);
+  return write_all(pkt);
+}
+
+Status RawMqtt::disconnect() {
+  return write_all(std::string{static_cast<char>(0xE0), static_cast<char>(0)});
+}
+
+void RawMqtt::shutdown() {
+  if (fd_ >= 0) ::shutdown(fd_, SHUT_RDWR);
+}
+
+Status RawMqtt::write_all(const std::string& bytes) {
+  std::size_t off = 0;
+  while (off < bytes.size()) {
+    ssize_t n = ::send(fd_, bytes.data() + off, bytes.size() - off, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return fail("io", std::string("send failed: ") + std::strerror(errno));
+    off += static_cast<std::size_t>(n);
+  }
+  return {};
+}
+
+Result<std::uint8_t> RawMqtt::read_byte() {
+  if (in_pos_ == in_len_) {
+    ssize_t n;
+    do {
+      n = ::recv(fd_, in_.data(), in_.size(), 0);
+    } while (n < 0 && errno == EINTR);
+    if (n <= 0) return fail("closed", "connection closed");
+    in_pos_ = 0;
+    in_len_ = static_cast<std::size_t>(n);
+  }
+  return static_cast<std::uint8_t>(in_[in_pos_++]);
+}
+
+Result<MqttPacket> RawMqtt::read_packet() {
+  auto first = read_byte();
+  if (!first) return Unexpected<Error>{first.error()};
+  std::size_t len = 0, mult = 1;
+  for (int i = 0; i < 4; ++i) {
+    auto b = read_byte();
+    if (!b) return Unexpected<Error>{b.error()};
+    len += (*b & 0x7Fu) * mult;
+    mult *= 128;
+    if ((*b & 0x80u) == 0) break;
+    if (i == 3) return fail("protocol", "bad remaining length");
+  }
+  MqttPacket p;
+  p.type = static_cast<std::uint8_t>(*first >> 4);
+  p.flags = static_cast<std::uint8_t>(*first & 0x0F);
+  p.body.resize(len);
+  for (std::size_t i = 0; i < len;) {
+    if (in_pos_ == in_len_) {
+      auto b = read_byte();
+      if (!b) return Unexpected<Error>{b.error()};
+      p.body[i++] = static_cast<char>(*b);
+      continue;
+    }
+    std::size_t take = std::min(len - i, in_len_ - in_pos_);
+    std::memcpy(p.body.data() + i, in_.data() + in_pos_, take);
+    in_pos_ += take;
+    i += take;
+  }
+  return p;
+}
+
+}  // namespace spotter::sim

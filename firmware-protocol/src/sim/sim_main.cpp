@@ -1,0 +1,170 @@
+// spotter-sim: wires options, the simulator core, the Paho transport and the clock.
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <thread>
+
+#include "../adapters/posix/flood_publisher.hpp"
+#include "../adapters/paho/paho_transport.hpp"
+#include "spotter/common/config.hpp"
+#include "spotter/common/crypto.hpp"
+#include "spotter/common/json.hpp"
+#include "spotter/common/log.hpp"
+#include "spotter/common/version.hpp"
+#include "spotter/protocol/sim/main.hpp"
+#include "spotter/protocol/sim/simulator.hpp"
+
+namespace spotter::sim {
+namespace {
+using config::Kind;
+using config::Option;
+
+std::atomic<bool> g_stop{false};
+extern "C" void on_signal(int) { g_stop.store(true); }
+
+const char* kSummary =
+    "Simulates a gym branch's machines and door readers on MQTT, behaving as firmware does per\n"
+    "firmware-protocol/PROTOCOL.md. Modes: `firmware` (default) runs realistic devices;\n"
+    "`flood` publishes telemetry as fast as the broker takes it, for benchmarks.\n"
+    "`spotter-sim members` prints the simulated members' NFC UIDs as JSON.";
+
+std::vector<Option> options() {
+  return {
+      {.name = "mqtt", .help = "broker URL", .kind = Kind::url, .default_value = "tcp://127.0.0.1:1883"},
+      {.name = "branch", .help = "branch id used in topics", .kind = Kind::id, .default_value = "demo"},
+      {.name = "mode", .help = "firmware or flood", .kind = Kind::text, .default_value = "firmware", .choices = {"firmware", "flood"}},
+      {.name = "machines", .help = "number of machines", .kind = Kind::integer, .default_value = "6", .min = 0, .max = 5000},
+      {.name = "doors", .help = "number of door readers", .kind = Kind::integer, .default_value = "1", .min = 0, .max = 100},
+      {.name = "cardio-pct", .help = "share of cardio machines", .kind = Kind::integer, .default_value = "50", .min = 0, .max = 100},
+      {.name = "strength-pct", .help = "share of strength machines (the rest are functional)", .kind = Kind::integer, .default_value = "30", .min = 0, .max = 100},
+      {.name = "members", .help = "members whose cards the devices use", .kind = Kind::integer, .default_value = "50", .min = 0, .max = 1'000'000},
+      {.name = "seed", .help = "makes a run's behaviour repeatable", .kind = Kind::integer, .default_value = "1", .min = 0},
+      {.name = "telemetry-interval", .help = "telemetry period of a machine in use", .kind = Kind::duration, .default_value = "1s", .min = 10, .max = 3'600'000},
+      {.name = "heartbeat-interval", .help = "heartbeat period", .kind = Kind::duration, .default_value = "10s", .min = 100, .max = 3'600'000},
+      {.name = "scan-interval", .help = "mean time between scans at each door", .kind = Kind::duration, .default_value = "5s", .min = 10, .max = 86'400'000},
+      {.name = "idle-time", .help = "mean time a machine stays free", .kind = Kind::duration, .default_value = "15s", .min = 10, .max = 86'400'000},
+      {.name = "activity-time", .help = "mean length of a cardio or functional bout", .kind = Kind::duration, .default_value = "60s", .min = 100, .max = 86'400'000},
+      {.name = "faults-per-hour", .help = "simulated faults per machine per hour", .kind = Kind::integer, .default_value = "1", .min = 0, .max = 3600},
+      {.name = "unknown-card-pct", .help = "scans and taps with unknown cards", .kind = Kind::integer, .default_value = "5", .min = 0, .max = 100},
+      {.name = "malformed-pct", .help = "telemetry sent deliberately malformed", .kind = Kind::integer, .default_value = "0", .min = 0, .max = 100},
+      {.name = "duration", .help = "stop after this long (0s = until SIGINT/SIGTERM)", .kind = Kind::duration, .default_value = "0s", .min = 0},
+      {.name = "stats-interval", .help = "how often to log counters (0s = only at the end)", .kind = Kind::duration, .default_value = "10s", .min = 0},
+      {.name = "publishers", .help = "flood: publishing connections", .kind = Kind::integer, .default_value = "4", .min = 1, .max = 64},
+      {.name = "rate", .help = "flood: total messages/s (0 = as fast as acknowledged)", .kind = Kind::integer, .default_value = "0", .min = 0},
+      {.name = "count", .help = "flood: stop after this many messages (0 = use --duration)", .kind = Kind::integer, .default_value = "0", .min = 0},
+      {.name = "log-level", .help = "debug, info, warn or error", .kind = Kind::text, .default_value = "info", .choices = {"debug", "info", "warn", "error"}},
+  };
+}
+
+Json stats_json(const SimStats& s, std::uint64_t publish_failures) {
+  return Json{{"published", s.published}, {"decisions", s.decisions}, {"auth_replies", s.auth_replies},
+              {"auth_timeouts", s.auth_timeouts}, {"commands", s.commands}, {"malformed_sent", s.malformed_sent},
+              {"inbound_rejected", s.inbound_rejected}, {"publish_failures", publish_failures}};
+}
+
+int run_firmware(const config::Settings& s, const Logger& log, std::uint64_t nonce) {
+  SimConfig c;
+  c.branch = s.text("branch");
+  c.machines = static_cast<int>(s.integer("machines"));
+  c.doors = static_cast<int>(s.integer("doors"));
+  c.cardio_share = static_cast<double>(s.integer("cardio-pct")) / 100.0;
+  c.strength_share = static_cast<double>(s.integer("strength-pct")) / 100.0;
+  c.members = static_cast<int>(s.integer("members"));
+  c.seed = static_cast<std::uint64_t>(s.integer("seed"));
+  c.boot_nonce = nonce;
+  c.telemetry_hz = 1000.0 / static_cast<double>(s.integer("telemetry-interval"));
+  c.heartbeat_ms = s.integer("heartbeat-interval");
+  c.scan_mean_ms = s.integer("scan-interval");
+  c.idle_mean_ms = s.integer("idle-time");
+  c.activity_mean_ms = s.integer("activity-time");
+  c.faults_per_hour = static_cast<double>(s.integer("faults-per-hour"));
+  c.unknown_card_ratio = static_cast<double>(s.integer("unknown-card-pct")) / 100.0;
+  c.malformed_ratio = static_cast<double>(s.integer("malformed-pct")) / 100.0;
+
+  Simulator* sim_ptr = nullptr;
+  PahoTransport transport(s.text("mqtt"), [&sim_ptr](InMessage m) { if (sim_ptr) sim_ptr->deliver(std::move(m)); }, log);
+  Simulator sim(c, transport);
+  sim_ptr = &sim;
+  SystemClock clock;
+  sim.start(clock.now_ms());
+  transport.wait_connected(std::chrono::seconds(15));
+  log.info("simulating", {{"branch", c.branch}, {"machines", c.machines}, {"doors", c.doors}, {"mqtt", s.text("mqtt")}, {"seed", c.seed}});
+  auto t0 = clock.monotonic();
+  auto duration = std::chrono::milliseconds(s.integer("duration"));
+  auto stats_every = std::chrono::milliseconds(s.integer("stats-interval"));
+  auto next_stats = t0 + stats_every;
+  while (!g_stop.load() && (duration.count() == 0 || clock.monotonic() - t0 < duration)) {
+    sim.step(clock.now_ms());
+    if (stats_every.count() > 0 && clock.monotonic() >= next_stats) {
+      log.info("stats", {{"stats", stats_json(sim.stats(), transport.publish_failures())}});
+      next_stats += stats_every;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  sim.stop(clock.now_ms());
+  sim_ptr = nullptr;
+  log.info("stopped", {{"stats", stats_json(sim.stats(), transport.publish_failures())}});
+  return 0;
+}
+
+int run_flood_mode(const config::Settings& s, const Logger& log, std::uint64_t nonce) {
+  FloodConfig c;
+  c.uri = s.text("mqtt");
+  c.branch = s.text("branch");
+  c.machines = std::max<int>(1, static_cast<int>(s.integer("machines")));
+  c.publishers = static_cast<int>(s.integer("publishers"));
+  c.rate = s.integer("rate");
+  c.count = s.integer("count");
+  c.duration_ms = s.integer("duration") > 0 ? s.integer("duration") : 10'000;
+  c.boot_nonce = nonce;
+  auto r = run_flood(c, g_stop, log);
+  Json result = {{"mode", "flood"}, {"sent", r.sent}, {"acknowledged", r.acknowledged}, {"seconds", r.seconds},
+                 {"rate", r.seconds > 0 ? static_cast<double>(r.acknowledged) / r.seconds : 0.0}};
+  std::cout << dump_json(result) << std::endl;
+  return r.acknowledged == r.sent ? 0 : 1;
+}
+}  // namespace
+
+int Main(const std::vector<std::string>& args) {
+  auto opts = options();
+  auto parsed = config::parse(opts, args, config::process_environment());
+  if (!parsed) {
+    std::cerr << config::format_error("spotter-sim", parsed.error()) << "\n";
+    return config::kExitBadSetting;
+  }
+  if (parsed->help) {
+    std::cout << config::usage("spotter-sim [members]", kSummary, opts);
+    return 0;
+  }
+  if (parsed->version) {
+    std::cout << "spotter-sim " << kVersion << "\n";
+    return 0;
+  }
+  const auto& s = parsed->settings;
+  if (s.integer("cardio-pct") + s.integer("strength-pct") > 100) {
+    std::cerr << "spotter-sim: bad setting --strength-pct: cardio-pct + strength-pct must be at most 100\n";
+    return config::kExitBadSetting;
+  }
+  if (parsed->positional.size() == 1 && parsed->positional[0] == "members") {
+    std::cout << dump_json(Json(member_uids(static_cast<int>(s.integer("members")), static_cast<std::uint64_t>(s.integer("seed"))))) << "\n";
+    return 0;
+  }
+  if (!parsed->positional.empty()) {
+    std::cerr << "spotter-sim: bad setting " << parsed->positional[0] << ": unknown command (see --help)\n";
+    return config::kExitBadSetting;
+  }
+  SystemClock clock;
+  Logger log("sim", stderr_log_sink(), clock, parse_log_level(s.text("log-level")).value());
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  std::uint64_t nonce = 0;
+  crypto::random_fill({reinterpret_cast<std::uint8_t*>(&nonce), sizeof nonce});
+  try {
+    return s.text("mode") == "flood" ? run_flood_mode(s, log, nonce) : run_firmware(s, log, nonce);
+  } catch (const std::exception& e) {
+    log.error("cannot run", {{"error", e.what()}});
+    return 1;
+  }
+}
+
+}  // namespace spotter::sim
