@@ -57,11 +57,7 @@ class PahoConnection final : public DeviceConnection {
   // Waits for the disconnect that close() started, so Paho is idle before it is destroyed.
   ~PahoConnection() override {
     try {
-      if (disconnect_) {
-        disconnect_->wait_for(std::chrono::seconds(3));
-      } else if (client_.is_connected()) {
-        client_.disconnect()->wait_for(std::chrono::seconds(3));
-      }
+      if (disconnect_) disconnect_->wait_for(std::chrono::seconds(3));
     } catch (const mqtt::exception&) {
     }
   }
@@ -87,6 +83,8 @@ class PahoConnection final : public DeviceConnection {
 
   // Starts a clean disconnect that lets in-flight messages finish; does not wait.
   void close() override {
+    // With no broker there is nothing to say goodbye to; waiting would only stall shutdown.
+    if (!client_.is_connected()) return;
     try {
       disconnect_ = client_.disconnect(std::chrono::milliseconds(2000));
     } catch (const mqtt::exception&) {
