@@ -4,6 +4,7 @@
 #include <iostream>
 #include <thread>
 
+#include "../adapters/posix/drain.hpp"
 #include "../adapters/posix/flood_publisher.hpp"
 #include "../adapters/paho/paho_transport.hpp"
 #include "spotter/common/config.hpp"
@@ -31,7 +32,9 @@ const char* kSummary =
     "Commands:\n"
     "  spotter-sim members   print the simulated members' NFC UIDs as JSON (--members, --seed)\n"
     "  spotter-sim check     read `mosquitto_sub -v` lines (TOPIC PAYLOAD) on stdin and report\n"
-    "                        every message that breaks the protocol; exit 1 if any does";
+    "                        every message that breaks the protocol; exit 1 if any does\n"
+    "  spotter-sim drain     subscribe to the branch (QoS 1) and report how fast messages arrive\n"
+    "                        (--count, --duration as the idle timeout): the broker's ceiling";
 
 std::vector<Option> options() {
   return {
@@ -167,7 +170,7 @@ int Main(const std::vector<std::string>& args) {
     return config::kExitBadSetting;
   }
   if (parsed->help) {
-    std::cout << config::usage("spotter-sim [members|check]", kSummary, opts);
+    std::cout << config::usage("spotter-sim [members|check|drain]", kSummary, opts);
     return 0;
   }
   if (parsed->version) {
@@ -184,6 +187,20 @@ int Main(const std::vector<std::string>& args) {
     return 0;
   }
   if (parsed->positional.size() == 1 && parsed->positional[0] == "check") return run_check();
+  if (parsed->positional.size() == 1 && parsed->positional[0] == "drain") {
+    try {
+      auto idle = s.integer("duration") > 0 ? s.integer("duration") : 2000;
+      auto r = run_drain(s.text("mqtt"), protocol::branch_filter(s.text("branch")), static_cast<std::uint64_t>(s.integer("count")),
+                         static_cast<int>(idle), s.integer("malformed-pct") == 0);
+      Json out = {{"mode", "drain"}, {"received", r.received}, {"malformed", r.malformed}, {"seconds", r.seconds},
+                  {"rate", r.seconds > 0 ? static_cast<double>(r.received - 1) / r.seconds : 0.0}};
+      std::cout << dump_json(out) << std::endl;
+      return 0;
+    } catch (const std::exception& e) {
+      std::cerr << "spotter-sim: cannot drain: " << e.what() << "\n";
+      return 1;
+    }
+  }
   if (!parsed->positional.empty()) {
     std::cerr << "spotter-sim: bad setting " << parsed->positional[0] << ": unknown command (see --help)\n";
     return config::kExitBadSetting;

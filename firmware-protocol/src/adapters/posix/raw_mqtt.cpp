@@ -9,6 +9,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include <sys/time.h>
+
 namespace spotter::sim {
 namespace {
 
@@ -109,6 +111,17 @@ Status RawMqtt::send_puback(std::uint16_t packet_id) {
   std::string pkt = {static_cast<char>(0x40), static_cast<char>(2)};
   put_u16(pkt, packet_id);
   return write_all(pkt);
+}
+
+void RawMqtt::add_puback(std::uint16_t packet_id) {
+  out_ += static_cast<char>(0x40);
+  out_ += static_cast<char>(2);
+  put_u16(out_, packet_id);
+}
+
+void RawMqtt::set_read_timeout_ms(int ms) {
+  timeval tv{ms / 1000, (ms % 1000) * 1000};
+  ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 }
 
 Status RawMqtt::disconnect() {

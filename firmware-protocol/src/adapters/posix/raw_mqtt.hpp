@@ -33,6 +33,12 @@ class RawMqtt {
   Status flush();
   Status subscribe(std::string_view filter, int qos, std::uint16_t packet_id);
   Status send_puback(std::uint16_t packet_id);
+  // Queues a PUBACK for the next flush(), so a fast reader acknowledges in batches.
+  void add_puback(std::uint16_t packet_id);
+  // True when read_packet() can return without a system call.
+  bool has_buffered_input() const { return in_pos_ < in_len_; }
+  // Sets a receive timeout; read_packet() then fails with "closed" after that much silence.
+  void set_read_timeout_ms(int ms);
   Status disconnect();
   // Blocks for the next packet. Error "closed" when the peer hung up.
   Result<MqttPacket> read_packet();

@@ -249,7 +249,9 @@ void MachineSim::step(std::int64_t now) {
   if (now >= next_fault_check_) {
     next_fault_check_ = now + kFaultCheckMs;
     if (phase_ != Phase::maintenance && rng_.chance(world_.config.faults_per_hour / 3600.0)) {
-      Maintenance m{"E" + std::to_string(rng_.range(10, 99)), Severity::fault, "simulated fault", now};
+      std::string code = std::to_string(rng_.range(10, 99));
+      code.insert(code.begin(), 'E');  // not "E" + ...: GCC 12 -O3 warns falsely (PR105651)
+      Maintenance m{code, Severity::fault, "simulated fault", now};
       send(MessageType::maintenance, encode(m));
       enter_maintenance(now, now + 2 * world_.config.activity_mean_ms);
       return;
