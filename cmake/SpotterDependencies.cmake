@@ -14,6 +14,9 @@ add_library(spotter_mbedtls INTERFACE)
 target_include_directories(spotter_mbedtls SYSTEM INTERFACE ${MBEDTLS_INCLUDE_DIR})
 target_link_libraries(spotter_mbedtls INTERFACE ${MBEDTLS_LIB} ${MBEDX509_LIB} ${MBEDCRYPTO_LIB})
 
+# Time zones: Howard Hinnant's date/tz, built by Debian to read the OS tzdb (USE_OS_TZDB).
+find_package(date REQUIRED)
+
 find_package(PahoMqttCpp REQUIRED)
 
 if(SPOTTER_BUILD_TESTS)
