@@ -18,6 +18,8 @@ target_link_libraries(spotter_mbedtls INTERFACE ${MBEDTLS_LIB} ${MBEDX509_LIB} $
 find_package(date REQUIRED)
 
 find_package(PahoMqttCpp REQUIRED)
+# SQLiteCpp 3.2.1 ships a static library only; its target has no namespace.
+find_package(SQLiteCpp REQUIRED)
 
 if(SPOTTER_BUILD_TESTS)
   find_package(doctest REQUIRED)

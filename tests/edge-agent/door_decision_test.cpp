@@ -1,7 +1,11 @@
 // Door decisions for every reason in PROTOCOL.md 4.2, on a manual clock.
 #include <doctest/doctest.h>
 
+#include <filesystem>
+#include <random>
+
 #include "fakes.hpp"
+#include "spotter/edge/sqlite_store.hpp"
 
 using namespace spotter;
 using namespace spotter::edge;
@@ -35,19 +39,41 @@ ReplicaSnapshot branch() {
   return s;
 }
 
+// The contract suite runs the same scenarios against each DoorStore.
+struct MemoryStore {
+  testing::MemoryDoorView store{branch()};
+  std::size_t open_sessions() const { return store.sessions.size(); }
+};
+
+struct SqliteStore {
+  std::filesystem::path file = std::filesystem::temp_directory_path() / ("spotter-edge-test-" + std::to_string(std::random_device{}()) + ".db");
+  SqliteEdgeStore store{file};
+  SqliteStore() { REQUIRE(store.import_replica(branch()).ok()); }
+  ~SqliteStore() {
+    for (const char* ext : {"", "-wal", "-shm"}) std::filesystem::remove(file.string() + ext);
+  }
+  std::size_t open_sessions() const {
+    std::size_t n = 0;
+    for (const auto& m : branch().members) n += store.open_session(m.id).has_value();
+    return n;
+  }
+};
+
+template <class Store>
 struct Door {
-  testing::MemoryDoorView view{branch()};
+  Store s;
   testing::FakeQrCheck qr;
-  BranchCalendar calendar{load_time_zone("UTC").value(), view.snap.branch.hours};
+  BranchCalendar calendar{load_time_zone("UTC").value(), branch().branch.hours};
   int counter = 0;
 
   DoorOutcome scan(Credential cred, Direction dir = Direction::in, std::int64_t now = kNow) {
-    DoorScan s{"s-" + std::to_string(++counter), std::move(cred), dir, std::nullopt};
+    auto kind = cred.kind;
+    DoorScan scan{"s-" + std::to_string(++counter), std::move(cred), dir, std::nullopt};
     std::string door = "front";
-    auto out = decide_door({s, door, WallTime(std::chrono::milliseconds(now)), "ses_" + std::to_string(counter)}, "b1", calendar, view, qr);
-    CHECK(out.reply.req_id == s.req_id);
+    auto out = decide_door({scan, door, WallTime(std::chrono::milliseconds(now)), "ses_" + std::to_string(counter)}, "b1", calendar, s.store, qr);
+    CHECK(out.reply.req_id == scan.req_id);
     CHECK(out.reply.granted == (out.reply.reason == Reason::ok));
-    view.apply(out);
+    REQUIRE(s.store.record_door({"ev" + std::to_string(counter), door, scan.req_id, dir, kind, now}, out).ok());
     return out;
   }
   Reason nfc(const char* uid, Direction dir = Direction::in, std::int64_t now = kNow) {
@@ -56,8 +82,8 @@ struct Door {
 };
 }  // namespace
 
-TEST_CASE("a member with a current membership enters, starting a session, and leaves, ending it") {
-  Door d;
+TEST_CASE_TEMPLATE("a member with a current membership enters, starting a session, and leaves, ending it", Store, MemoryStore, SqliteStore) {
+  Door<Store> d;
   auto in = d.scan({Credential::Kind::nfc, "04A1B2C3D4E5F6"});
   CHECK(in.reply.granted);
   CHECK(in.reply.display_name == "Ana M.");
@@ -70,11 +96,11 @@ TEST_CASE("a member with a current membership enters, starting a session, and le
   CHECK(out.reply.granted);
   REQUIRE(out.session_ended.has_value());
   CHECK(out.session_ended->id == in.session_started->id);
-  CHECK(d.view.sessions.empty());
+  CHECK(d.s.open_sessions() == 0);
 }
 
-TEST_CASE("every refusal reason") {
-  Door d;
+TEST_CASE_TEMPLATE("every refusal reason", Store, MemoryStore, SqliteStore) {
+  Door<Store> d;
   CHECK(d.nfc("04FFFFFFFFFFFF") == Reason::unknown_credential);
   CHECK(d.nfc("04BBBBBBBBBBBB") == Reason::unknown_credential);  // a blocked card is as good as unknown
   CHECK(d.nfc("04000000000002") == Reason::no_active_membership);   // expired
@@ -88,17 +114,17 @@ TEST_CASE("every refusal reason") {
   // Closed: Wednesday 22:00 and later.
   CHECK(d.nfc("04A1B2C3D4E5F6", Direction::in, kNow + 12 * 3'600'000) == Reason::branch_closed);
   // No refusal starts or ends a session.
-  CHECK(d.view.sessions.size() == 1);
+  CHECK(d.s.open_sessions() == 1);
 }
 
-TEST_CASE("leaving is allowed after closing time and after the membership lapsed") {
-  Door d;
+TEST_CASE_TEMPLATE("leaving is allowed after closing time and after the membership lapsed", Store, MemoryStore, SqliteStore) {
+  Door<Store> d;
   CHECK(d.nfc("04A1B2C3D4E5F6") == Reason::ok);
   CHECK(d.nfc("04A1B2C3D4E5F6", Direction::out, kNow + 40 * kDay) == Reason::ok);
 }
 
-TEST_CASE("QR codes: verified, expired, replayed, and used up only by an opened door") {
-  Door d;
+TEST_CASE_TEMPLATE("QR codes: verified, expired, replayed, and used up only by an opened door", Store, MemoryStore, SqliteStore) {
+  Door<Store> d;
   std::string code = "qr:ana:j1:" + std::to_string(kNow + 60'000);
   auto first = d.scan({Credential::Kind::qr, code});
   CHECK(first.reply.reason == Reason::ok);
@@ -112,7 +138,8 @@ TEST_CASE("QR codes: verified, expired, replayed, and used up only by an opened 
   auto refused = d.scan({Credential::Kind::qr, "qr:ana:j4:" + std::to_string(kNow + 60'000)});
   CHECK(refused.reply.reason == Reason::already_inside);
   CHECK_FALSE(refused.qr_to_mark_used.has_value());
-  CHECK(d.view.used_qr == std::set<std::string>{"j1"});
+  CHECK(d.s.store.qr_used("j1"));
+  CHECK_FALSE(d.s.store.qr_used("j4"));
 }
 
 TEST_CASE("entitlement: a current membership for this branch wins over others") {

@@ -4,10 +4,11 @@
 #include <set>
 
 #include "spotter/edge/door_decision.hpp"
+#include "spotter/edge/door_store.hpp"
 
 namespace spotter::edge::testing {
 
-class MemoryDoorView : public DoorView {
+class MemoryDoorView : public DoorStore {
  public:
   explicit MemoryDoorView(ReplicaSnapshot s) : snap(std::move(s)) {}
   std::optional<MemberRecord> member_by_card(const std::string& uid) const override {
@@ -36,6 +37,12 @@ class MemoryDoorView : public DoorView {
   }
   bool qr_used(const std::string& jti) const override { return used_qr.count(jti) > 0; }
 
+  Status record_door(const DoorEvent& e, const DoorOutcome& o) override {
+    events.push_back(e);
+    apply(o);
+    return {};
+  }
+
   // Applies an outcome as the real store does.
   void apply(const DoorOutcome& o) {
     if (o.session_started) sessions[o.session_started->member_id] = *o.session_started;
@@ -46,6 +53,7 @@ class MemoryDoorView : public DoorView {
   ReplicaSnapshot snap;
   std::map<std::string, SessionRecord> sessions;
   std::set<std::string> used_qr;
+  std::vector<DoorEvent> events;
 };
 
 // Accepts payloads of the form "qr:<member>:<jti>:<expires_ms>" and "bad".

@@ -1,0 +1,39 @@
+#pragma once
+// The gateway's SQLite database (one file in --data-dir): replica, sessions, door events,
+// used QR codes and the outbox. WAL mode; door and session writes commit with
+// synchronous=FULL so they survive power loss. Not thread-safe: one owner thread.
+#include <filesystem>
+#include <memory>
+
+#include "spotter/edge/door_store.hpp"
+#include "spotter/edge/replica.hpp"
+
+namespace spotter::edge {
+
+class SqliteEdgeStore final : public DoorStore {
+ public:
+  // Creates or migrates the schema. Throws std::runtime_error if the file cannot be opened
+  // (a start-up error).
+  explicit SqliteEdgeStore(const std::filesystem::path& file);
+  ~SqliteEdgeStore() override;
+
+  // Replaces the replica in one transaction: decisions see the old one or the new one.
+  Status import_replica(const ReplicaSnapshot& snapshot);
+  std::optional<BranchRecord> branch() const;
+
+  std::optional<MemberRecord> member_by_card(const std::string& uid) const override;
+  std::optional<MemberRecord> member(const std::string& id) const override;
+  std::vector<MembershipRecord> memberships_of(const std::string& member_id) const override;
+  std::optional<SessionRecord> open_session(const std::string& member_id) const override;
+  bool qr_used(const std::string& jti) const override;
+  Status record_door(const DoorEvent& event, const DoorOutcome& outcome) override;
+
+  std::int64_t outbox_depth() const;
+  int schema_version() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace spotter::edge

@@ -1,0 +1,42 @@
+#pragma once
+// Versioned migrations, applied in order at start; each runs in its own transaction and
+// bumps PRAGMA user_version, so a crash mid-migration leaves the previous version intact.
+#include <array>
+
+namespace spotter::edge::schema {
+
+inline constexpr std::array<const char*, 1> kMigrations = {
+    // 1: replica, sessions, door events, used QR codes, outbox.
+    R"sql(
+CREATE TABLE branch (
+  id TEXT PRIMARY KEY, name TEXT NOT NULL, time_zone TEXT NOT NULL, opening_hours TEXT NOT NULL);
+CREATE TABLE members (
+  id TEXT PRIMARY KEY, display_name TEXT NOT NULL, suspended INTEGER NOT NULL);
+CREATE TABLE memberships (
+  id TEXT PRIMARY KEY, member_id TEXT NOT NULL, starts_at_ms INTEGER NOT NULL,
+  expires_at_ms INTEGER NOT NULL, suspended INTEGER NOT NULL, branch_ids TEXT NOT NULL);
+CREATE INDEX memberships_by_member ON memberships(member_id);
+CREATE TABLE cards (
+  uid TEXT PRIMARY KEY, member_id TEXT NOT NULL, blocked INTEGER NOT NULL);
+CREATE TABLE machines (
+  id TEXT PRIMARY KEY, name TEXT NOT NULL, category TEXT, type TEXT NOT NULL);
+CREATE TABLE qr_keys (kid TEXT PRIMARY KEY, public_key TEXT NOT NULL);
+CREATE TABLE sessions (
+  id TEXT PRIMARY KEY, member_id TEXT NOT NULL, branch_id TEXT NOT NULL,
+  started_at_ms INTEGER NOT NULL, entry_door TEXT NOT NULL,
+  ended_at_ms INTEGER, ended_by TEXT, exit_door TEXT);
+-- One open session per member, whatever the code above does.
+CREATE UNIQUE INDEX one_open_session ON sessions(member_id) WHERE ended_at_ms IS NULL;
+CREATE TABLE qr_used (jti TEXT PRIMARY KEY, expires_at_ms INTEGER NOT NULL);
+CREATE TABLE door_events (
+  event_id TEXT PRIMARY KEY, at_ms INTEGER NOT NULL, door_id TEXT NOT NULL, req_id TEXT NOT NULL,
+  direction TEXT NOT NULL, credential_kind TEXT NOT NULL, member_id TEXT, granted INTEGER NOT NULL,
+  reason TEXT NOT NULL, session_id TEXT);
+CREATE TABLE outbox (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT, event_id TEXT NOT NULL UNIQUE, kind TEXT NOT NULL,
+  at_ms INTEGER NOT NULL, body TEXT NOT NULL, bytes INTEGER NOT NULL,
+  evictable INTEGER NOT NULL);  -- 0: door, session and audit events are never evicted
+)sql",
+};
+
+}  // namespace spotter::edge::schema

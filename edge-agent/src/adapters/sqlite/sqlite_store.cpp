@@ -1,0 +1,296 @@
+#include "spotter/edge/sqlite_store.hpp"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <stdexcept>
+
+#include "schema.hpp"
+#include "spotter/protocol/codec.hpp"
+
+namespace spotter::edge {
+namespace {
+
+std::string join(const std::vector<std::string>& ids) {
+  std::string out;
+  for (const auto& id : ids) out += (out.empty() ? "" : ",") + id;
+  return out;
+}
+
+std::vector<std::string> split(const std::string& s) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start < s.size()) {
+    auto comma = s.find(',', start);
+    out.push_back(s.substr(start, comma - start));
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+// Resets a cached statement when a read is done, so no read transaction stays open.
+struct Use {
+  SQLite::Statement& q;
+  explicit Use(SQLite::Statement& s) : q(s) {}
+  ~Use() {
+    try {
+      q.reset();
+    } catch (const SQLite::Exception&) {
+    }
+  }
+  Use(const Use&) = delete;
+  Use& operator=(const Use&) = delete;
+};
+
+MemberRecord read_member(SQLite::Statement& q) {
+  return {q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getInt() != 0};
+}
+
+}  // namespace
+
+struct SqliteEdgeStore::Impl {
+  SQLite::Database db;
+  // Prepared once: door decisions are the hot path.
+  SQLite::Statement by_card, by_id, memberships, open_session, qr_used;
+
+  explicit Impl(const std::filesystem::path& file)
+      : db(file.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE, 5000),
+        by_card(prepare_after_migration(db, file),
+                "SELECT m.id, m.display_name, m.suspended FROM cards c JOIN members m ON m.id = c.member_id "
+                "WHERE c.uid = ? AND c.blocked = 0"),
+        by_id(db, "SELECT id, display_name, suspended FROM members WHERE id = ?"),
+        memberships(db, "SELECT id, member_id, starts_at_ms, expires_at_ms, suspended, branch_ids FROM memberships WHERE member_id = ?"),
+        open_session(db, "SELECT id, member_id, branch_id, started_at_ms, entry_door FROM sessions WHERE member_id = ? AND ended_at_ms IS NULL"),
+        qr_used(db, "SELECT 1 FROM qr_used WHERE jti = ?") {}
+
+  // Runs before the statements are prepared, so they see the current schema.
+  static SQLite::Database& prepare_after_migration(SQLite::Database& db, const std::filesystem::path&) {
+    db.exec("PRAGMA journal_mode=WAL");
+    db.exec("PRAGMA synchronous=FULL");
+    db.exec("PRAGMA foreign_keys=ON");
+    int version = db.execAndGet("PRAGMA user_version").getInt();
+    if (version > static_cast<int>(schema::kMigrations.size())) {
+      throw std::runtime_error("database schema is newer (" + std::to_string(version) + ") than this spotter-edge knows");
+    }
+    for (int v = version; v < static_cast<int>(schema::kMigrations.size()); ++v) {
+      SQLite::Transaction t(db);
+      db.exec(schema::kMigrations[static_cast<std::size_t>(v)]);
+      db.exec("PRAGMA user_version = " + std::to_string(v + 1));
+      t.commit();
+    }
+    return db;
+  }
+};
+
+SqliteEdgeStore::SqliteEdgeStore(const std::filesystem::path& file) {
+  try {
+    impl_ = std::make_unique<Impl>(file);
+  } catch (const SQLite::Exception& e) {
+    throw std::runtime_error("cannot open the database " + file.string() + ": " + e.what());
+  }
+}
+
+SqliteEdgeStore::~SqliteEdgeStore() = default;
+
+int SqliteEdgeStore::schema_version() const { return impl_->db.execAndGet("PRAGMA user_version").getInt(); }
+
+Status SqliteEdgeStore::import_replica(const ReplicaSnapshot& s) {
+  try {
+    auto& db = impl_->db;
+    SQLite::Transaction t(db);
+    for (const char* table : {"branch", "members", "memberships", "cards", "machines", "qr_keys"}) {
+      db.exec(std::string("DELETE FROM ") + table);
+    }
+    SQLite::Statement b(db, "INSERT INTO branch VALUES (?, ?, ?, ?)");
+    b.bind(1, s.branch.id);
+    b.bind(2, s.branch.name);
+    b.bind(3, s.branch.time_zone);
+    b.bind(4, dump_json(s.branch.hours.to_json()));
+    b.exec();
+    SQLite::Statement m(db, "INSERT INTO members VALUES (?, ?, ?)");
+    for (const auto& x : s.members) {
+      m.bind(1, x.id);
+      m.bind(2, x.display_name);
+      m.bind(3, x.account_suspended ? 1 : 0);
+      m.exec();
+      m.reset();
+    }
+    SQLite::Statement ms(db, "INSERT INTO memberships VALUES (?, ?, ?, ?, ?, ?)");
+    for (const auto& x : s.memberships) {
+      ms.bind(1, x.id);
+      ms.bind(2, x.member_id);
+      ms.bind(3, x.starts_at_ms);
+      ms.bind(4, x.expires_at_ms);
+      ms.bind(5, x.suspended ? 1 : 0);
+      ms.bind(6, join(x.branch_ids));
+      ms.exec();
+      ms.reset();
+    }
+    SQLite::Statement c(db, "INSERT INTO cards VALUES (?, ?, ?)");
+    for (const auto& x : s.cards) {
+      c.bind(1, x.uid);
+      c.bind(2, x.member_id);
+      c.bind(3, x.blocked ? 1 : 0);
+      c.exec();
+      c.reset();
+    }
+    SQLite::Statement mc(db, "INSERT INTO machines VALUES (?, ?, ?, ?)");
+    for (const auto& x : s.machines) {
+      mc.bind(1, x.id);
+      mc.bind(2, x.name);
+      if (x.category) mc.bind(3, std::string(protocol::to_string(*x.category)));
+      else mc.bind(3);
+      mc.bind(4, x.type);
+      mc.exec();
+      mc.reset();
+    }
+    SQLite::Statement k(db, "INSERT INTO qr_keys VALUES (?, ?)");
+    for (const auto& x : s.qr_keys) {
+      k.bind(1, x.kid);
+      k.bind(2, x.public_key);
+      k.exec();
+      k.reset();
+    }
+    t.commit();
+    return {};
+  } catch (const SQLite::Exception& e) {
+    return fail("storage", std::string("import failed, the previous replica is kept: ") + e.what());
+  }
+}
+
+std::optional<BranchRecord> SqliteEdgeStore::branch() const {
+  SQLite::Statement q(impl_->db, "SELECT id, name, time_zone, opening_hours FROM branch");
+  if (!q.executeStep()) return std::nullopt;
+  BranchRecord b{q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getString(), OpeningHours::always_open()};
+  auto hours = parse_json_strict(q.getColumn(3).getString());
+  if (hours) {
+    if (auto h = OpeningHours::from_json(*hours)) b.hours = *h;
+  }
+  return b;
+}
+
+std::optional<MemberRecord> SqliteEdgeStore::member_by_card(const std::string& uid) const {
+  auto& q = impl_->by_card;
+  Use use(q);
+  q.bind(1, uid);
+  if (!q.executeStep()) return std::nullopt;
+  return read_member(q);
+}
+
+std::optional<MemberRecord> SqliteEdgeStore::member(const std::string& id) const {
+  auto& q = impl_->by_id;
+  Use use(q);
+  q.bind(1, id);
+  if (!q.executeStep()) return std::nullopt;
+  return read_member(q);
+}
+
+std::vector<MembershipRecord> SqliteEdgeStore::memberships_of(const std::string& member_id) const {
+  auto& q = impl_->memberships;
+  Use use(q);
+  q.bind(1, member_id);
+  std::vector<MembershipRecord> out;
+  while (q.executeStep()) {
+    out.push_back({q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getInt64(), q.getColumn(3).getInt64(),
+                   q.getColumn(4).getInt() != 0, split(q.getColumn(5).getString())});
+  }
+  return out;
+}
+
+std::optional<SessionRecord> SqliteEdgeStore::open_session(const std::string& member_id) const {
+  auto& q = impl_->open_session;
+  Use use(q);
+  q.bind(1, member_id);
+  if (!q.executeStep()) return std::nullopt;
+  return SessionRecord{q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getString(),
+                       q.getColumn(3).getInt64(), q.getColumn(4).getString()};
+}
+
+bool SqliteEdgeStore::qr_used(const std::string& jti) const {
+  auto& q = impl_->qr_used;
+  Use use(q);
+  q.bind(1, jti);
+  return q.executeStep();
+}
+
+namespace {
+void outbox_add(SQLite::Database& db, const std::string& event_id, const char* kind, std::int64_t at_ms, const Json& body) {
+  SQLite::Statement q(db, "INSERT INTO outbox (event_id, kind, at_ms, body, bytes, evictable) VALUES (?, ?, ?, ?, ?, 0)");
+  std::string text = dump_json(body);
+  q.bind(1, event_id);
+  q.bind(2, kind);
+  q.bind(3, at_ms);
+  q.bind(4, text);
+  q.bind(5, static_cast<std::int64_t>(text.size()));
+  q.exec();
+}
+
+Json session_json(const SessionRecord& s) {
+  return {{"session_id", s.id}, {"member_id", s.member_id}, {"branch_id", s.branch_id}, {"started_at_ms", s.started_at_ms},
+          {"entry_door", s.entry_door}};
+}
+}  // namespace
+
+Status SqliteEdgeStore::record_door(const DoorEvent& e, const DoorOutcome& o) {
+  try {
+    auto& db = impl_->db;
+    SQLite::Transaction t(db);
+    const char* direction = e.direction == protocol::Direction::in ? "in" : "out";
+    const char* kind = e.credential_kind == protocol::Credential::Kind::nfc ? "nfc" : "qr";
+    SQLite::Statement ev(db, "INSERT INTO door_events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    ev.bind(1, e.event_id);
+    ev.bind(2, e.at_ms);
+    ev.bind(3, e.door_id);
+    ev.bind(4, e.req_id);
+    ev.bind(5, direction);
+    ev.bind(6, kind);
+    if (o.member_id) ev.bind(7, *o.member_id); else ev.bind(7);
+    ev.bind(8, o.reply.granted ? 1 : 0);
+    ev.bind(9, std::string(protocol::to_string(o.reply.reason)));
+    if (o.reply.session_id) ev.bind(10, *o.reply.session_id); else ev.bind(10);
+    ev.exec();
+    Json body = {{"event_id", e.event_id}, {"at_ms", e.at_ms}, {"door_id", e.door_id}, {"direction", direction},
+                 {"credential_kind", kind}, {"granted", o.reply.granted}, {"reason", protocol::to_string(o.reply.reason)}};
+    if (o.member_id) body["member_id"] = *o.member_id;
+    if (o.reply.session_id) body["session_id"] = *o.reply.session_id;
+    outbox_add(db, e.event_id, "door_event", e.at_ms, body);
+    if (o.session_started) {
+      const auto& s = *o.session_started;
+      SQLite::Statement q(db, "INSERT INTO sessions (id, member_id, branch_id, started_at_ms, entry_door) VALUES (?, ?, ?, ?, ?)");
+      q.bind(1, s.id);
+      q.bind(2, s.member_id);
+      q.bind(3, s.branch_id);
+      q.bind(4, s.started_at_ms);
+      q.bind(5, s.entry_door);
+      q.exec();
+      outbox_add(db, e.event_id + ".start", "session_started", e.at_ms, session_json(s));
+    }
+    if (o.session_ended) {
+      const auto& s = *o.session_ended;
+      SQLite::Statement q(db, "UPDATE sessions SET ended_at_ms = ?, ended_by = 'door', exit_door = ? WHERE id = ? AND ended_at_ms IS NULL");
+      q.bind(1, e.at_ms);
+      q.bind(2, e.door_id);
+      q.bind(3, s.id);
+      if (q.exec() != 1) return fail("storage", "the session to end is not open");  // the transaction rolls back
+      Json body2 = session_json(s);
+      body2["ended_at_ms"] = e.at_ms;
+      body2["ended_by"] = "door";
+      body2["exit_door"] = e.door_id;
+      outbox_add(db, e.event_id + ".end", "session_ended", e.at_ms, body2);
+    }
+    if (o.qr_to_mark_used) {
+      SQLite::Statement q(db, "INSERT INTO qr_used VALUES (?, ?)");
+      q.bind(1, o.qr_to_mark_used->jti);
+      q.bind(2, o.qr_to_mark_used->expires_at_ms);
+      q.exec();
+    }
+    t.commit();  // synchronous=FULL: on disk when this returns
+    return {};
+  } catch (const SQLite::Exception& ex) {
+    return fail("storage", std::string("door event not recorded: ") + ex.what());
+  }
+}
+
+std::int64_t SqliteEdgeStore::outbox_depth() const { return impl_->db.execAndGet("SELECT COUNT(*) FROM outbox").getInt64(); }
+
+}  // namespace spotter::edge

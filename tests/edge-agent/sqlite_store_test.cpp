@@ -1,0 +1,97 @@
+// What the SQLite store adds to the DoorStore contract: durability across reopen,
+// migrations, atomic imports, all-or-nothing door records, and the outbox.
+#include <doctest/doctest.h>
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <filesystem>
+#include <random>
+
+#include "spotter/edge/sqlite_store.hpp"
+
+using namespace spotter;
+using namespace spotter::edge;
+
+namespace {
+struct TempDb {
+  std::filesystem::path file = std::filesystem::temp_directory_path() / ("spotter-store-" + std::to_string(std::random_device{}()) + ".db");
+  ~TempDb() {
+    for (const char* ext : {"", "-wal", "-shm"}) std::filesystem::remove(file.string() + ext);
+  }
+};
+
+ReplicaSnapshot one_member(const char* id) {
+  ReplicaSnapshot s;
+  s.branch = {"b1", "Downtown", "Europe/Madrid", OpeningHours::always_open()};
+  s.members = {{id, "Name", false}};
+  s.memberships = {{"ms", id, 0, 4'000'000'000'000, false, {"b1", "b2"}}};
+  s.cards = {{"04A1B2C3", id, false}};
+  return s;
+}
+
+DoorOutcome entry(const std::string& member, const std::string& session_id) {
+  DoorOutcome o;
+  o.reply = {"s-1", true, protocol::Reason::ok, session_id, std::nullopt};
+  o.member_id = member;
+  o.session_started = SessionRecord{session_id, member, "b1", 1000, "front"};
+  return o;
+}
+}  // namespace
+
+TEST_CASE("the schema is created once and a newer one is refused") {
+  TempDb db;
+  { SqliteEdgeStore s(db.file); CHECK(s.schema_version() == 1); }
+  { SqliteEdgeStore s(db.file); CHECK(s.schema_version() == 1); }
+  {
+    SQLite::Database raw(db.file.string(), SQLite::OPEN_READWRITE);
+    raw.exec("PRAGMA user_version = 99");
+  }
+  CHECK_THROWS_AS(SqliteEdgeStore(db.file), std::runtime_error);
+}
+
+TEST_CASE("an import replaces the whole replica, and survives reopening") {
+  TempDb db;
+  {
+    SqliteEdgeStore s(db.file);
+    REQUIRE(s.import_replica(one_member("ana")).ok());
+    REQUIRE(s.import_replica(one_member("bo")).ok());
+    CHECK_FALSE(s.member("ana").has_value());
+  }
+  SqliteEdgeStore s(db.file);
+  CHECK(s.member_by_card("04A1B2C3")->id == "bo");
+  CHECK(s.memberships_of("bo").at(0).branch_ids == std::vector<std::string>{"b1", "b2"});
+  CHECK(s.branch()->time_zone == "Europe/Madrid");
+}
+
+TEST_CASE("a door record is all or nothing, and one open session per member is enforced by the database") {
+  TempDb db;
+  SqliteEdgeStore s(db.file);
+  REQUIRE(s.import_replica(one_member("ana")).ok());
+  REQUIRE(s.record_door({"e1", "front", "s-1", protocol::Direction::in, protocol::Credential::Kind::nfc, 1000}, entry("ana", "ses1")).ok());
+  CHECK(s.outbox_depth() == 2);  // door_event + session_started
+  // A buggy caller starting a second session: refused, and the event is not half-recorded.
+  auto again = s.record_door({"e2", "front", "s-2", protocol::Direction::in, protocol::Credential::Kind::nfc, 2000}, entry("ana", "ses2"));
+  REQUIRE_FALSE(again.ok());
+  CHECK(again.error().code == "storage");
+  CHECK(s.outbox_depth() == 2);
+  CHECK(s.open_session("ana")->id == "ses1");
+  // The same event id twice (a retried write) is refused too: event ids are idempotency keys.
+  DoorOutcome refusal;
+  refusal.reply = {"s-3", false, protocol::Reason::already_inside, std::nullopt, std::nullopt};
+  CHECK_FALSE(s.record_door({"e1", "front", "s-3", protocol::Direction::in, protocol::Credential::Kind::nfc, 3000}, refusal).ok());
+}
+
+TEST_CASE("sessions and used QR codes survive a reopen (the process restarting)") {
+  TempDb db;
+  {
+    SqliteEdgeStore s(db.file);
+    REQUIRE(s.import_replica(one_member("ana")).ok());
+    auto o = entry("ana", "ses1");
+    o.qr_to_mark_used = QrIdentity{"ana", "jti-1", 5000};
+    REQUIRE(s.record_door({"e1", "front", "s-1", protocol::Direction::in, protocol::Credential::Kind::qr, 1000}, o).ok());
+  }
+  SqliteEdgeStore s(db.file);
+  CHECK(s.open_session("ana")->started_at_ms == 1000);
+  CHECK(s.qr_used("jti-1"));
+  CHECK(s.outbox_depth() == 2);
+}
