@@ -33,6 +33,8 @@ const char* kSummary =
     "  spotter-sim members   print the simulated members' NFC UIDs as JSON (--members, --seed)\n"
     "  spotter-sim check     read `mosquitto_sub -v` lines (TOPIC PAYLOAD) on stdin and report\n"
     "                        every message that breaks the protocol; exit 1 if any does\n"
+    "  spotter-sim replica   print an edge replica (spotter-edge import format) for the simulated\n"
+    "                        members: most current, every 10th expired, every 17th suspended\n"
     "  spotter-sim drain     subscribe to the branch (QoS 1) and report how fast messages arrive\n"
     "                        (--count, --duration as the idle timeout): the broker's ceiling";
 
@@ -170,7 +172,7 @@ int Main(const std::vector<std::string>& args) {
     return config::kExitBadSetting;
   }
   if (parsed->help) {
-    std::cout << config::usage("spotter-sim [members|check|drain]", kSummary, opts);
+    std::cout << config::usage("spotter-sim [members|replica|check|drain]", kSummary, opts);
     return 0;
   }
   if (parsed->version) {
@@ -187,6 +189,25 @@ int Main(const std::vector<std::string>& args) {
     return 0;
   }
   if (parsed->positional.size() == 1 && parsed->positional[0] == "check") return run_check();
+  if (parsed->positional.size() == 1 && parsed->positional[0] == "replica") {
+    auto uids = member_uids(static_cast<int>(s.integer("members")), static_cast<std::uint64_t>(s.integer("seed")));
+    SystemClock clock;
+    const std::int64_t now = clock.now_ms(), year = 365LL * 86'400'000;
+    Json hours = Json::object();
+    for (const char* day : {"mon", "tue", "wed", "thu", "fri", "sat", "sun"}) hours[day] = Json::array({Json::array({"00:00", "24:00"})});
+    Json doc = {{"branch", {{"id", s.text("branch")}, {"name", "Simulated branch"}, {"timezone", "UTC"}, {"opening_hours", hours}}},
+                {"members", Json::array()}, {"memberships", Json::array()}, {"cards", Json::array()}};
+    for (std::size_t i = 0; i < uids.size(); ++i) {
+      std::string id = "sim-member-" + std::to_string(i + 1);
+      doc["members"].push_back({{"id", id}, {"display_name", "Member " + std::to_string(i + 1)}});
+      bool expired = (i + 1) % 10 == 0, suspended = (i + 1) % 17 == 0;
+      doc["memberships"].push_back({{"id", "ms-" + std::to_string(i + 1)}, {"member_id", id}, {"starts_at_ms", now - year},
+                                    {"expires_at_ms", expired ? now - 86'400'000 : now + year}, {"suspended", suspended}});
+      doc["cards"].push_back({{"uid", uids[i]}, {"member_id", id}});
+    }
+    std::cout << doc.dump(1) << "\n";
+    return 0;
+  }
   if (parsed->positional.size() == 1 && parsed->positional[0] == "drain") {
     try {
       auto idle = s.integer("duration") > 0 ? s.integer("duration") : 2000;

@@ -20,6 +20,7 @@ class SqliteEdgeStore final : public DoorStore {
   // Replaces the replica in one transaction: decisions see the old one or the new one.
   Status import_replica(const ReplicaSnapshot& snapshot);
   std::optional<BranchRecord> branch() const;
+  std::vector<QrKey> qr_keys() const;
 
   std::optional<MemberRecord> member_by_card(const std::string& uid) const override;
   std::optional<MemberRecord> member(const std::string& id) const override;

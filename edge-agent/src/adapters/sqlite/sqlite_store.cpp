@@ -169,6 +169,13 @@ std::optional<BranchRecord> SqliteEdgeStore::branch() const {
   return b;
 }
 
+std::vector<QrKey> SqliteEdgeStore::qr_keys() const {
+  SQLite::Statement q(impl_->db, "SELECT kid, public_key FROM qr_keys");
+  std::vector<QrKey> out;
+  while (q.executeStep()) out.push_back({q.getColumn(0).getString(), q.getColumn(1).getString()});
+  return out;
+}
+
 std::optional<MemberRecord> SqliteEdgeStore::member_by_card(const std::string& uid) const {
   auto& q = impl_->by_card;
   Use use(q);

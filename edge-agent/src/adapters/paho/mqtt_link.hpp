@@ -1,0 +1,40 @@
+#pragma once
+// The agent's one connection to the branch broker (Paho MQTT C++): client id
+// "spotter-edge-<branch>", a persistent session (clean_session=false) so QoS 1 messages
+// published while the agent restarts wait for it, subscriptions at QoS 1, and automatic
+// reconnect. Paho's callbacks run on Paho's thread and only hand messages to the sink.
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "spotter/common/log.hpp"
+
+namespace spotter::edge {
+
+struct InboundMessage {
+  std::string topic;
+  std::string payload;
+  bool duplicate = false;  // MQTT DUP flag: a redelivery
+};
+
+class MqttLink {
+ public:
+  using Sink = std::function<void(InboundMessage)>;
+  MqttLink(std::string uri, std::string client_id, std::vector<std::string> filters, Sink sink, Logger log);
+  ~MqttLink();
+  // Blocks until connected or `timeout_ms` passes; false if not connected yet (the link
+  // keeps trying in the background).
+  bool start(int timeout_ms);
+  // QoS 1; thread-safe. False when the message could not be queued.
+  bool publish(const std::string& topic, const std::string& payload, bool retained = false);
+  bool connected() const;
+  void stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace spotter::edge

@@ -1,0 +1,78 @@
+#include "door_service.hpp"
+
+#include "spotter/common/access_qr.hpp"
+#include "spotter/common/encoding.hpp"
+#include "spotter/common/ids.hpp"
+#include "spotter/protocol/codec.hpp"
+
+namespace spotter::edge {
+
+DoorService::DoorService(SqliteEdgeStore& store, BranchCalendar calendar, std::unique_ptr<QrCheck> qr, std::string branch_id,
+                         const Clock& clock, Logger log, Publish publish, RejectionCounts& rejections)
+    : store_(store),
+      calendar_(std::move(calendar)),
+      qr_(std::move(qr)),
+      branch_id_(std::move(branch_id)),
+      clock_(clock),
+      log_(std::move(log)),
+      publish_(std::move(publish)),
+      rejections_(rejections) {}
+
+void DoorService::on_scan(const protocol::Topic& topic, const std::string& payload) {
+  const auto reply_topic = protocol::build_topic(branch_id_, topic.device, protocol::MessageType::door_decision);
+  auto scan = protocol::decode_door_scan(payload);
+  if (!scan) {
+    rejections_.add(topic.device, protocol::to_string(scan.error().reason));
+    log_.warn("malformed scan", {{"door", topic.device}, {"reason", protocol::to_string(scan.error().reason)}, {"field", scan.error().field}});
+    // A reader that sent a readable req_id is told, so it can show an error at once.
+    if (auto req_id = protocol::salvage_req_id(payload)) {
+      publish_(reply_topic, protocol::encode(protocol::DoorDecision{*req_id, false, protocol::Reason::malformed, std::nullopt, std::nullopt}));
+    }
+    return;
+  }
+  auto now = clock_.now();
+  std::string session_id = new_id("ses", now.time_since_epoch().count());
+  auto outcome = decide_door({*scan, topic.device, now, session_id}, branch_id_, calendar_, store_, *qr_);
+  DoorEvent event{new_id("door", now.time_since_epoch().count()), topic.device, scan->req_id, scan->direction,
+                  scan->credential.kind, now.time_since_epoch().count()};
+  if (auto saved = store_.record_door(event, outcome); !saved) {
+    // Nothing durable, so no door opens: the reader may retry.
+    log_.error("door event not stored; not answering", {{"door", topic.device}, {"error", saved.error().message}});
+    return;
+  }
+  publish_(reply_topic, protocol::encode(outcome.reply));
+  log_.info("door decision", {{"door", topic.device}, {"req_id", scan->req_id}, {"granted", outcome.reply.granted},
+                              {"reason", protocol::to_string(outcome.reply.reason)}, {"member", outcome.member_id.value_or("")}});
+}
+
+namespace {
+class JwtQrCheck final : public QrCheck {
+ public:
+  explicit JwtQrCheck(jwt::Verifier v) : verifier_(std::move(v)) {}
+  Result<QrIdentity> check(const std::string& payload, WallTime now) const override {
+    ManualClock at(now.time_since_epoch().count());
+    auto claims = access_qr::verify(payload, verifier_, at);
+    if (!claims) return Unexpected<Error>{claims.error()};
+    return QrIdentity{claims->member_id, claims->jti, claims->expires_at_s * 1000};
+  }
+
+ private:
+  jwt::Verifier verifier_;
+};
+}  // namespace
+
+std::unique_ptr<QrCheck> make_qr_check(const std::vector<QrKey>& keys, const Logger& log) {
+  std::vector<jwt::Key> loaded;
+  for (const auto& k : keys) {
+    auto raw = base64url_decode(k.public_key);
+    auto pub = raw ? crypto::EcdsaP256PublicKey::from_sec1(*raw) : Result<crypto::EcdsaP256PublicKey>(fail("bad_key", "not base64url"));
+    if (!pub) {
+      log.warn("ignoring an unusable QR verification key", {{"kid", k.kid}});
+      continue;
+    }
+    loaded.push_back(jwt::Key::es256_verifying(k.kid, *pub));
+  }
+  return std::make_unique<JwtQrCheck>(jwt::Verifier(std::move(loaded)));
+}
+
+}  // namespace spotter::edge

@@ -1,0 +1,54 @@
+#pragma once
+// Door scans from MQTT readers: decode, decide, make durable, then reply. Runs on the
+// agent's store thread (the only one that touches the SQLite store).
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "spotter/common/clock.hpp"
+#include "spotter/common/log.hpp"
+#include "spotter/edge/door_decision.hpp"
+#include "spotter/edge/sqlite_store.hpp"
+#include "spotter/protocol/topic.hpp"
+
+namespace spotter::edge {
+
+// Rejected device messages, per device and reason (PROTOCOL.md section 5).
+class RejectionCounts {
+ public:
+  void add(const std::string& device, std::string_view reason) { ++counts_[device + "/" + std::string(reason)]; }
+  const std::map<std::string, std::uint64_t>& all() const { return counts_; }
+  std::uint64_t total() const {
+    std::uint64_t n = 0;
+    for (const auto& [k, v] : counts_) n += v;
+    return n;
+  }
+
+ private:
+  std::map<std::string, std::uint64_t> counts_;
+};
+
+class DoorService {
+ public:
+  using Publish = std::function<bool(const std::string& topic, const std::string& payload)>;
+  DoorService(SqliteEdgeStore& store, BranchCalendar calendar, std::unique_ptr<QrCheck> qr, std::string branch_id,
+              const Clock& clock, Logger log, Publish publish, RejectionCounts& rejections);
+
+  void on_scan(const protocol::Topic& topic, const std::string& payload);
+
+ private:
+  SqliteEdgeStore& store_;
+  BranchCalendar calendar_;
+  std::unique_ptr<QrCheck> qr_;
+  std::string branch_id_;
+  const Clock& clock_;
+  Logger log_;
+  Publish publish_;
+  RejectionCounts& rejections_;
+};
+
+// Verifies access QR codes with the branch's public keys (common/access_qr.hpp).
+std::unique_ptr<QrCheck> make_qr_check(const std::vector<QrKey>& keys, const Logger& log);
+
+}  // namespace spotter::edge

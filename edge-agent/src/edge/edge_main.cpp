@@ -1,0 +1,169 @@
+// spotter-edge: options and wiring. Commands so far: run, import.
+#include <csignal>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include "../adapters/paho/mqtt_link.hpp"
+#include "door_service.hpp"
+#include "spotter/common/config.hpp"
+#include "spotter/common/version.hpp"
+#include "spotter/edge/main.hpp"
+#include "spotter/protocol/codec.hpp"
+#include "work_queue.hpp"
+
+namespace spotter::edge {
+namespace {
+using config::Kind;
+using config::Option;
+
+std::atomic<bool> g_stop{false};
+extern "C" void on_signal(int) { g_stop.store(true); }
+
+const char* kSummary =
+    "The gym branch gateway: decides door scans from its local replica, so doors work with the\n"
+    "internet down, and (as the edge-agent issue proceeds) machine links, telemetry and sync.\n"
+    "Commands:\n"
+    "  spotter-edge run      run the agent (--branch, --data-dir, --mqtt)\n"
+    "  spotter-edge import FILE.json   load the branch replica into --data-dir (docs/edge-agent.md)";
+
+std::vector<Option> run_options() {
+  return {
+      {.name = "branch", .help = "this gateway's branch id", .kind = Kind::id, .required = true},
+      {.name = "mqtt", .help = "the branch broker", .kind = Kind::url, .default_value = "tcp://127.0.0.1:1883"},
+      {.name = "data-dir", .help = "where the SQLite files live", .kind = Kind::text, .required = true},
+      {.name = "log-level", .help = "debug, info, warn or error", .kind = Kind::text, .default_value = "info", .choices = {"debug", "info", "warn", "error"}},
+  };
+}
+
+std::vector<Option> import_options() {
+  return {{.name = "data-dir", .help = "where the SQLite files live", .kind = Kind::text, .required = true}};
+}
+
+std::filesystem::path db_file(const config::Settings& s) { return std::filesystem::path(s.text("data-dir")) / "edge.db"; }
+
+int import(const config::Settings& s, const std::vector<std::string>& positional) {
+  if (positional.size() != 2) {
+    std::cerr << "spotter-edge: bad setting FILE: import needs one FILE.json\n";
+    return config::kExitBadSetting;
+  }
+  auto text = config::process_environment().read_file(positional[1]);
+  if (!text) {
+    std::cerr << "spotter-edge import: cannot read " << positional[1] << "\n";
+    return 1;
+  }
+  auto doc = parse_json_strict(*text, JsonLimits{512u << 20, 16});
+  if (!doc) {
+    std::cerr << "spotter-edge import: " << positional[1] << " is not valid JSON: " << doc.error().message << "\n";
+    return 1;
+  }
+  auto replica = parse_replica(*doc);
+  if (!replica) {
+    std::cerr << "spotter-edge import: " << replica.error().message << "\n";
+    return 1;
+  }
+  if (auto tz = load_time_zone(replica->branch.time_zone); !tz) {
+    std::cerr << "spotter-edge import: branch.timezone: " << tz.error().message << "\n";
+    return 1;
+  }
+  std::filesystem::create_directories(s.text("data-dir"));
+  SqliteEdgeStore store(db_file(s));
+  if (auto r = store.import_replica(*replica); !r) {
+    std::cerr << "spotter-edge import: " << r.error().message << "\n";
+    return 1;
+  }
+  std::cout << "imported branch " << replica->branch.id << ": " << replica->members.size() << " members, "
+            << replica->cards.size() << " cards, " << replica->memberships.size() << " memberships, "
+            << replica->machines.size() << " machines\n";
+  return 0;
+}
+
+int run(const config::Settings& s) {
+  SystemClock clock;
+  Logger log("edge", stderr_log_sink(), clock, parse_log_level(s.text("log-level")).value());
+  const std::string branch = s.text("branch");
+  std::filesystem::create_directories(s.text("data-dir"));
+  SqliteEdgeStore store(db_file(s));
+  auto branch_rec = store.branch();
+  if (!branch_rec) {
+    log.warn("no replica yet: every scan is refused until one is imported", {{"data_dir", s.text("data-dir")}});
+    branch_rec = BranchRecord{branch, branch, "UTC", OpeningHours{}};
+  } else if (branch_rec->id != branch) {
+    std::cerr << "spotter-edge: bad setting --branch: the replica in --data-dir is for branch " << branch_rec->id << "\n";
+    return config::kExitBadSetting;
+  }
+  auto zone = load_time_zone(branch_rec->time_zone);
+  if (!zone) {
+    log.error("unknown branch time zone; using UTC", {{"time_zone", branch_rec->time_zone}});
+    zone = load_time_zone("UTC");
+  }
+  RejectionCounts rejections;
+  WorkQueue<InboundMessage> inbox;
+  MqttLink link(s.text("mqtt"), "spotter-edge-" + branch, {protocol::build_topic(branch, "+", protocol::MessageType::door_scan)},
+                [&inbox](InboundMessage m) { inbox.push(std::move(m)); }, log);
+  DoorService doors(store, BranchCalendar(*zone, branch_rec->hours), make_qr_check(store.qr_keys(), log)  /* read once at start for now */, branch, clock, log,
+                    [&link](const std::string& t, const std::string& p) { return link.publish(t, p); }, rejections);
+  std::thread worker([&] {
+    while (auto m = inbox.pop()) {
+      auto topic = protocol::parse_topic(m->topic);
+      if (!topic || topic->branch != branch) continue;
+      if (topic->type == protocol::MessageType::door_scan) doors.on_scan(*topic, m->payload);
+    }
+  });
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  while (!g_stop.load() && !link.start(5000)) {
+    for (int i = 0; i < 10 && !g_stop.load(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  log.info("running", {{"branch", branch}, {"mqtt", s.text("mqtt")}, {"data_dir", s.text("data-dir")}});
+  while (!g_stop.load()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  log.info("stopping");
+  link.stop();
+  inbox.close();
+  worker.join();
+  log.info("stopped", {{"rejected", rejections.total()}});
+  return 0;
+}
+}  // namespace
+
+int Main(const std::vector<std::string>& args) {
+  std::string command = args.empty() ? "" : args[0];
+  if (command == "--version") {
+    std::cout << "spotter-edge " << kVersion << "\n";
+    return 0;
+  }
+  if (command.empty() || command == "--help" || command == "-h") {
+    std::cout << config::usage("spotter-edge run", kSummary, run_options());
+    return command.empty() ? config::kExitBadSetting : 0;
+  }
+  const bool is_run = command == "run";
+  if (!is_run && command != "import") {
+    std::cerr << "spotter-edge: bad setting " << command << ": unknown command (see --help)\n";
+    return config::kExitBadSetting;
+  }
+  auto opts = is_run ? run_options() : import_options();
+  auto parsed = config::parse(opts, {args.begin() + 1, args.end()}, config::process_environment());
+  if (!parsed) {
+    std::cerr << config::format_error("spotter-edge", parsed.error()) << "\n";
+    return config::kExitBadSetting;
+  }
+  if (parsed->help) {
+    std::cout << config::usage("spotter-edge " + command, kSummary, opts);
+    return 0;
+  }
+  if (parsed->version) {
+    std::cout << "spotter-edge " << kVersion << "\n";
+    return 0;
+  }
+  try {
+    if (is_run) return run(parsed->settings);
+    std::vector<std::string> positional = {command};
+    positional.insert(positional.end(), parsed->positional.begin(), parsed->positional.end());
+    return import(parsed->settings, positional);
+  } catch (const std::exception& e) {
+    std::cerr << "spotter-edge: " << e.what() << "\n";
+    return 1;
+  }
+}
+
+}  // namespace spotter::edge

@@ -1,0 +1,133 @@
+// spotter-edge deciding door scans over a real broker, from an imported replica in a real
+// SQLite file, across a SIGKILL.
+#include <doctest/doctest.h>
+
+#include <signal.h>
+
+#include <fstream>
+
+#include "spotter/common/access_qr.hpp"
+#include "spotter/common/encoding.hpp"
+#include "spotter/common/json.hpp"
+#include "spotter/common/opening_hours.hpp"
+#include "spotter/protocol/codec.hpp"
+#include "spotter/testing/broker.hpp"
+#include "spotter/testing/mqtt_probe.hpp"
+
+using namespace spotter;
+using namespace spotter::testing;
+using namespace spotter::protocol;
+using namespace std::chrono_literals;
+
+namespace {
+struct EdgeFixture {
+  TempDir dir;
+  Broker broker{dir.path() / "broker"};
+  crypto::EcdsaP256PrivateKey qr_key = crypto::EcdsaP256PrivateKey::generate();
+  std::unique_ptr<ChildProcess> edge;
+  MqttProbe reader{broker.uri(), "door-main"};
+  int counter = 0;
+
+  EdgeFixture() {
+    SystemClock clock;
+    auto now = clock.now_ms();
+    Json replica = {
+        {"branch", {{"id", "b1"}, {"timezone", "UTC"}, {"opening_hours", OpeningHours::always_open().to_json()}}},
+        {"members", {{{"id", "ana"}, {"display_name", "Ana M."}}, {{"id", "bo"}, {"display_name", "Bo"}}}},
+        {"memberships",
+         {{{"id", "m1"}, {"member_id", "ana"}, {"starts_at_ms", 0}, {"expires_at_ms", now + 86'400'000}},
+          {{"id", "m2"}, {"member_id", "bo"}, {"starts_at_ms", 0}, {"expires_at_ms", now - 86'400'000}}}},
+        {"cards", {{{"uid", "04A1B2C3D4E5F6"}, {"member_id", "ana"}}, {{"uid", "04B0B0B0"}, {"member_id", "bo"}}}},
+        {"qr_keys", {{{"kid", "qr-1"}, {"public_key", base64url_encode(qr_key.public_key().to_sec1())}}}},
+    };
+    std::ofstream(dir.path() / "replica.json") << replica.dump();
+    ChildProcess import({bin("spotter-edge"), "import", (dir.path() / "replica.json").string(), "--data-dir", (dir.path() / "data").string()},
+                        dir.path());
+    REQUIRE(import.wait(10s) == 0);
+    reader.subscribe("spotter/v1/b1/doors/main/decision", 1);
+    start_edge();
+  }
+
+  void start_edge() {
+    edge = std::make_unique<ChildProcess>(std::vector<std::string>{bin("spotter-edge"), "run", "--branch", "b1", "--mqtt", broker.uri(),
+                                                                   "--data-dir", (dir.path() / "data").string()},
+                                          dir.path());
+    REQUIRE(eventually([&] { return edge->stderr_text().find("\"running\"") != std::string::npos; }, 15s));
+  }
+
+  DoorDecision scan(const std::string& payload_fields) {
+    std::string req = "s-" + std::to_string(++counter);
+    reader.publish("spotter/v1/b1/doors/main/scan", R"({"req_id":")" + req + "\"," + payload_fields + "}");
+    auto mine = [&](const Received& r) { return r.payload.find("\"" + req + "\"") != std::string::npos; };
+    if (!reader.wait_for(mine, 1, 10s)) FAIL("no decision for ", req, "; edge log: ", edge->stderr_text());
+    for (const auto& r : reader.messages()) {
+      if (mine(r)) return decode_door_decision(r.payload).value();
+    }
+    return {};
+  }
+  DoorDecision nfc(const std::string& uid, const char* direction = "in") {
+    return scan(R"("credential":{"kind":"nfc","uid":")" + uid + R"("},"direction":")" + direction + "\"");
+  }
+};
+}  // namespace
+
+TEST_CASE("doors decide from the local replica, durably, across a SIGKILL") {
+  EdgeFixture f;
+  auto in = f.nfc("04A1B2C3D4E5F6");
+  CHECK(in.granted);
+  CHECK(in.display_name == "Ana M.");
+  REQUIRE(in.session_id.has_value());
+  CHECK(f.nfc("04A1B2C3D4E5F6").reason == Reason::already_inside);
+  CHECK(f.nfc("04B0B0B0").reason == Reason::no_active_membership);
+  CHECK(f.nfc("04FFFFFF").reason == Reason::unknown_credential);
+
+  // The session is on disk before the door opened: a killed agent still knows Ana is in.
+  f.edge->signal(SIGKILL);
+  f.edge->wait(5s);
+  f.start_edge();
+  CHECK(f.nfc("04A1B2C3D4E5F6").reason == Reason::already_inside);
+  auto out = f.nfc("04A1B2C3D4E5F6", "out");
+  CHECK(out.granted);
+  CHECK(out.session_id == in.session_id);
+  CHECK(f.nfc("04A1B2C3D4E5F6", "out").reason == Reason::not_inside);
+}
+
+TEST_CASE("access QR codes are verified offline and refused the second time") {
+  EdgeFixture f;
+  SystemClock clock;
+  auto code = access_qr::mint("ana", jwt::Key::es256_signing("qr-1", f.qr_key), clock).value();
+  auto qr = [&](const std::string& c) { return f.scan(R"("credential":{"kind":"qr","payload":")" + c + "\"}"); };
+  CHECK(qr(code).granted);
+  CHECK(qr(code).reason == Reason::replayed_qr);
+  auto foreign = access_qr::mint("ana", jwt::Key::es256_signing("qr-1", crypto::EcdsaP256PrivateKey::generate()), clock).value();
+  CHECK(qr(foreign).reason == Reason::invalid_qr);
+}
+
+TEST_CASE("malformed scans are answered when they can be, and never stop the agent") {
+  EdgeFixture f;
+  CHECK(f.scan(R"("credential":{"kind":"nfc","uid":"not-hex"})").reason == Reason::malformed);
+  for (const char* junk : {"", "{", "[1]", "\xFF\xFE", R"({"req_id":"x","req_id":"y"})"}) {
+    f.reader.publish("spotter/v1/b1/doors/main/scan", junk);
+  }
+  CHECK(f.nfc("04A1B2C3D4E5F6").granted);  // still deciding
+  CHECK(f.edge->running());
+  f.edge->signal(SIGTERM);
+  REQUIRE(f.edge->wait(10s) == 0);
+  CHECK(f.edge->stderr_text().find("\"rejected\":6") != std::string::npos);
+}
+
+TEST_CASE("spotter-edge refuses bad settings with exit code 2 and one line") {
+  TempDir dir;
+  ChildProcess no_branch({bin("spotter-edge"), "run", "--data-dir", dir.path().string()}, dir.path());
+  CHECK(no_branch.wait(10s) == 2);
+  CHECK(no_branch.stderr_text().find("--branch") != std::string::npos);
+  ChildProcess bad_env({bin("spotter-edge"), "run", "--data-dir", dir.path().string()}, dir.path(), {{"SPOTTER_BRANCH", "a/b"}});
+  CHECK(bad_env.wait(10s) == 2);
+  CHECK(bad_env.stderr_text().find("SPOTTER_BRANCH") != std::string::npos);
+  ChildProcess unknown({bin("spotter-edge"), "fly"}, dir.path());
+  CHECK(unknown.wait(10s) == 2);
+  std::ofstream(dir.path() / "bad.json") << R"({"branch":{"id":"b1"},"cards":[{"uid":"zz","member_id":"a"}]})";
+  ChildProcess bad_import({bin("spotter-edge"), "import", (dir.path() / "bad.json").string(), "--data-dir", dir.path().string()}, dir.path());
+  CHECK(bad_import.wait(10s) == 1);
+  CHECK(bad_import.stderr_text().find("cards[0].uid") != std::string::npos);
+}
