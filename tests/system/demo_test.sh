@@ -5,7 +5,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 bin=${1:-$root/build/bin}
 out=$(mktemp)
-trap 'kill $demo 2>/dev/null || true; wait $demo 2>/dev/null || true; rm -f "$out" "$out.sub"' EXIT
+trap 'kill $demo 2>/dev/null || true; wait $demo 2>/dev/null || true; rm -f "$out" "$out.sub" "$out.dec"' EXIT
 
 SPOTTER_DEMO_SECONDS=25 "$root/scripts/demo" >"$out" 2>&1 &
 demo=$!
@@ -23,6 +23,10 @@ echo "received $lines messages from the demo"
 [ "$lines" -ge 60 ] || { echo "too little traffic"; cat "$out"; exit 1; }
 grep -q '/telemetry ' "$out.sub" || grep -q '/auth ' "$out.sub" || { echo "no machine activity"; exit 1; }
 "$bin/spotter-sim" check <"$out.sub"
+# The gateway answers the doors.
+mosquitto_sub -h 127.0.0.1 -p "$port" -t 'spotter/v1/demo/doors/+/decision' -v -C 3 -W 20 >"$out.dec"
+[ "$(wc -l <"$out.dec")" -ge 3 ] || { echo "no door decisions from spotter-edge"; cat "$out"; exit 1; }
+"$bin/spotter-sim" check <"$out.dec"
 kill -TERM $demo  # (a background job ignores SIGINT in a script; Ctrl-C works in a terminal)
 wait $demo
 grep -q "demo stopped" "$out"
