@@ -1,5 +1,4 @@
 // spotter-edge: options and wiring. Commands so far: run, import.
-#include <csignal>
 #include <filesystem>
 #include <iostream>
 #include <thread>
@@ -7,6 +6,7 @@
 #include "../adapters/paho/mqtt_link.hpp"
 #include "door_service.hpp"
 #include "spotter/common/config.hpp"
+#include "spotter/common/stop_signal.hpp"
 #include "spotter/common/version.hpp"
 #include "spotter/edge/main.hpp"
 #include "spotter/protocol/codec.hpp"
@@ -16,9 +16,6 @@ namespace spotter::edge {
 namespace {
 using config::Kind;
 using config::Option;
-
-std::atomic<bool> g_stop{false};
-extern "C" void on_signal(int) { g_stop.store(true); }
 
 const char* kSummary =
     "The gym branch gateway: decides door scans from its local replica, so doors work with the\n"
@@ -79,6 +76,7 @@ int import(const config::Settings& s, const std::vector<std::string>& positional
 }
 
 int run(const config::Settings& s) {
+  install_stop_signals();
   SystemClock clock;
   Logger log("edge", stderr_log_sink(), clock, parse_log_level(s.text("log-level")).value());
   const std::string branch = s.text("branch");
@@ -110,13 +108,11 @@ int run(const config::Settings& s) {
       if (topic->type == protocol::MessageType::door_scan) doors.on_scan(*topic, m->payload);
     }
   });
-  std::signal(SIGINT, on_signal);
-  std::signal(SIGTERM, on_signal);
-  while (!g_stop.load() && !link.start(5000)) {
-    for (int i = 0; i < 10 && !g_stop.load(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  while (!stop_requested().load() && !link.start(5000)) {
+    for (int i = 0; i < 10 && !stop_requested().load(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   log.info("running", {{"branch", branch}, {"mqtt", s.text("mqtt")}, {"data_dir", s.text("data-dir")}});
-  while (!g_stop.load()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  while (!stop_requested().load()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   log.info("stopping");
   link.stop();
   inbox.close();

@@ -1,5 +1,4 @@
 // spotter-sim: wires options, the simulator core, the Paho transport and the clock.
-#include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <thread>
@@ -8,6 +7,7 @@
 #include "../adapters/posix/flood_publisher.hpp"
 #include "../adapters/paho/paho_transport.hpp"
 #include "spotter/common/config.hpp"
+#include "spotter/common/stop_signal.hpp"
 #include "spotter/common/crypto.hpp"
 #include "spotter/common/json.hpp"
 #include "spotter/common/log.hpp"
@@ -21,9 +21,6 @@ namespace spotter::sim {
 namespace {
 using config::Kind;
 using config::Option;
-
-std::atomic<bool> g_stop{false};
-extern "C" void on_signal(int) { g_stop.store(true); }
 
 const char* kSummary =
     "Simulates a gym branch's machines and door readers on MQTT, behaving as firmware does per\n"
@@ -132,7 +129,7 @@ int run_firmware(const config::Settings& s, const Logger& log, std::uint64_t non
   auto duration = std::chrono::milliseconds(s.integer("duration"));
   auto stats_every = std::chrono::milliseconds(s.integer("stats-interval"));
   auto next_stats = t0 + stats_every;
-  while (!g_stop.load() && (duration.count() == 0 || clock.monotonic() - t0 < duration)) {
+  while (!stop_requested().load() && (duration.count() == 0 || clock.monotonic() - t0 < duration)) {
     sim.step(clock.now_ms());
     if (stats_every.count() > 0 && clock.monotonic() >= next_stats) {
       log.info("stats", {{"stats", stats_json(sim.stats(), transport.publish_failures())}});
@@ -156,7 +153,7 @@ int run_flood_mode(const config::Settings& s, const Logger& log, std::uint64_t n
   c.count = s.integer("count");
   c.duration_ms = s.integer("duration") > 0 ? s.integer("duration") : 10'000;
   c.boot_nonce = nonce;
-  auto r = run_flood(c, g_stop, log);
+  auto r = run_flood(c, stop_requested(), log);
   Json result = {{"mode", "flood"}, {"sent", r.sent}, {"acknowledged", r.acknowledged}, {"seconds", r.seconds},
                  {"rate", r.seconds > 0 ? static_cast<double>(r.acknowledged) / r.seconds : 0.0}};
   std::cout << dump_json(result) << std::endl;
@@ -228,8 +225,7 @@ int Main(const std::vector<std::string>& args) {
   }
   SystemClock clock;
   Logger log("sim", stderr_log_sink(), clock, parse_log_level(s.text("log-level")).value());
-  std::signal(SIGINT, on_signal);
-  std::signal(SIGTERM, on_signal);
+  install_stop_signals();  // only the long-running modes; `check` stops on Ctrl-C as usual
   std::uint64_t nonce = 0;
   crypto::random_fill({reinterpret_cast<std::uint8_t*>(&nonce), sizeof nonce});
   try {

@@ -1,6 +1,8 @@
 // The process's real clock, stderr and environment: the only I/O in `common` besides crypto.
 #include <unistd.h>
 
+#include <csignal>
+
 #include <cerrno>
 #include <cstdlib>
 #include <fstream>
@@ -13,6 +15,7 @@
 #include "spotter/common/id_format.hpp"
 #include "spotter/common/ids.hpp"
 #include "spotter/common/log.hpp"
+#include "spotter/common/stop_signal.hpp"
 
 namespace spotter {
 
@@ -60,6 +63,18 @@ std::string new_id(std::int64_t now_ms) {
 std::string new_id(std::string_view prefix, std::int64_t now_ms) {
   return std::string(prefix) + "_" + new_id(now_ms);
 }
+
+namespace {
+std::atomic<bool> g_stop{false};
+extern "C" void on_stop_signal(int) { g_stop.store(true); }
+}  // namespace
+
+void install_stop_signals() {
+  std::signal(SIGINT, on_stop_signal);
+  std::signal(SIGTERM, on_stop_signal);
+}
+
+const std::atomic<bool>& stop_requested() noexcept { return g_stop; }
 
 namespace config {
 Environment process_environment() {
