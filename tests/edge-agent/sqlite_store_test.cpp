@@ -95,3 +95,18 @@ TEST_CASE("sessions and used QR codes survive a reopen (the process restarting)"
   CHECK(s.qr_used("jti-1"));
   CHECK(s.outbox_depth() == 2);
 }
+
+TEST_CASE("the agent's own session end is recorded once, with the outbox told") {
+  TempDb db;
+  SqliteEdgeStore s(db.file);
+  REQUIRE(s.import_replica(one_member("ana")).ok());
+  REQUIRE(s.record_door({"e1", "front", "s-1", protocol::Direction::in, protocol::Credential::Kind::nfc, 1000}, entry("ana", "ses1")).ok());
+  auto open = s.open_sessions();
+  REQUIRE(open.size() == 1);
+  REQUIRE(s.end_session(open[0], 1000 + 4 * 3'600'000, "timeout").ok());
+  CHECK(s.open_sessions().empty());
+  CHECK_FALSE(s.open_session("ana").has_value());
+  CHECK(s.outbox_depth() == 3);
+  CHECK(s.end_session(open[0], 5000, "closing").error().code == "storage");  // already ended
+  CHECK(s.outbox_depth() == 3);
+}

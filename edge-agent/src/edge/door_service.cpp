@@ -3,6 +3,7 @@
 #include "spotter/common/access_qr.hpp"
 #include "spotter/common/encoding.hpp"
 #include "spotter/common/ids.hpp"
+#include "spotter/edge/session_rules.hpp"
 #include "spotter/protocol/codec.hpp"
 
 namespace spotter::edge {
@@ -43,6 +44,19 @@ void DoorService::on_scan(const protocol::Topic& topic, const std::string& paylo
   publish_(reply_topic, protocol::encode(outcome.reply));
   log_.info("door decision", {{"door", topic.device}, {"req_id", scan->req_id}, {"granted", outcome.reply.granted},
                               {"reason", protocol::to_string(outcome.reply.reason)}, {"member", outcome.member_id.value_or("")}});
+}
+
+void DoorService::end_overdue_sessions() {
+  auto now = clock_.now();
+  for (const auto& session : store_.open_sessions()) {
+    auto end = auto_end(session, now, calendar_);
+    if (!end) continue;
+    if (auto r = store_.end_session(session, end->ended_at_ms, end->ended_by); !r) {
+      log_.error("cannot end an overdue session", {{"session_id", session.id}, {"error", r.error().message}});
+      continue;
+    }
+    log_.info("session ended by the agent", {{"session_id", session.id}, {"member", session.member_id}, {"ended_by", end->ended_by}});
+  }
 }
 
 namespace {

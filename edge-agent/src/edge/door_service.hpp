@@ -36,6 +36,8 @@ class DoorService {
               const Clock& clock, Logger log, Publish publish, RejectionCounts& rejections);
 
   void on_scan(const protocol::Topic& topic, const std::string& payload);
+  // Ends sessions past 4 hours or past the closing of the opening they began in.
+  void end_overdue_sessions();
 
  private:
   SqliteEdgeStore& store_;

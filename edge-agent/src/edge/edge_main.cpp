@@ -24,6 +24,11 @@ const char* kSummary =
     "  spotter-edge run      run the agent (--branch, --data-dir, --mqtt)\n"
     "  spotter-edge import FILE.json   load the branch replica into --data-dir (docs/edge-agent.md)";
 
+// Periodic work for the store thread travels through its queue as a message with a topic
+// no broker can deliver.
+const std::string kTick = "#tick";
+constexpr auto kTickEvery = std::chrono::seconds(15);
+
 std::vector<Option> run_options() {
   return {
       {.name = "branch", .help = "this gateway's branch id", .kind = Kind::id, .required = true},
@@ -102,7 +107,12 @@ int run(const config::Settings& s) {
   DoorService doors(store, BranchCalendar(*zone, branch_rec->hours), make_qr_check(store.qr_keys(), log)  /* read once at start for now */, branch, clock, log,
                     [&link](const std::string& t, const std::string& p) { return link.publish(t, p); }, rejections);
   std::thread worker([&] {
+    doors.end_overdue_sessions();  // the agent may have been down when some were due
     while (auto m = inbox.pop()) {
+      if (m->topic == kTick) {
+        doors.end_overdue_sessions();
+        continue;
+      }
       auto topic = protocol::parse_topic(m->topic);
       if (!topic || topic->branch != branch) continue;
       if (topic->type == protocol::MessageType::door_scan) doors.on_scan(*topic, m->payload);
@@ -112,7 +122,14 @@ int run(const config::Settings& s) {
     for (int i = 0; i < 10 && !stop_requested().load(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   log.info("running", {{"branch", branch}, {"mqtt", s.text("mqtt")}, {"data_dir", s.text("data-dir")}});
-  while (!stop_requested().load()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  auto next_tick = std::chrono::steady_clock::now() + kTickEvery;
+  while (!stop_requested().load()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (std::chrono::steady_clock::now() >= next_tick) {
+      inbox.push(InboundMessage{kTick, "", false});
+      next_tick += kTickEvery;
+    }
+  }
   log.info("stopping");
   link.stop();
   inbox.close();

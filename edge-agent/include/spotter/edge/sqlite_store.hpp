@@ -29,6 +29,11 @@ class SqliteEdgeStore final : public DoorStore {
   bool qr_used(const std::string& jti) const override;
   Status record_door(const DoorEvent& event, const DoorOutcome& outcome) override;
 
+  std::vector<SessionRecord> open_sessions() const;
+  // Ends an open session (the agent's own auto-end) with the cloud told through the outbox.
+  // Error "storage" if it is no longer open or the write failed.
+  Status end_session(const SessionRecord& session, std::int64_t ended_at_ms, const std::string& ended_by);
+
   std::int64_t outbox_depth() const;
   int schema_version() const;
 

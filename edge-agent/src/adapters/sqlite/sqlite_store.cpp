@@ -298,6 +298,36 @@ Status SqliteEdgeStore::record_door(const DoorEvent& e, const DoorOutcome& o) {
   }
 }
 
+std::vector<SessionRecord> SqliteEdgeStore::open_sessions() const {
+  SQLite::Statement q(impl_->db, "SELECT id, member_id, branch_id, started_at_ms, entry_door FROM sessions WHERE ended_at_ms IS NULL");
+  std::vector<SessionRecord> out;
+  while (q.executeStep()) {
+    out.push_back({q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getString(), q.getColumn(3).getInt64(),
+                   q.getColumn(4).getString()});
+  }
+  return out;
+}
+
+Status SqliteEdgeStore::end_session(const SessionRecord& s, std::int64_t ended_at_ms, const std::string& ended_by) {
+  try {
+    auto& db = impl_->db;
+    SQLite::Transaction t(db);
+    SQLite::Statement q(db, "UPDATE sessions SET ended_at_ms = ?, ended_by = ? WHERE id = ? AND ended_at_ms IS NULL");
+    q.bind(1, ended_at_ms);
+    q.bind(2, ended_by);
+    q.bind(3, s.id);
+    if (q.exec() != 1) return fail("storage", "the session is not open");
+    Json body = session_json(s);
+    body["ended_at_ms"] = ended_at_ms;
+    body["ended_by"] = ended_by;
+    outbox_add(db, s.id + ".end", "session_ended", ended_at_ms, body);
+    t.commit();
+    return {};
+  } catch (const SQLite::Exception& ex) {
+    return fail("storage", std::string("session not ended: ") + ex.what());
+  }
+}
+
 std::int64_t SqliteEdgeStore::outbox_depth() const { return impl_->db.execAndGet("SELECT COUNT(*) FROM outbox").getInt64(); }
 
 }  // namespace spotter::edge
