@@ -40,8 +40,8 @@ DoorOutcome entry(const std::string& member, const std::string& session_id) {
 
 TEST_CASE("the schema is created once and a newer one is refused") {
   TempDb db;
-  { SqliteEdgeStore s(db.file); CHECK(s.schema_version() == 1); }
-  { SqliteEdgeStore s(db.file); CHECK(s.schema_version() == 1); }
+  { SqliteEdgeStore s(db.file); CHECK(s.schema_version() == 2); }
+  { SqliteEdgeStore s(db.file); CHECK(s.schema_version() == 2); }
   {
     SQLite::Database raw(db.file.string(), SQLite::OPEN_READWRITE);
     raw.exec("PRAGMA user_version = 99");
@@ -109,4 +109,51 @@ TEST_CASE("the agent's own session end is recorded once, with the outbox told") 
   CHECK(s.outbox_depth() == 3);
   CHECK(s.end_session(open[0], 5000, "closing").error().code == "storage");  // already ended
   CHECK(s.outbox_depth() == 3);
+}
+
+TEST_CASE("a version 1 database is migrated, keeping what it held") {
+  TempDb db;
+  {
+    SqliteEdgeStore s(db.file);
+    REQUIRE(s.import_replica(one_member("ana")).ok());
+    REQUIRE(s.record_door({"e1", "front", "s-1", protocol::Direction::in, protocol::Credential::Kind::nfc, 1000}, entry("ana", "ses1")).ok());
+  }
+  {
+    SQLite::Database raw(db.file.string(), SQLite::OPEN_READWRITE);
+    raw.exec("DROP TABLE machine_links; DROP TABLE machine_states; PRAGMA user_version = 1");
+  }
+  SqliteEdgeStore s(db.file);
+  CHECK(s.schema_version() == 2);
+  CHECK(s.open_session("ana")->id == "ses1");
+  CHECK(s.open_links().empty());
+}
+
+TEST_CASE("machine links and states are recorded with their outbox events, and open links survive a reopen") {
+  TempDb db;
+  MachineLink link{"lnk1", "tm-1", "ana", "ses1", 1000, 1000};
+  {
+    SqliteEdgeStore s(db.file);
+    FloorChanges start;
+    start.links_started.push_back(link);
+    start.state_changes.emplace_back("tm-1", protocol::MachineState::in_use);
+    REQUIRE(s.record_floor(start, 1000).ok());
+    CHECK(s.outbox_depth() == 2);
+    // A second open link on the same machine is refused by the database.
+    FloorChanges twice;
+    twice.links_started.push_back({"lnk2", "tm-1", "bo", "ses2", 2000, 2000});
+    CHECK_FALSE(s.record_floor(twice, 2000).ok());
+    CHECK(s.outbox_depth() == 2);
+    REQUIRE(s.record_maintenance("tm-1", {"E42", protocol::Severity::fault, "belt", std::nullopt}, 2500).ok());
+    CHECK(s.outbox_depth() == 3);
+  }
+  SqliteEdgeStore s(db.file);
+  auto open = s.open_links();
+  REQUIRE(open.size() == 1);
+  CHECK(open[0].id == "lnk1");
+  CHECK(open[0].session_id == "ses1");
+  FloorChanges end;
+  end.links_ended.push_back({link, 3000, "member_left"});
+  REQUIRE(s.record_floor(end, 3000).ok());
+  CHECK(s.open_links().empty());
+  CHECK(s.outbox_depth() == 4);
 }

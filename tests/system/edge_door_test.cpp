@@ -50,7 +50,8 @@ struct EdgeFixture {
 
   void start_edge() {
     edge = std::make_unique<ChildProcess>(std::vector<std::string>{bin("spotter-edge"), "run", "--branch", "b1", "--mqtt", broker.uri(),
-                                                                   "--data-dir", (dir.path() / "data").string()},
+                                                                   "--data-dir", (dir.path() / "data").string(),
+                                                                   "--machine-offline-after", "3s"},
                                           dir.path());
     REQUIRE(eventually([&] { return edge->stderr_text().find("\"running\"") != std::string::npos; }, 15s));
   }
@@ -130,4 +131,43 @@ TEST_CASE("spotter-edge refuses bad settings with exit code 2 and one line") {
   ChildProcess bad_import({bin("spotter-edge"), "import", (dir.path() / "bad.json").string(), "--data-dir", dir.path().string()}, dir.path());
   CHECK(bad_import.wait(10s) == 1);
   CHECK(bad_import.stderr_text().find("cards[0].uid") != std::string::npos);
+}
+
+TEST_CASE("machine taps link members who are inside; leaving unlinks; quiet machines are polled") {
+  EdgeFixture f;
+  MqttProbe machine(f.broker.uri(), "tm-1");
+  machine.subscribe("spotter/v1/b1/machines/tm-1/auth/reply", 1);
+  machine.subscribe("spotter/v1/b1/machines/tm-1/cmd", 1);
+  machine.publish("spotter/v1/b1/machines/tm-1/status", R"({"state":"idle","ts":1,"category":"cardio","type":"treadmill"})", 1, true);
+  int n = 0;
+  auto tap = [&](const std::string& payload) {
+    std::string req = "a-" + std::to_string(++n);
+    machine.publish("spotter/v1/b1/machines/tm-1/auth", R"({"req_id":")" + req + "\"," + payload + "}");
+    auto mine = [&](const Received& r) { return r.topic.ends_with("/auth/reply") && r.payload.find("\"" + req + "\"") != std::string::npos; };
+    if (!machine.wait_for(mine, 1, 10s)) FAIL("no auth reply; edge log: ", f.edge->stderr_text());
+    for (const auto& r : machine.messages()) {
+      if (mine(r)) return decode_auth_reply(r.payload).value();
+    }
+    return AuthReply{};
+  };
+  const std::string ana = R"("credential":{"kind":"nfc","uid":"04A1B2C3D4E5F6"})";
+  CHECK(tap(ana).reason == Reason::not_inside);
+  REQUIRE(f.nfc("04A1B2C3D4E5F6").granted);
+  auto linked = tap(ana);
+  CHECK(linked.result == AuthResult::linked);
+  REQUIRE(linked.link_id.has_value());
+  CHECK(linked.display_name == "Ana M.");
+  CHECK(tap(R"("credential":{"kind":"nfc","uid":"04FFFFFF"})").reason == Reason::unknown_credential);
+  CHECK(tap(R"("credential":{"kind":"nfc","uid":"bad"})").reason == Reason::malformed);
+  machine.publish("spotter/v1/b1/machines/tm-1/telemetry", R"({"msg_id":1,"ts":2,"link_id":")" + *linked.link_id + R"(","metrics":{"speed_kmh":9.5}})");
+  // Ana leaves: the machine is told to unlink.
+  REQUIRE(f.nfc("04A1B2C3D4E5F6", "out").granted);
+  auto unlink = [](const Received& r) { return r.topic.ends_with("/cmd") && r.payload.find("\"unlink\"") != std::string::npos; };
+  CHECK(machine.wait_for(unlink, 1, 10s));
+  // Silent past half the offline time: polled.
+  auto poll = [](const Received& r) { return r.topic.ends_with("/cmd") && r.payload.find("\"poll\"") != std::string::npos; };
+  CHECK(machine.wait_for(poll, 1, 15s));
+  f.edge->signal(SIGTERM);
+  REQUIRE(f.edge->wait(10s) == 0);
+  CHECK(f.edge->stderr_text().find("\"machine unlinked\"") != std::string::npos);
 }

@@ -8,7 +8,7 @@
 
 namespace spotter::edge {
 
-DoorService::DoorService(SqliteEdgeStore& store, BranchCalendar calendar, std::unique_ptr<QrCheck> qr, std::string branch_id,
+DoorService::DoorService(SqliteEdgeStore& store, BranchCalendar calendar, std::shared_ptr<const QrCheck> qr, std::string branch_id,
                          const Clock& clock, Logger log, Publish publish, RejectionCounts& rejections)
     : store_(store),
       calendar_(std::move(calendar)),
@@ -42,6 +42,7 @@ void DoorService::on_scan(const protocol::Topic& topic, const std::string& paylo
     return;
   }
   publish_(reply_topic, protocol::encode(outcome.reply));
+  if (outcome.session_ended && member_left_) member_left_(outcome.session_ended->member_id);
   log_.info("door decision", {{"door", topic.device}, {"req_id", scan->req_id}, {"granted", outcome.reply.granted},
                               {"reason", protocol::to_string(outcome.reply.reason)}, {"member", outcome.member_id.value_or("")}});
 }
@@ -56,6 +57,7 @@ void DoorService::end_overdue_sessions() {
       continue;
     }
     log_.info("session ended by the agent", {{"session_id", session.id}, {"member", session.member_id}, {"ended_by", end->ended_by}});
+    if (member_left_) member_left_(session.member_id);
   }
 }
 
@@ -75,7 +77,7 @@ class JwtQrCheck final : public QrCheck {
 };
 }  // namespace
 
-std::unique_ptr<QrCheck> make_qr_check(const std::vector<QrKey>& keys, const Logger& log) {
+std::shared_ptr<const QrCheck> make_qr_check(const std::vector<QrKey>& keys, const Logger& log) {
   std::vector<jwt::Key> loaded;
   for (const auto& k : keys) {
     auto raw = base64url_decode(k.public_key);
@@ -86,7 +88,7 @@ std::unique_ptr<QrCheck> make_qr_check(const std::vector<QrKey>& keys, const Log
     }
     loaded.push_back(jwt::Key::es256_verifying(k.kid, *pub));
   }
-  return std::make_unique<JwtQrCheck>(jwt::Verifier(std::move(loaded)));
+  return std::make_shared<JwtQrCheck>(jwt::Verifier(std::move(loaded)));
 }
 
 }  // namespace spotter::edge

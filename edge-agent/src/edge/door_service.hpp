@@ -32,8 +32,10 @@ class RejectionCounts {
 class DoorService {
  public:
   using Publish = std::function<bool(const std::string& topic, const std::string& payload)>;
-  DoorService(SqliteEdgeStore& store, BranchCalendar calendar, std::unique_ptr<QrCheck> qr, std::string branch_id,
+  DoorService(SqliteEdgeStore& store, BranchCalendar calendar, std::shared_ptr<const QrCheck> qr, std::string branch_id,
               const Clock& clock, Logger log, Publish publish, RejectionCounts& rejections);
+  // Told whenever a member's session ends (door or auto-end), so their machines free up.
+  void on_member_left(std::function<void(const std::string& member_id)> f) { member_left_ = std::move(f); }
 
   void on_scan(const protocol::Topic& topic, const std::string& payload);
   // Ends sessions past 4 hours or past the closing of the opening they began in.
@@ -42,7 +44,8 @@ class DoorService {
  private:
   SqliteEdgeStore& store_;
   BranchCalendar calendar_;
-  std::unique_ptr<QrCheck> qr_;
+  std::shared_ptr<const QrCheck> qr_;
+  std::function<void(const std::string&)> member_left_;
   std::string branch_id_;
   const Clock& clock_;
   Logger log_;
@@ -51,6 +54,6 @@ class DoorService {
 };
 
 // Verifies access QR codes with the branch's public keys (common/access_qr.hpp).
-std::unique_ptr<QrCheck> make_qr_check(const std::vector<QrKey>& keys, const Logger& log);
+std::shared_ptr<const QrCheck> make_qr_check(const std::vector<QrKey>& keys, const Logger& log);
 
 }  // namespace spotter::edge

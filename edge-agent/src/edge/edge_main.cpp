@@ -5,6 +5,7 @@
 
 #include "../adapters/paho/mqtt_link.hpp"
 #include "door_service.hpp"
+#include "machine_service.hpp"
 #include "spotter/common/config.hpp"
 #include "spotter/common/stop_signal.hpp"
 #include "spotter/common/version.hpp"
@@ -27,13 +28,15 @@ const char* kSummary =
 // Periodic work for the store thread travels through its queue as a message with a topic
 // no broker can deliver.
 const std::string kTick = "#tick";
-constexpr auto kTickEvery = std::chrono::seconds(15);
+constexpr auto kTickEvery = std::chrono::seconds(2);
 
 std::vector<Option> run_options() {
   return {
       {.name = "branch", .help = "this gateway's branch id", .kind = Kind::id, .required = true},
       {.name = "mqtt", .help = "the branch broker", .kind = Kind::url, .default_value = "tcp://127.0.0.1:1883"},
       {.name = "data-dir", .help = "where the SQLite files live", .kind = Kind::text, .required = true},
+      {.name = "machine-offline-after", .help = "silence after which a machine counts as offline (polled at half)", .kind = Kind::duration, .default_value = "60s", .min = 1000, .max = 86'400'000},
+      {.name = "link-idle-after", .help = "a machine link with no telemetry this long ends", .kind = Kind::duration, .default_value = "10m", .min = 1000, .max = 86'400'000},
       {.name = "log-level", .help = "debug, info, warn or error", .kind = Kind::text, .default_value = "info", .choices = {"debug", "info", "warn", "error"}},
   };
 }
@@ -102,20 +105,36 @@ int run(const config::Settings& s) {
   }
   RejectionCounts rejections;
   WorkQueue<InboundMessage> inbox;
-  MqttLink link(s.text("mqtt"), "spotter-edge-" + branch, {protocol::build_topic(branch, "+", protocol::MessageType::door_scan)},
-                [&inbox](InboundMessage m) { inbox.push(std::move(m)); }, log);
-  DoorService doors(store, BranchCalendar(*zone, branch_rec->hours), make_qr_check(store.qr_keys(), log)  /* read once at start for now */, branch, clock, log,
-                    [&link](const std::string& t, const std::string& p) { return link.publish(t, p); }, rejections);
+  std::vector<std::string> filters;
+  for (auto t : {protocol::MessageType::door_scan, protocol::MessageType::machine_status, protocol::MessageType::heartbeat,
+                 protocol::MessageType::telemetry, protocol::MessageType::workout, protocol::MessageType::machine_auth,
+                 protocol::MessageType::maintenance}) {
+    filters.push_back(protocol::build_topic(branch, "+", t));
+  }
+  MqttLink link(s.text("mqtt"), "spotter-edge-" + branch, filters, [&inbox](InboundMessage m) { inbox.push(std::move(m)); }, log);
+  auto publish = [&link](const std::string& t, const std::string& p) { return link.publish(t, p); };
+  auto qr = make_qr_check(store.qr_keys(), log);  // read once at start for now
+  DoorService doors(store, BranchCalendar(*zone, branch_rec->hours), qr, branch, clock, log, publish, rejections);
+  MachineTimings timings{std::chrono::milliseconds(s.integer("machine-offline-after")),
+                         std::chrono::milliseconds(s.integer("machine-offline-after") / 2),
+                         std::chrono::milliseconds(s.integer("link-idle-after"))};
+  MachineService machines(store, qr, branch, clock, log, publish, rejections, timings);
+  doors.on_member_left([&machines](const std::string& member) { machines.on_member_left(member); });
   std::thread worker([&] {
     doors.end_overdue_sessions();  // the agent may have been down when some were due
     while (auto m = inbox.pop()) {
       if (m->topic == kTick) {
         doors.end_overdue_sessions();
+        machines.tick();
         continue;
       }
       auto topic = protocol::parse_topic(m->topic);
       if (!topic || topic->branch != branch) continue;
-      if (topic->type == protocol::MessageType::door_scan) doors.on_scan(*topic, m->payload);
+      if (topic->type == protocol::MessageType::door_scan) {
+        doors.on_scan(*topic, m->payload);
+      } else if (protocol::device_kind(topic->type) == protocol::DeviceKind::machine) {
+        machines.on_message(*topic, m->payload);
+      }
     }
   });
   while (!stop_requested().load() && !link.start(5000)) {

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "spotter/edge/door_store.hpp"
+#include "spotter/edge/machine_floor.hpp"
 #include "spotter/edge/replica.hpp"
 
 namespace spotter::edge {
@@ -33,6 +34,13 @@ class SqliteEdgeStore final : public DoorStore {
   // Ends an open session (the agent's own auto-end) with the cloud told through the outbox.
   // Error "storage" if it is no longer open or the write failed.
   Status end_session(const SessionRecord& session, std::int64_t ended_at_ms, const std::string& ended_by);
+
+  // Machines: the registry, links open when the agent stopped, and the floor's changes
+  // (links, states, a used QR code) with their outbox events, in one transaction.
+  std::vector<MachineRecord> machine_registry() const;
+  std::vector<MachineLink> open_links() const;
+  Status record_floor(const FloorChanges& changes, std::int64_t now_ms);
+  Status record_maintenance(const std::string& machine_id, const protocol::Maintenance& report, std::int64_t now_ms);
 
   std::int64_t outbox_depth() const;
   int schema_version() const;

@@ -5,7 +5,7 @@
 
 namespace spotter::edge::schema {
 
-inline constexpr std::array<const char*, 1> kMigrations = {
+inline constexpr std::array<const char*, 2> kMigrations = {
     // 1: replica, sessions, door events, used QR codes, outbox.
     R"sql(
 CREATE TABLE branch (
@@ -36,6 +36,15 @@ CREATE TABLE outbox (
   seq INTEGER PRIMARY KEY AUTOINCREMENT, event_id TEXT NOT NULL UNIQUE, kind TEXT NOT NULL,
   at_ms INTEGER NOT NULL, body TEXT NOT NULL, bytes INTEGER NOT NULL,
   evictable INTEGER NOT NULL);  -- 0: door, session and audit events are never evicted
+)sql",
+    // 2: machine links and the machines' last known state.
+    R"sql(
+CREATE TABLE machine_links (
+  id TEXT PRIMARY KEY, machine_id TEXT NOT NULL, member_id TEXT NOT NULL, session_id TEXT NOT NULL,
+  started_at_ms INTEGER NOT NULL, ended_at_ms INTEGER, ended_by TEXT);
+CREATE UNIQUE INDEX one_open_link_per_machine ON machine_links(machine_id) WHERE ended_at_ms IS NULL;
+CREATE TABLE machine_states (
+  id TEXT PRIMARY KEY, state TEXT NOT NULL, updated_at_ms INTEGER NOT NULL);
 )sql",
 };
 

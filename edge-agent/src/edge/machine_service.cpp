@@ -1,0 +1,98 @@
+#include "machine_service.hpp"
+
+#include "spotter/common/ids.hpp"
+#include "spotter/protocol/codec.hpp"
+
+namespace spotter::edge {
+using protocol::MessageType;
+
+MachineService::MachineService(SqliteEdgeStore& store, std::shared_ptr<const QrCheck> qr, std::string branch_id, const Clock& clock,
+                               Logger log, Publish publish, RejectionCounts& rejections, MachineTimings timings)
+    : store_(store),
+      qr_(std::move(qr)),
+      branch_id_(std::move(branch_id)),
+      clock_(clock),
+      log_(std::move(log)),
+      publish_(std::move(publish)),
+      rejections_(rejections),
+      floor_(branch_id_, timings) {
+  for (const auto& m : store_.machine_registry()) floor_.add_machine(m.id, m.category, m.type);
+  for (const auto& l : store_.open_links()) floor_.restore_link(l);
+}
+
+void MachineService::reject(const std::string& device, const protocol::Rejection& why) {
+  rejections_.add(device, protocol::to_string(why.reason));
+  log_.debug("rejected machine message", {{"machine", device}, {"reason", protocol::to_string(why.reason)}, {"field", why.field}});
+}
+
+void MachineService::apply(const FloorChanges& c) {
+  if (c.empty()) return;
+  if (auto saved = store_.record_floor(c, clock_.now_ms()); !saved) {
+    // Not durable, so not announced: the machine's next tap or status tries again.
+    log_.error("machine changes not stored; not answering", {{"error", saved.error().message}});
+    return;
+  }
+  for (const auto& l : c.links_started) log_.info("machine linked", {{"machine", l.machine_id}, {"member", l.member_id}, {"link_id", l.id}});
+  for (const auto& e : c.links_ended) log_.info("machine unlinked", {{"machine", e.link.machine_id}, {"link_id", e.link.id}, {"ended_by", e.ended_by}});
+  if (c.auth_reply) {
+    publish_(protocol::build_topic(branch_id_, c.auth_reply->first, MessageType::auth_reply), protocol::encode(c.auth_reply->second));
+  }
+  for (const auto& [machine, cmd] : c.commands) {
+    publish_(protocol::build_topic(branch_id_, machine, MessageType::command), protocol::encode(cmd));
+  }
+}
+
+void MachineService::on_message(const protocol::Topic& topic, const std::string& payload) {
+  const auto now = clock_.now();
+  const auto& id = topic.device;
+  switch (topic.type) {
+    case MessageType::machine_status: {
+      auto s = protocol::decode_machine_status(payload);
+      if (!s) return reject(id, s.error());
+      return apply(floor_.on_status(id, *s, now));
+    }
+    case MessageType::heartbeat: {
+      auto h = protocol::decode_heartbeat(payload);
+      if (!h) return reject(id, h.error());
+      return apply(floor_.on_activity(id, false, now));
+    }
+    case MessageType::telemetry: {
+      auto t = protocol::decode_telemetry(payload, floor_.category_of(id));
+      if (!t) return reject(id, t.error());
+      return apply(floor_.on_activity(id, true, now));
+    }
+    case MessageType::workout: {
+      auto w = protocol::decode_workout(payload);
+      if (!w) return reject(id, w.error());
+      return apply(floor_.on_activity(id, true, now));
+    }
+    case MessageType::machine_auth: {
+      auto a = protocol::decode_machine_auth(payload);
+      if (!a) {
+        reject(id, a.error());
+        if (auto req = protocol::salvage_req_id(payload)) {
+          publish_(protocol::build_topic(branch_id_, id, MessageType::auth_reply),
+                   protocol::encode(protocol::AuthReply{*req, protocol::AuthResult::denied, protocol::Reason::malformed, std::nullopt, std::nullopt}));
+        }
+        return;
+      }
+      return apply(floor_.on_auth(id, *a, now, new_id("lnk", now.time_since_epoch().count()), store_, *qr_));
+    }
+    case MessageType::maintenance: {
+      auto m = protocol::decode_maintenance(payload);
+      if (!m) return reject(id, m.error());
+      if (auto r = store_.record_maintenance(id, *m, now.time_since_epoch().count()); !r) {
+        log_.error("maintenance report not stored", {{"machine", id}, {"error", r.error().message}});
+      }
+      return apply(floor_.on_maintenance(id, *m, now));
+    }
+    default:
+      return;  // replies and commands are ours
+  }
+}
+
+void MachineService::on_member_left(const std::string& member_id) { apply(floor_.on_member_left(member_id, clock_.now())); }
+
+void MachineService::tick() { apply(floor_.tick(clock_.now(), "p-")); }
+
+}  // namespace spotter::edge

@@ -1,0 +1,40 @@
+#pragma once
+// Machine messages on the store thread: state and links through the MachineFloor, made
+// durable, then replies and commands published. Telemetry and workouts are validated and
+// keep links alive; storing them is the ingest work still to come (docs/edge-agent.md).
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "door_service.hpp"
+#include "spotter/edge/machine_floor.hpp"
+#include "spotter/protocol/codec.hpp"
+
+namespace spotter::edge {
+
+class MachineService {
+ public:
+  using Publish = DoorService::Publish;
+  MachineService(SqliteEdgeStore& store, std::shared_ptr<const QrCheck> qr, std::string branch_id, const Clock& clock,
+                 Logger log, Publish publish, RejectionCounts& rejections, MachineTimings timings);
+
+  void on_message(const protocol::Topic& topic, const std::string& payload);
+  void on_member_left(const std::string& member_id);
+  void tick();
+  const MachineFloor& floor() const { return floor_; }
+
+ private:
+  void apply(const FloorChanges& changes);
+  void reject(const std::string& device, const protocol::Rejection& why);
+
+  SqliteEdgeStore& store_;
+  std::shared_ptr<const QrCheck> qr_;
+  std::string branch_id_;
+  const Clock& clock_;
+  Logger log_;
+  Publish publish_;
+  RejectionCounts& rejections_;
+  MachineFloor floor_;
+};
+
+}  // namespace spotter::edge
