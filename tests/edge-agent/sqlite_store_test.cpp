@@ -40,8 +40,8 @@ DoorOutcome entry(const std::string& member, const std::string& session_id) {
 
 TEST_CASE("the schema is created once and a newer one is refused") {
   TempDb db;
-  { SqliteEdgeStore s(db.file); CHECK(s.schema_version() == 2); }
-  { SqliteEdgeStore s(db.file); CHECK(s.schema_version() == 2); }
+  { SqliteEdgeStore s(db.file); CHECK(s.schema_version() == 3); }
+  { SqliteEdgeStore s(db.file); CHECK(s.schema_version() == 3); }
   {
     SQLite::Database raw(db.file.string(), SQLite::OPEN_READWRITE);
     raw.exec("PRAGMA user_version = 99");
@@ -120,10 +120,10 @@ TEST_CASE("a version 1 database is migrated, keeping what it held") {
   }
   {
     SQLite::Database raw(db.file.string(), SQLite::OPEN_READWRITE);
-    raw.exec("DROP TABLE machine_links; DROP TABLE machine_states; PRAGMA user_version = 1");
+    raw.exec("DROP TABLE machine_links; DROP TABLE machine_states; DROP TABLE telemetry; DROP TABLE ingest_state; PRAGMA user_version = 1");
   }
   SqliteEdgeStore s(db.file);
-  CHECK(s.schema_version() == 2);
+  CHECK(s.schema_version() == 3);
   CHECK(s.open_session("ana")->id == "ses1");
   CHECK(s.open_links().empty());
 }
@@ -156,4 +156,27 @@ TEST_CASE("machine links and states are recorded with their outbox events, and o
   REQUIRE(s.record_floor(end, 3000).ok());
   CHECK(s.open_links().empty());
   CHECK(s.outbox_depth() == 4);
+}
+
+TEST_CASE("telemetry is stored once per (machine, boot_id, msg_id), with the journal position") {
+  TempDb db;
+  SqliteEdgeStore s(db.file);
+  auto row = [](const char* machine, const char* boot, std::int64_t id, bool workout = false) {
+    return TelemetryRow{machine, boot, id, workout, 1000 + id, 2000 + id, std::string("lnk1"), std::string("ses1"), std::string("ana"),
+                        R"({"msg_id":)" + std::to_string(id) + "}"};
+  };
+  auto first = s.record_telemetry({row("tm-1", "b1", 1), row("tm-1", "b1", 2), row("tm-1", "b2", 1), row("rw-1", "b1", 1)}, {1, 500});
+  REQUIRE(first.ok());
+  CHECK(first->stored == 4);
+  auto again = s.record_telemetry({row("tm-1", "b1", 2), row("tm-1", "b1", 3, true)}, {1, 900});
+  REQUIRE(again.ok());
+  CHECK(again->stored == 1);
+  CHECK(again->duplicates == 1);
+  CHECK(s.telemetry_count() == 5);
+  CHECK(s.outbox_depth() == 1);  // the workout
+  CHECK(s.applied_position() == JournalPosition{1, 900});
+  REQUIRE(s.set_applied({1, 400}).ok());  // never moves back
+  CHECK(s.applied_position() == JournalPosition{1, 900});
+  REQUIRE(s.set_applied({2, 10}).ok());
+  CHECK(s.applied_position() == JournalPosition{2, 10});
 }

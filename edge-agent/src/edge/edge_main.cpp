@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "../adapters/paho/mqtt_link.hpp"
+#include "../adapters/posix/inbound_journal.hpp"
 #include "door_service.hpp"
 #include "machine_service.hpp"
 #include "spotter/common/config.hpp"
@@ -37,6 +38,7 @@ std::vector<Option> run_options() {
       {.name = "data-dir", .help = "where the SQLite files live", .kind = Kind::text, .required = true},
       {.name = "machine-offline-after", .help = "silence after which a machine counts as offline (polled at half)", .kind = Kind::duration, .default_value = "60s", .min = 1000, .max = 86'400'000},
       {.name = "link-idle-after", .help = "a machine link with no telemetry this long ends", .kind = Kind::duration, .default_value = "10m", .min = 1000, .max = 86'400'000},
+      {.name = "group-commit", .help = "how much received telemetry power loss may take (never a process kill)", .kind = Kind::duration, .default_value = "100ms", .min = 1, .max = 10'000},
       {.name = "log-level", .help = "debug, info, warn or error", .kind = Kind::text, .default_value = "info", .choices = {"debug", "info", "warn", "error"}},
   };
 }
@@ -111,7 +113,25 @@ int run(const config::Settings& s) {
                  protocol::MessageType::maintenance}) {
     filters.push_back(protocol::build_topic(branch, "+", t));
   }
-  MqttLink link(s.text("mqtt"), "spotter-edge-" + branch, filters, [&inbox](InboundMessage m) { inbox.push(std::move(m)); }, log);
+  InboundJournal journal(std::filesystem::path(s.text("data-dir")) / "inbound");
+  // Paho's thread: journal first (Paho acknowledges when this returns), then hand over.
+  auto on_message = [&](InboundMessage m) {
+    m.received_at_ms = clock.now_ms();
+    for (int attempt = 0;; ++attempt) {
+      auto pos = journal.append(m.topic, m.payload, m.received_at_ms);
+      if (pos) {
+        m.journal_end = *pos;
+        break;
+      }
+      // Not written, so not acknowledged: hold Paho (the broker keeps the message) until
+      // the disk takes it again or the agent stops.
+      if (attempt % 50 == 0) log.error("cannot journal an inbound message; holding intake", {{"error", pos.error().message}});
+      if (stop_requested().load()) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    inbox.push(std::move(m));
+  };
+  MqttLink link(s.text("mqtt"), "spotter-edge-" + branch, filters, on_message, log);
   auto publish = [&link](const std::string& t, const std::string& p) { return link.publish(t, p); };
   auto qr = make_qr_check(store.qr_keys(), log);  // read once at start for now
   DoorService doors(store, BranchCalendar(*zone, branch_rec->hours), qr, branch, clock, log, publish, rejections);
@@ -120,21 +140,71 @@ int run(const config::Settings& s) {
                          std::chrono::milliseconds(s.integer("link-idle-after"))};
   MachineService machines(store, qr, branch, clock, log, publish, rejections, timings);
   doors.on_member_left([&machines](const std::string& member) { machines.on_member_left(member); });
+
+  // What arrived but was not applied before the last stop (a kill, a power cut).
+  std::uint64_t replayed = 0;
+  auto replay = journal.replay(store.applied_position(), [&](const JournalEntry& e) {
+    inbox.push(InboundMessage{e.topic, e.payload, false, e.received_at_ms, e.end, true});
+    ++replayed;
+  });
+  if (!replay) log.error("inbound journal replay stopped early", {{"error", replay.error().message}});
+  if (replayed > 0) log.info("replaying messages received before the last stop", {{"count", replayed}});
+
+  IngestResult ingested;
+  std::uint64_t missed_requests = 0;
   std::thread worker([&] {
     doors.end_overdue_sessions();  // the agent may have been down when some were due
-    while (auto m = inbox.pop()) {
-      if (m->topic == kTick) {
-        doors.end_overdue_sessions();
-        machines.tick();
-        continue;
+    std::vector<TelemetryRow> rows;
+    JournalPosition applied = store.applied_position();
+    auto flush = [&] {
+      if (rows.empty()) return;
+      if (auto r = store.record_telemetry(rows, applied)) {
+        ingested.stored += r->stored;
+        ingested.duplicates += r->duplicates;
+      } else {
+        log.error("telemetry batch not stored; it stays in the journal", {{"error", r.error().message}});
       }
-      auto topic = protocol::parse_topic(m->topic);
-      if (!topic || topic->branch != branch) continue;
-      if (topic->type == protocol::MessageType::door_scan) {
-        doors.on_scan(*topic, m->payload);
-      } else if (protocol::device_kind(topic->type) == protocol::DeviceKind::machine) {
-        machines.on_message(*topic, m->payload);
+      rows.clear();
+    };
+    while (true) {
+      auto batch = inbox.pop_batch(2000);
+      if (batch.empty()) break;
+      for (auto& m : batch) {
+        if (m.topic == kTick) {
+          flush();
+          doors.end_overdue_sessions();
+          machines.tick();
+          if (store.set_applied(applied)) journal.release(applied);
+          continue;
+        }
+        auto topic = protocol::parse_topic(m.topic);
+        if (topic && topic->branch == branch) {
+          if (topic->type == protocol::MessageType::telemetry || topic->type == protocol::MessageType::workout) {
+            if (auto row = machines.ingest(*topic, m.payload, m.received_at_ms)) rows.push_back(std::move(*row));
+          } else {
+            flush();
+            if (m.replayed && (topic->type == protocol::MessageType::door_scan || topic->type == protocol::MessageType::machine_auth)) {
+              // The reader or machine gave up waiting long ago: deciding now would open
+              // nothing and start a session nobody saw.
+              ++missed_requests;
+            } else if (topic->type == protocol::MessageType::door_scan) {
+              doors.on_scan(*topic, m.payload);
+            } else {
+              machines.on_message(*topic, m.payload);
+            }
+          }
+        }
+        applied = std::max(applied, m.journal_end);
       }
+      flush();
+    }
+  });
+  // Group commit: what is journaled survives power loss within this window.
+  std::thread syncer([&] {
+    const auto every = std::chrono::milliseconds(s.integer("group-commit"));
+    while (!stop_requested().load()) {
+      std::this_thread::sleep_for(every);
+      if (auto r = journal.sync(); !r) log.error("journal sync failed", {{"error", r.error().message}});
     }
   });
   while (!stop_requested().load() && !link.start(5000)) {
@@ -151,9 +221,13 @@ int run(const config::Settings& s) {
   }
   log.info("stopping");
   link.stop();
+  inbox.push(InboundMessage{kTick, "", false});  // a last checkpoint of the applied position
   inbox.close();
   worker.join();
-  log.info("stopped", {{"rejected", rejections.total()}});
+  syncer.join();
+  (void)journal.sync();
+  log.info("stopped", {{"rejected", rejections.total()}, {"telemetry_stored", ingested.stored},
+                       {"telemetry_duplicates", ingested.duplicates}, {"requests_missed_while_down", missed_requests}});
   return 0;
 }
 }  // namespace

@@ -56,16 +56,6 @@ void MachineService::on_message(const protocol::Topic& topic, const std::string&
       if (!h) return reject(id, h.error());
       return apply(floor_.on_activity(id, false, now));
     }
-    case MessageType::telemetry: {
-      auto t = protocol::decode_telemetry(payload, floor_.category_of(id));
-      if (!t) return reject(id, t.error());
-      return apply(floor_.on_activity(id, true, now));
-    }
-    case MessageType::workout: {
-      auto w = protocol::decode_workout(payload);
-      if (!w) return reject(id, w.error());
-      return apply(floor_.on_activity(id, true, now));
-    }
     case MessageType::machine_auth: {
       auto a = protocol::decode_machine_auth(payload);
       if (!a) {
@@ -89,6 +79,50 @@ void MachineService::on_message(const protocol::Topic& topic, const std::string&
     default:
       return;  // replies and commands are ours
   }
+}
+
+std::optional<TelemetryRow> MachineService::ingest(const protocol::Topic& topic, const std::string& payload, std::int64_t received_at_ms) {
+  const auto& id = topic.device;
+  TelemetryRow row;
+  row.machine_id = id;
+  row.received_at_ms = received_at_ms;
+  std::optional<std::string> link_id;
+  if (topic.type == MessageType::telemetry) {
+    auto t = protocol::decode_telemetry(payload, floor_.category_of(id));
+    if (!t) {
+      reject(id, t.error());
+      return std::nullopt;
+    }
+    row.boot_id = t->boot_id.value_or("");
+    row.msg_id = t->msg_id;
+    row.device_ts_ms = t->ts;
+    link_id = t->link_id;
+  } else {
+    auto w = protocol::decode_workout(payload);
+    if (!w) {
+      reject(id, w.error());
+      return std::nullopt;
+    }
+    row.workout = true;
+    row.boot_id = w->boot_id.value_or("");
+    row.msg_id = w->msg_id;
+    row.device_ts_ms = w->ts_end;
+    link_id = w->link_id;
+  }
+  apply(floor_.on_activity(id, true, clock_.now()));
+  // The machine's current link says whose activity this is; a link id in the payload that
+  // is not the current one (a late message) is kept, without a session.
+  auto it = floor_.machines().find(id);
+  const MachineLink* current = it != floor_.machines().end() && it->second.link ? &*it->second.link : nullptr;
+  if (current && (!link_id || *link_id == current->id)) {
+    row.link_id = current->id;
+    row.session_id = current->session_id;
+    row.member_id = current->member_id;
+  } else {
+    row.link_id = link_id;
+  }
+  row.body = payload;
+  return row;
 }
 
 void MachineService::on_member_left(const std::string& member_id) { apply(floor_.on_member_left(member_id, clock_.now())); }

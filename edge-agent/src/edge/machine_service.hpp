@@ -7,6 +7,7 @@
 #include <string>
 
 #include "door_service.hpp"
+#include "spotter/edge/ingest.hpp"
 #include "spotter/edge/machine_floor.hpp"
 #include "spotter/protocol/codec.hpp"
 
@@ -19,6 +20,9 @@ class MachineService {
                  Logger log, Publish publish, RejectionCounts& rejections, MachineTimings timings);
 
   void on_message(const protocol::Topic& topic, const std::string& payload);
+  // Telemetry or a workout: validated, the machine marked alive, and the row to store,
+  // attached to the machine's current link; nullopt when rejected (and counted).
+  std::optional<TelemetryRow> ingest(const protocol::Topic& topic, const std::string& payload, std::int64_t received_at_ms);
   void on_member_left(const std::string& member_id);
   void tick();
   const MachineFloor& floor() const { return floor_; }

@@ -5,6 +5,7 @@
 #include <deque>
 #include <mutex>
 #include <optional>
+#include <vector>
 
 namespace spotter::edge {
 
@@ -27,6 +28,22 @@ class WorkQueue {
     items_.pop_front();
     return item;
   }
+  // Blocks for at least one item, then takes up to `max` of those waiting.
+  std::vector<T> pop_batch(std::size_t max) {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return !items_.empty() || closed_; });
+    std::vector<T> out;
+    while (!items_.empty() && out.size() < max) {
+      out.push_back(std::move(items_.front()));
+      items_.pop_front();
+    }
+    return out;
+  }
+  std::size_t size() {
+    std::lock_guard lock(mu_);
+    return items_.size();
+  }
+
   void close() {
     {
       std::lock_guard lock(mu_);

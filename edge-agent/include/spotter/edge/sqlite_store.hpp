@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "spotter/edge/door_store.hpp"
+#include "spotter/edge/ingest.hpp"
 #include "spotter/edge/machine_floor.hpp"
 #include "spotter/edge/replica.hpp"
 
@@ -41,6 +42,14 @@ class SqliteEdgeStore final : public DoorStore {
   std::vector<MachineLink> open_links() const;
   Status record_floor(const FloorChanges& changes, std::int64_t now_ms);
   Status record_maintenance(const std::string& machine_id, const protocol::Maintenance& report, std::int64_t now_ms);
+
+  // Telemetry and workouts in one transaction (synchronous=NORMAL: the inbound journal is
+  // what survives power loss), with the journal position they bring the store up to.
+  // Workouts also go to the outbox.
+  Result<IngestResult> record_telemetry(const std::vector<TelemetryRow>& rows, JournalPosition applied);
+  Status set_applied(JournalPosition applied);
+  JournalPosition applied_position() const;
+  std::int64_t telemetry_count() const;
 
   std::int64_t outbox_depth() const;
   int schema_version() const;

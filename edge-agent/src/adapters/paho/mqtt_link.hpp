@@ -3,6 +3,8 @@
 // "spotter-edge-<branch>", a persistent session (clean_session=false) so QoS 1 messages
 // published while the agent restarts wait for it, subscriptions at QoS 1, and automatic
 // reconnect. Paho's callbacks run on Paho's thread and only hand messages to the sink.
+// Paho sends the PUBACK for a QoS 1 message after the sink returns: the sink must make the
+// message durable (the inbound journal) before returning.
 #include <atomic>
 #include <functional>
 #include <memory>
@@ -10,6 +12,7 @@
 #include <vector>
 
 #include "spotter/common/log.hpp"
+#include "spotter/edge/ingest.hpp"
 
 namespace spotter::edge {
 
@@ -17,6 +20,10 @@ struct InboundMessage {
   std::string topic;
   std::string payload;
   bool duplicate = false;  // MQTT DUP flag: a redelivery
+  // Filled in by the agent once the message is in the inbound journal.
+  std::int64_t received_at_ms = 0;
+  JournalPosition journal_end;
+  bool replayed = false;  // read back from the journal after a restart
 };
 
 class MqttLink {

@@ -16,15 +16,9 @@
 #include <string_view>
 
 #include "spotter/common/result.hpp"
+#include "spotter/edge/ingest.hpp"
 
 namespace spotter::edge {
-
-// A place in the journal: segment number and byte offset within it.
-struct JournalPosition {
-  std::uint64_t segment = 0;
-  std::uint64_t offset = 0;
-  friend auto operator<=>(const JournalPosition&, const JournalPosition&) = default;
-};
 
 struct JournalEntry {
   JournalPosition end;  // just after this record: "applied up to here"

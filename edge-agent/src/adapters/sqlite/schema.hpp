@@ -5,7 +5,7 @@
 
 namespace spotter::edge::schema {
 
-inline constexpr std::array<const char*, 2> kMigrations = {
+inline constexpr std::array<const char*, 3> kMigrations = {
     // 1: replica, sessions, door events, used QR codes, outbox.
     R"sql(
 CREATE TABLE branch (
@@ -45,6 +45,18 @@ CREATE TABLE machine_links (
 CREATE UNIQUE INDEX one_open_link_per_machine ON machine_links(machine_id) WHERE ended_at_ms IS NULL;
 CREATE TABLE machine_states (
   id TEXT PRIMARY KEY, state TEXT NOT NULL, updated_at_ms INTEGER NOT NULL);
+)sql",
+    // 3: telemetry and workouts, each (machine, boot_id, msg_id) once; how far the inbound
+    // journal has been applied.
+    R"sql(
+CREATE TABLE telemetry (
+  machine_id TEXT NOT NULL, boot_id TEXT NOT NULL, msg_id INTEGER NOT NULL, workout INTEGER NOT NULL,
+  device_ts_ms INTEGER NOT NULL, received_at_ms INTEGER NOT NULL,
+  link_id TEXT, session_id TEXT, member_id TEXT, body TEXT NOT NULL,
+  PRIMARY KEY (machine_id, boot_id, msg_id)) WITHOUT ROWID;
+CREATE INDEX telemetry_by_link ON telemetry(link_id) WHERE link_id IS NOT NULL;
+CREATE TABLE ingest_state (id INTEGER PRIMARY KEY CHECK (id = 1), segment INTEGER NOT NULL, offset INTEGER NOT NULL);
+INSERT INTO ingest_state VALUES (1, 0, 0);
 )sql",
 };
 

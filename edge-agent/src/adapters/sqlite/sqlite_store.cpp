@@ -221,8 +221,11 @@ bool SqliteEdgeStore::qr_used(const std::string& jti) const {
 }
 
 namespace {
-void outbox_add(SQLite::Database& db, const std::string& event_id, const char* kind, std::int64_t at_ms, const Json& body) {
-  SQLite::Statement q(db, "INSERT INTO outbox (event_id, kind, at_ms, body, bytes, evictable) VALUES (?, ?, ?, ?, ?, 0)");
+// `if_new`: an event already queued (a journal replay) is left as it is.
+void outbox_add(SQLite::Database& db, const std::string& event_id, const char* kind, std::int64_t at_ms, const Json& body,
+                bool if_new = false) {
+  SQLite::Statement q(db, if_new ? "INSERT OR IGNORE INTO outbox (event_id, kind, at_ms, body, bytes, evictable) VALUES (?, ?, ?, ?, ?, 0)"
+                                 : "INSERT INTO outbox (event_id, kind, at_ms, body, bytes, evictable) VALUES (?, ?, ?, ?, ?, 0)");
   std::string text = dump_json(body);
   q.bind(1, event_id);
   q.bind(2, kind);
@@ -420,12 +423,85 @@ Status SqliteEdgeStore::record_maintenance(const std::string& machine_id, const 
   try {
     Json body = {{"machine_id", machine_id}, {"code", r.code}, {"severity", protocol::to_string(r.severity)}, {"at_ms", now_ms}};
     if (r.detail) body["detail"] = *r.detail;
-    outbox_add(impl_->db, machine_id + ".maint." + std::to_string(now_ms) + "." + r.code, "maintenance", now_ms, body);
+    outbox_add(impl_->db, machine_id + ".maint." + std::to_string(r.ts.value_or(now_ms)) + "." + r.code, "maintenance", now_ms, body, true);
     return {};
   } catch (const SQLite::Exception& ex) {
     return fail("storage", std::string("maintenance report not recorded: ") + ex.what());
   }
 }
+
+Result<IngestResult> SqliteEdgeStore::record_telemetry(const std::vector<TelemetryRow>& rows, JournalPosition applied) {
+  try {
+    auto& db = impl_->db;
+    db.exec("PRAGMA synchronous=NORMAL");
+    SQLite::Transaction t(db);
+    SQLite::Statement q(db, "INSERT OR IGNORE INTO telemetry VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    IngestResult r;
+    for (const auto& row : rows) {
+      q.bind(1, row.machine_id);
+      q.bind(2, row.boot_id);
+      q.bind(3, row.msg_id);
+      q.bind(4, row.workout ? 1 : 0);
+      q.bind(5, row.device_ts_ms);
+      q.bind(6, row.received_at_ms);
+      if (row.link_id) q.bind(7, *row.link_id); else q.bind(7);
+      if (row.session_id) q.bind(8, *row.session_id); else q.bind(8);
+      if (row.member_id) q.bind(9, *row.member_id); else q.bind(9);
+      q.bindNoCopy(10, row.body);
+      int changed = q.exec();
+      q.reset();
+      if (changed == 0) {
+        ++r.duplicates;
+        continue;
+      }
+      ++r.stored;
+      if (row.workout) {
+        Json body = {{"machine_id", row.machine_id}, {"boot_id", row.boot_id}, {"msg_id", row.msg_id},
+                     {"received_at_ms", row.received_at_ms}, {"workout", parse_json_strict(row.body).value_or(Json::object())}};
+        if (row.link_id) body["link_id"] = *row.link_id;
+        if (row.session_id) body["session_id"] = *row.session_id;
+        if (row.member_id) body["member_id"] = *row.member_id;
+        outbox_add(db, "wo." + row.machine_id + "." + row.boot_id + "." + std::to_string(row.msg_id), "workout", row.received_at_ms, body);
+      }
+    }
+    SQLite::Statement pos(db, "UPDATE ingest_state SET segment = ?, offset = ? WHERE id = 1");
+    pos.bind(1, static_cast<std::int64_t>(applied.segment));
+    pos.bind(2, static_cast<std::int64_t>(applied.offset));
+    pos.exec();
+    t.commit();
+    db.exec("PRAGMA synchronous=FULL");
+    return r;
+  } catch (const SQLite::Exception& ex) {
+    try {
+      impl_->db.exec("PRAGMA synchronous=FULL");
+    } catch (const SQLite::Exception&) {
+    }
+    return fail("storage", std::string("telemetry not stored: ") + ex.what());
+  }
+}
+
+Status SqliteEdgeStore::set_applied(JournalPosition applied) {
+  try {
+    SQLite::Statement pos(impl_->db, "UPDATE ingest_state SET segment = ?, offset = ? WHERE id = 1 AND (segment < ? OR (segment = ? AND offset < ?))");
+    pos.bind(1, static_cast<std::int64_t>(applied.segment));
+    pos.bind(2, static_cast<std::int64_t>(applied.offset));
+    pos.bind(3, static_cast<std::int64_t>(applied.segment));
+    pos.bind(4, static_cast<std::int64_t>(applied.segment));
+    pos.bind(5, static_cast<std::int64_t>(applied.offset));
+    pos.exec();
+    return {};
+  } catch (const SQLite::Exception& ex) {
+    return fail("storage", ex.what());
+  }
+}
+
+JournalPosition SqliteEdgeStore::applied_position() const {
+  SQLite::Statement q(impl_->db, "SELECT segment, offset FROM ingest_state WHERE id = 1");
+  if (!q.executeStep()) return {};
+  return {static_cast<std::uint64_t>(q.getColumn(0).getInt64()), static_cast<std::uint64_t>(q.getColumn(1).getInt64())};
+}
+
+std::int64_t SqliteEdgeStore::telemetry_count() const { return impl_->db.execAndGet("SELECT COUNT(*) FROM telemetry").getInt64(); }
 
 std::int64_t SqliteEdgeStore::outbox_depth() const { return impl_->db.execAndGet("SELECT COUNT(*) FROM outbox").getInt64(); }
 
