@@ -180,3 +180,29 @@ TEST_CASE("telemetry is stored once per (machine, boot_id, msg_id), with the jou
   REQUIRE(s.set_applied({2, 10}).ok());
   CHECK(s.applied_position() == JournalPosition{2, 10});
 }
+
+TEST_CASE("a link that ends without a workout message gets one aggregated from its telemetry") {
+  TempDb db;
+  SqliteEdgeStore s(db.file);
+  MachineLink link{"lnk1", "tm-1", "ana", "ses1", 1000, 1000};
+  FloorChanges start;
+  start.links_started.push_back(link);
+  REQUIRE(s.record_floor(start, 1000).ok());
+  std::vector<TelemetryRow> rows;
+  for (int i = 1; i <= 3; ++i) {
+    rows.push_back({"tm-1", "b", i, false, 1000 + i * 1000, 1000 + i * 1000, std::string("lnk1"), std::string("ses1"), std::string("ana"),
+                    R"({"msg_id":)" + std::to_string(i) + R"(,"ts":)" + std::to_string(1000 + i * 1000) +
+                        R"(,"metrics":{"distance_m":)" + std::to_string(i * 100) + R"(,"heart_rate_bpm":120}})"});
+  }
+  REQUIRE(s.record_telemetry(rows, {1, 1}).ok());
+  auto before = s.outbox_depth();
+  FloorChanges end;
+  end.links_ended.push_back({link, 9000, "member_left", protocol::Category::cardio});
+  REQUIRE(s.record_floor(end, 9000).ok());
+  CHECK(s.outbox_depth() == before + 2);  // link_ended + the aggregated workout
+  SQLite::Database raw(db.file.string(), SQLite::OPEN_READONLY);
+  auto body = parse_json_strict(raw.execAndGet("SELECT body FROM outbox WHERE kind = 'workout'").getString()).value();
+  CHECK(body["workout"]["aggregated"] == true);
+  CHECK(body["workout"]["distance_m"] == 300.0);
+  CHECK(body["session_id"] == "ses1");
+}

@@ -35,7 +35,7 @@ void MachineFloor::note_state(MachineInfo& m, MachineState before, FloorChanges&
 
 void MachineFloor::end_link(MachineInfo& m, WallTime now, const char* by, FloorChanges& out, bool tell_machine) {
   if (!m.link) return;
-  out.links_ended.push_back({*m.link, ms(now), by});
+  out.links_ended.push_back({*m.link, ms(now), by, m.category});
   m.link.reset();
   if (tell_machine) {
     out.commands.emplace_back(m.id, protocol::Command{"u-" + std::to_string(++command_counter_), protocol::CommandKind::unlink, ms(now)});

@@ -54,6 +54,7 @@ struct LinkEnd {
   MachineLink link;
   std::int64_t ended_at_ms = 0;
   std::string ended_by;  // "unlink", "member_left", "maintenance", "idle", "machine_offline"
+  std::optional<protocol::Category> category;  // the machine's, for summarising the link
 };
 
 // What a handler asks the caller to do, in order: record durably, then send.

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "schema.hpp"
+#include "spotter/edge/workout_aggregate.hpp"
 #include "spotter/protocol/codec.hpp"
 
 namespace spotter::edge {
@@ -367,6 +368,27 @@ Json link_json(const MachineLink& l) {
 }
 }  // namespace
 
+namespace {
+// When a link ends without the machine having sent a `workout`, its telemetry is summarised
+// into one (marked `aggregated`), so the member's activity reaches the cloud either way.
+void summarise_link(SQLite::Database& db, const LinkEnd& end) {
+  SQLite::Statement has(db, "SELECT COUNT(*) FROM telemetry WHERE link_id = ? AND workout = 1");
+  has.bind(1, end.link.id);
+  if (has.executeStep() && has.getColumn(0).getInt64() > 0) return;
+  SQLite::Statement q(db, "SELECT body FROM telemetry WHERE link_id = ? AND workout = 0 ORDER BY device_ts_ms LIMIT 100000");
+  q.bind(1, end.link.id);
+  std::vector<protocol::Telemetry> samples;
+  while (q.executeStep()) {
+    if (auto t = protocol::decode_telemetry(q.getColumn(0).getString(), end.category)) samples.push_back(std::move(*t));
+  }
+  auto workout = aggregate_workout(samples, end.category);
+  if (!workout) return;
+  Json body = {{"machine_id", end.link.machine_id}, {"link_id", end.link.id}, {"session_id", end.link.session_id},
+               {"member_id", end.link.member_id}, {"workout", *workout}};
+  outbox_add(db, "wo." + end.link.id + ".aggregated", "workout", end.ended_at_ms, body, true);
+}
+}  // namespace
+
 Status SqliteEdgeStore::record_floor(const FloorChanges& c, std::int64_t now_ms) {
   if (c.links_started.empty() && c.links_ended.empty() && c.state_changes.empty() && !c.qr_to_mark_used) return {};
   try {
@@ -382,6 +404,7 @@ Status SqliteEdgeStore::record_floor(const FloorChanges& c, std::int64_t now_ms)
       body["ended_at_ms"] = l.ended_at_ms;
       body["ended_by"] = l.ended_by;
       outbox_add(db, l.link.id + ".end", "link_ended", l.ended_at_ms, body);
+      summarise_link(db, l);
     }
     for (const auto& l : c.links_started) {
       SQLite::Statement q(db, "INSERT INTO machine_links (id, machine_id, member_id, session_id, started_at_ms) VALUES (?, ?, ?, ?, ?)");
