@@ -1,5 +1,8 @@
 // spotter-edge: options and wiring. Commands so far: run, import.
+#include <sys/statvfs.h>
+
 #include <filesystem>
+#include <limits>
 #include <iostream>
 #include <thread>
 
@@ -38,6 +41,8 @@ std::vector<Option> run_options() {
       {.name = "data-dir", .help = "where the SQLite files live", .kind = Kind::text, .required = true},
       {.name = "machine-offline-after", .help = "silence after which a machine counts as offline (polled at half)", .kind = Kind::duration, .default_value = "60s", .min = 1000, .max = 86'400'000},
       {.name = "link-idle-after", .help = "a machine link with no telemetry this long ends", .kind = Kind::duration, .default_value = "10m", .min = 1000, .max = 86'400'000},
+      {.name = "storage-budget", .help = "bytes for raw telemetry and the outbox together", .kind = Kind::bytes, .default_value = "512MiB", .min = 1 << 20},
+      {.name = "min-free-disk", .help = "free space to keep on the data disk", .kind = Kind::bytes, .default_value = "256MiB", .min = 0},
       {.name = "group-commit", .help = "how much received telemetry power loss may take (never a process kill)", .kind = Kind::duration, .default_value = "100ms", .min = 1, .max = 10'000},
       {.name = "log-level", .help = "debug, info, warn or error", .kind = Kind::text, .default_value = "info", .choices = {"debug", "info", "warn", "error"}},
   };
@@ -152,6 +157,26 @@ int run(const config::Settings& s) {
 
   IngestResult ingested;
   std::uint64_t missed_requests = 0;
+  std::uint64_t ticks = 0;
+  const StorageLimits limits{s.integer("storage-budget"), s.integer("min-free-disk")};
+  // Days offline: keep raw telemetry and the outbox within the budget and the disk above
+  // its watermark (docs/edge-agent.md). Runs on the store thread every 30 s.
+  auto enforce_budget = [&] {
+    struct statvfs fsinfo{};
+    std::int64_t free_disk = ::statvfs(s.text("data-dir").c_str(), &fsinfo) == 0
+                                 ? static_cast<std::int64_t>(fsinfo.f_bavail) * static_cast<std::int64_t>(fsinfo.f_frsize)
+                                 : std::numeric_limits<std::int64_t>::max();
+    auto use = store.storage_use();
+    if (auto need = bytes_to_free(use, limits, free_disk); need > 0) {
+      auto freed = store.evict(need, clock.now_ms());
+      if (freed) {
+        log.warn("storage pressure: evicted the oldest raw telemetry", {{"freed_bytes", *freed}, {"free_disk", free_disk},
+                                                                       {"used_bytes", use.telemetry_bytes + use.outbox_bytes}});
+      } else {
+        log.error("eviction failed", {{"error", freed.error().message}});
+      }
+    }
+  };
   std::thread worker([&] {
     doors.end_overdue_sessions();  // the agent may have been down when some were due
     std::vector<TelemetryRow> rows;
@@ -175,6 +200,7 @@ int run(const config::Settings& s) {
           doors.end_overdue_sessions();
           machines.tick();
           if (store.set_applied(applied)) journal.release(applied);
+          if (++ticks % 15 == 1) enforce_budget();
           continue;
         }
         auto topic = protocol::parse_topic(m.topic);

@@ -8,6 +8,7 @@
 #include "spotter/edge/door_store.hpp"
 #include "spotter/edge/ingest.hpp"
 #include "spotter/edge/machine_floor.hpp"
+#include "spotter/edge/storage_budget.hpp"
 #include "spotter/edge/replica.hpp"
 
 namespace spotter::edge {
@@ -50,6 +51,12 @@ class SqliteEdgeStore final : public DoorStore {
   Status set_applied(JournalPosition applied);
   JournalPosition applied_position() const;
   std::int64_t telemetry_count() const;
+
+  StorageUse storage_use() const;
+  // Frees at least `bytes` if it can: raw telemetry oldest first, then evictable outbox
+  // events oldest first; records what went as an `eviction` outbox event. Returns the
+  // bytes freed.
+  Result<std::int64_t> evict(std::int64_t bytes, std::int64_t now_ms);
 
   std::int64_t outbox_depth() const;
   int schema_version() const;

@@ -5,7 +5,7 @@
 
 namespace spotter::edge::schema {
 
-inline constexpr std::array<const char*, 3> kMigrations = {
+inline constexpr std::array<const char*, 4> kMigrations = {
     // 1: replica, sessions, door events, used QR codes, outbox.
     R"sql(
 CREATE TABLE branch (
@@ -57,6 +57,11 @@ CREATE TABLE telemetry (
 CREATE INDEX telemetry_by_link ON telemetry(link_id) WHERE link_id IS NOT NULL;
 CREATE TABLE ingest_state (id INTEGER PRIMARY KEY CHECK (id = 1), segment INTEGER NOT NULL, offset INTEGER NOT NULL);
 INSERT INTO ingest_state VALUES (1, 0, 0);
+)sql",
+    // 4: a running byte count of raw telemetry, for the storage budget.
+    R"sql(
+ALTER TABLE ingest_state ADD COLUMN telemetry_bytes INTEGER NOT NULL DEFAULT 0;
+UPDATE ingest_state SET telemetry_bytes = (SELECT COALESCE(SUM(LENGTH(body)), 0) FROM telemetry);
 )sql",
 };
 

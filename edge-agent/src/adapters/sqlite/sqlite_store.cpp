@@ -463,6 +463,7 @@ Result<IngestResult> SqliteEdgeStore::record_telemetry(const std::vector<Telemet
     SQLite::Transaction t(db);
     SQLite::Statement q(db, "INSERT OR IGNORE INTO telemetry VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     IngestResult r;
+    std::int64_t stored_bytes = 0;
     for (const auto& row : rows) {
       q.bind(1, row.machine_id);
       q.bind(2, row.boot_id);
@@ -481,6 +482,7 @@ Result<IngestResult> SqliteEdgeStore::record_telemetry(const std::vector<Telemet
         continue;
       }
       ++r.stored;
+      stored_bytes += static_cast<std::int64_t>(row.body.size());
       if (row.workout) {
         Json body = {{"machine_id", row.machine_id}, {"boot_id", row.boot_id}, {"msg_id", row.msg_id},
                      {"received_at_ms", row.received_at_ms}, {"workout", parse_json_strict(row.body).value_or(Json::object())}};
@@ -490,9 +492,10 @@ Result<IngestResult> SqliteEdgeStore::record_telemetry(const std::vector<Telemet
         outbox_add(db, "wo." + row.machine_id + "." + row.boot_id + "." + std::to_string(row.msg_id), "workout", row.received_at_ms, body);
       }
     }
-    SQLite::Statement pos(db, "UPDATE ingest_state SET segment = ?, offset = ? WHERE id = 1");
+    SQLite::Statement pos(db, "UPDATE ingest_state SET segment = ?, offset = ?, telemetry_bytes = telemetry_bytes + ? WHERE id = 1");
     pos.bind(1, static_cast<std::int64_t>(applied.segment));
     pos.bind(2, static_cast<std::int64_t>(applied.offset));
+    pos.bind(3, stored_bytes);
     pos.exec();
     t.commit();
     db.exec("PRAGMA synchronous=FULL");
@@ -528,6 +531,86 @@ JournalPosition SqliteEdgeStore::applied_position() const {
 }
 
 std::int64_t SqliteEdgeStore::telemetry_count() const { return impl_->db.execAndGet("SELECT COUNT(*) FROM telemetry").getInt64(); }
+
+StorageUse SqliteEdgeStore::storage_use() const {
+  auto& db = impl_->db;
+  StorageUse u;
+  SQLite::Statement t(db, "SELECT telemetry_bytes FROM ingest_state WHERE id = 1");
+  if (t.executeStep()) u.telemetry_bytes = t.getColumn(0).getInt64();
+  u.telemetry_rows = db.execAndGet("SELECT COUNT(*) FROM telemetry").getInt64();
+  SQLite::Statement o(db, "SELECT COUNT(*), COALESCE(SUM(bytes), 0), COALESCE(SUM(CASE WHEN evictable = 1 THEN bytes ELSE 0 END), 0), "
+                          "COALESCE(MIN(at_ms), 0) FROM outbox");
+  if (o.executeStep()) {
+    u.outbox_rows = o.getColumn(0).getInt64();
+    u.outbox_bytes = o.getColumn(1).getInt64();
+    u.evictable_outbox_bytes = o.getColumn(2).getInt64();
+    u.oldest_outbox_ms = o.getColumn(3).getInt64();
+  }
+  return u;
+}
+
+Result<std::int64_t> SqliteEdgeStore::evict(std::int64_t bytes, std::int64_t now_ms) {
+  try {
+    auto& db = impl_->db;
+    SQLite::Transaction t(db);
+    std::int64_t freed = 0, tele_rows = 0, tele_bytes = 0, out_rows = 0, out_bytes = 0, from_ms = 0, to_ms = 0;
+    // Raw telemetry first, oldest first, in chunks (no index on time: eviction is rare).
+    while (freed < bytes) {
+      SQLite::Statement pick(db, "SELECT machine_id, boot_id, msg_id, LENGTH(body), received_at_ms FROM telemetry ORDER BY received_at_ms LIMIT 2000");
+      SQLite::Statement del(db, "DELETE FROM telemetry WHERE machine_id = ? AND boot_id = ? AND msg_id = ?");
+      int n = 0;
+      std::vector<std::tuple<std::string, std::string, std::int64_t, std::int64_t, std::int64_t>> victims;
+      while (pick.executeStep()) {
+        victims.emplace_back(pick.getColumn(0).getString(), pick.getColumn(1).getString(), pick.getColumn(2).getInt64(),
+                             pick.getColumn(3).getInt64(), pick.getColumn(4).getInt64());
+      }
+      for (const auto& [m, b, id, len, at] : victims) {
+        if (freed >= bytes) break;
+        del.bind(1, m);
+        del.bind(2, b);
+        del.bind(3, id);
+        del.exec();
+        del.reset();
+        freed += len;
+        tele_bytes += len;
+        ++tele_rows;
+        ++n;
+        if (from_ms == 0) from_ms = at;
+        to_ms = at;
+      }
+      if (n == 0) break;
+    }
+    // Then the evictable outbox events (machine status changes), oldest first.
+    while (freed < bytes) {
+      SQLite::Statement pick(db, "SELECT seq, bytes FROM outbox WHERE evictable = 1 ORDER BY seq LIMIT 2000");
+      std::vector<std::pair<std::int64_t, std::int64_t>> victims;
+      while (pick.executeStep()) victims.emplace_back(pick.getColumn(0).getInt64(), pick.getColumn(1).getInt64());
+      if (victims.empty()) break;
+      SQLite::Statement del(db, "DELETE FROM outbox WHERE seq = ?");
+      for (const auto& [seq, len] : victims) {
+        if (freed >= bytes) break;
+        del.bind(1, seq);
+        del.exec();
+        del.reset();
+        freed += len;
+        out_bytes += len;
+        ++out_rows;
+      }
+    }
+    SQLite::Statement upd(db, "UPDATE ingest_state SET telemetry_bytes = MAX(0, telemetry_bytes - ?) WHERE id = 1");
+    upd.bind(1, tele_bytes);
+    upd.exec();
+    if (tele_rows > 0 || out_rows > 0) {
+      Json body = {{"at_ms", now_ms}, {"telemetry_rows", tele_rows}, {"telemetry_bytes", tele_bytes}, {"telemetry_from_ms", from_ms},
+                   {"telemetry_to_ms", to_ms}, {"status_events", out_rows}, {"status_event_bytes", out_bytes}};
+      outbox_add(db, "evict." + std::to_string(now_ms), "eviction", now_ms, body, true);
+    }
+    t.commit();
+    return freed;
+  } catch (const SQLite::Exception& ex) {
+    return fail("storage", std::string("eviction failed: ") + ex.what());
+  }
+}
 
 std::int64_t SqliteEdgeStore::outbox_depth() const { return impl_->db.execAndGet("SELECT COUNT(*) FROM outbox").getInt64(); }
 

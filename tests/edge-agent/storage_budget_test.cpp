@@ -1,0 +1,85 @@
+// A week offline on a manual clock: the gateway stays within its byte budget and keeps
+// every door and session event; what it gave up is itself recorded.
+#include <doctest/doctest.h>
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <filesystem>
+#include <random>
+
+#include "spotter/common/clock.hpp"
+#include "spotter/edge/sqlite_store.hpp"
+#include "spotter/edge/storage_budget.hpp"
+
+using namespace spotter;
+using namespace spotter::edge;
+
+TEST_CASE("bytes_to_free: over budget, under the disk watermark, or nothing") {
+  StorageLimits limits{1000, 500};
+  CHECK(bytes_to_free({0, 600, 0, 300, 0, 0}, limits, 10'000) == 0);
+  CHECK(bytes_to_free({0, 900, 0, 300, 0, 0}, limits, 10'000) == 200 + 100);
+  CHECK(bytes_to_free({0, 100, 0, 100, 0, 0}, limits, 300) == 200 + 100);
+}
+
+TEST_CASE("a week offline stays within the budget and keeps every door and session event") {
+  auto file = std::filesystem::temp_directory_path() / ("spotter-week-" + std::to_string(std::random_device{}()) + ".db");
+  {
+    SqliteEdgeStore s(file);
+    ReplicaSnapshot r;
+    r.branch = {"b1", "B", "UTC", OpeningHours::always_open()};
+    for (int i = 0; i < 30; ++i) r.members.push_back({"m" + std::to_string(i), "M", false});
+    REQUIRE(s.import_replica(r).ok());
+    ManualClock clock(1'763'000'000'000);
+    const StorageLimits limits{2 << 20, 0};  // 2 MiB: a week of this traffic is ~20 MiB
+    std::int64_t msg = 0, door_events = 0, evictions = 0;
+    for (int hour = 0; hour < 7 * 24; ++hour) {
+      // Ten members come and go.
+      for (int k = 0; k < 10; ++k) {
+        std::string m = "m" + std::to_string((hour * 10 + k) % 30), ses = "ses-" + std::to_string(hour) + "-" + std::to_string(k);
+        DoorOutcome in;
+        in.reply = {"r", true, protocol::Reason::ok, ses, std::nullopt};
+        in.member_id = m;
+        in.session_started = SessionRecord{ses, m, "b1", clock.now_ms(), "front"};
+        if (s.open_session(m)) continue;
+        REQUIRE(s.record_door({"in-" + ses, "front", "r", protocol::Direction::in, protocol::Credential::Kind::nfc, clock.now_ms()}, in).ok());
+        DoorOutcome out;
+        out.reply = {"r", true, protocol::Reason::ok, ses, std::nullopt};
+        out.member_id = m;
+        out.session_ended = in.session_started;
+        REQUIRE(s.record_door({"out-" + ses, "front", "r", protocol::Direction::out, protocol::Credential::Kind::nfc, clock.now_ms() + 1}, out).ok());
+        door_events += 2;
+      }
+      // An hour of telemetry and machine status changes.
+      std::vector<TelemetryRow> rows;
+      for (int i = 0; i < 1000; ++i) {
+        ++msg;
+        rows.push_back({"tm-" + std::to_string(i % 20), "b", msg, false, clock.now_ms(), clock.now_ms() + i,
+                        std::nullopt, std::nullopt, std::nullopt,
+                        R"({"msg_id":)" + std::to_string(msg) + R"(,"ts":1,"metrics":{"speed_kmh":10.5,"heart_rate_bpm":140,"distance_m":1234.5}})"});
+      }
+      REQUIRE(s.record_telemetry(rows, {1, static_cast<std::uint64_t>(msg)}).ok());
+      FloorChanges states;
+      for (int i = 0; i < 20; ++i) states.state_changes.emplace_back("tm-" + std::to_string(i), i % 2 ? protocol::MachineState::idle : protocol::MachineState::in_use);
+      REQUIRE(s.record_floor(states, clock.now_ms()).ok());
+      // The agent's budget check.
+      if (auto need = bytes_to_free(s.storage_use(), limits, 1LL << 40); need > 0) {
+        REQUIRE(s.evict(need, clock.now_ms()).ok());
+        ++evictions;
+      }
+      clock.advance(std::chrono::hours(1));
+      auto use = s.storage_use();
+      CHECK(use.telemetry_bytes + use.outbox_bytes <= limits.budget_bytes + (1 << 20));  // at most an hour's worth over
+    }
+    auto use = s.storage_use();
+    CHECK(use.telemetry_bytes + use.outbox_bytes <= limits.budget_bytes);
+    CHECK(evictions > 10);
+    SQLite::Database raw(file.string(), SQLite::OPEN_READONLY);
+    CHECK(raw.execAndGet("SELECT COUNT(*) FROM outbox WHERE kind = 'door_event'").getInt64() == door_events);
+    CHECK(raw.execAndGet("SELECT COUNT(*) FROM outbox WHERE kind = 'session_started'").getInt64() == door_events / 2);
+    CHECK(raw.execAndGet("SELECT COUNT(*) FROM outbox WHERE kind = 'session_ended'").getInt64() == door_events / 2);
+    CHECK(raw.execAndGet("SELECT COUNT(*) FROM outbox WHERE kind = 'eviction'").getInt64() == evictions);
+    // The newest telemetry is what is kept.
+    CHECK(raw.execAndGet("SELECT MAX(msg_id) FROM telemetry").getInt64() == msg);
+  }
+  for (const char* ext : {"", "-wal", "-shm"}) std::filesystem::remove(file.string() + ext);
+}
