@@ -149,3 +149,18 @@ TEST_CASE("QR taps at a machine: verified, and used up by the link") {
   auto replay = f.floor.on_auth("tm-1", {"a-q2", {Credential::Kind::qr, code}, std::nullopt}, f.at(), "lnk-q2", f.view, f.qr);
   CHECK(f.reason(replay) == Reason::replayed_qr);
 }
+
+TEST_CASE("a member uses one machine at a time: tapping another ends the first link") {
+  Floor f;
+  f.floor.on_status("bike-1", MachineStatus{MachineState::idle, kT0, protocol::Category::cardio, "bike", std::nullopt, std::nullopt}, f.at());
+  CHECK(f.reason(f.tap("04000001")) == Reason::ok);
+  auto moved = f.tap("04000001", "bike-1");
+  CHECK(f.reason(moved) == Reason::ok);
+  REQUIRE(moved.links_ended.size() == 1);
+  CHECK(moved.links_ended[0].link.machine_id == "tm-1");
+  CHECK(moved.links_ended[0].ended_by == "member_moved");
+  REQUIRE(moved.commands.size() == 1);
+  CHECK(moved.commands[0].first == "tm-1");
+  CHECK(f.state("tm-1") == MachineState::idle);
+  CHECK(f.state("bike-1") == MachineState::in_use);
+}

@@ -171,3 +171,49 @@ TEST_CASE("machine taps link members who are inside; leaving unlinks; quiet mach
   REQUIRE(f.edge->wait(10s) == 0);
   CHECK(f.edge->stderr_text().find("\"machine unlinked\"") != std::string::npos);
 }
+
+TEST_CASE("technician commands answer through the control socket, which only the agent's user and group may use") {
+  EdgeFixture f;
+  auto cli = [&](std::vector<std::string> args) {
+    std::vector<std::string> argv = {bin("spotter-edge")};
+    argv.insert(argv.end(), args.begin(), args.end());
+    argv.push_back("--data-dir");
+    argv.push_back((f.dir.path() / "data").string());
+    auto p = std::make_unique<ChildProcess>(argv, f.dir.path());
+    p->wait(15s);
+    return p;
+  };
+  auto sock = f.dir.path() / "data" / "control.sock";
+  CHECK((std::filesystem::status(sock).permissions() & std::filesystem::perms::others_all) == std::filesystem::perms::none);
+  auto status = cli({"status", "--json"});
+  REQUIRE(status->wait(1s) == 0);
+  auto st = parse_json_strict(status->stdout_text());
+  REQUIRE(st.ok());
+  CHECK((*st)["branch"] == "b1");
+  CHECK((*st)["broker"]["connected"] == true);
+  CHECK((*st)["members"] == 2);
+  auto scan = cli({"scan", "--door", "side", "--nfc", "04A1B2C3D4E5F6"});
+  CHECK(scan->wait(1s) == 0);
+  CHECK(scan->stdout_text().rfind("GRANTED (ok)", 0) == 0);
+  // The reader at that door hears it too, as if it had read the card itself.
+  MqttProbe side(f.broker.uri(), "side-reader");
+  side.subscribe("spotter/v1/b1/doors/side/decision", 1);
+  CHECK(cli({"scan", "--door", "side", "--nfc", "04A1B2C3D4E5F6"})->stdout_text().rfind("DENIED (already_inside)", 0) == 0);
+  CHECK(side.wait_for([](const Received& r) { return r.payload.find("already_inside") != std::string::npos; }, 1, 5s));
+  auto doors = cli({"doors"});
+  CHECK(doors->stdout_text().find("side") != std::string::npos);
+  auto outbox = cli({"outbox", "--json"});
+  CHECK(parse_json_strict(outbox->stdout_text()).value()["by_kind"]["session_started"] == 1);
+  auto doctor = cli({"doctor"});
+  CHECK(doctor->wait(1s) == 0);
+  CHECK(doctor->stdout_text().find("ok   broker") != std::string::npos);
+  CHECK(cli({"machines"})->wait(1s) == 0);
+  CHECK(cli({"readers"})->stdout_text().find("no local reader attached") != std::string::npos);
+  CHECK(cli({"scan", "--door", "side"})->wait(1s) == 2);                 // no credential
+  CHECK(cli({"scan", "--door", "side", "--qr-image", "x.png"})->wait(1s) == 2);
+  f.edge->signal(SIGTERM);
+  REQUIRE(f.edge->wait(10s) == 0);
+  auto gone = cli({"status"});
+  CHECK(gone->wait(1s) == 1);
+  CHECK(gone->stderr_text().find("no agent answers") != std::string::npos);
+}

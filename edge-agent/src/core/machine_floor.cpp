@@ -113,6 +113,13 @@ FloorChanges MachineFloor::on_auth(const std::string& id, const protocol::Machin
     m.link->last_activity_ms = ms(now);  // a second tap by the same member keeps the link
     return reply(Reason::ok, m.link->id, name);
   }
+  // One machine at a time: a member who taps a new machine has moved on from the old one.
+  for (auto& [other_id, other] : machines_) {
+    if (other_id == id || !other.link || other.link->member_id != member->id) continue;
+    auto other_before = other.effective_state();
+    end_link(other, now, "member_moved", out, true);
+    note_state(other, other_before, out);
+  }
   auto before = m.effective_state();
   m.link = MachineLink{std::move(new_link_id), id, member->id, session->id, ms(now), ms(now)};
   out.links_started.push_back(*m.link);

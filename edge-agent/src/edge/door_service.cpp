@@ -31,20 +31,54 @@ void DoorService::on_scan(const protocol::Topic& topic, const std::string& paylo
     }
     return;
   }
+  auto decision = decide_and_record(topic.device, *scan);
+  if (!decision.req_id.empty()) publish_(reply_topic, protocol::encode(decision));
+}
+
+protocol::DoorDecision DoorService::decide_and_record(const std::string& door, const protocol::DoorScan& scan) {
   auto now = clock_.now();
   std::string session_id = new_id("ses", now.time_since_epoch().count());
-  auto outcome = decide_door({*scan, topic.device, now, session_id}, branch_id_, calendar_, store_, *qr_);
-  DoorEvent event{new_id("door", now.time_since_epoch().count()), topic.device, scan->req_id, scan->direction,
-                  scan->credential.kind, now.time_since_epoch().count()};
+  auto outcome = decide_door({scan, door, now, session_id}, branch_id_, calendar_, store_, *qr_);
+  DoorEvent event{new_id("door", now.time_since_epoch().count()), door, scan.req_id, scan.direction, scan.credential.kind,
+                  now.time_since_epoch().count()};
   if (auto saved = store_.record_door(event, outcome); !saved) {
     // Nothing durable, so no door opens: the reader may retry.
-    log_.error("door event not stored; not answering", {{"door", topic.device}, {"error", saved.error().message}});
+    log_.error("door event not stored; not answering", {{"door", door}, {"error", saved.error().message}});
+    return {};
+  }
+  auto& stats = doors_[door];
+  ++stats.scans;
+  stats.granted += outcome.reply.granted ? 1 : 0;
+  stats.last_scan_ms = now.time_since_epoch().count();
+  if (outcome.session_ended && member_left_) member_left_(outcome.session_ended->member_id);
+  log_.info("door decision", {{"door", door}, {"req_id", scan.req_id}, {"granted", outcome.reply.granted},
+                              {"reason", protocol::to_string(outcome.reply.reason)}, {"member", outcome.member_id.value_or("")}});
+  return outcome.reply;
+}
+
+protocol::DoorDecision DoorService::scan_locally(const std::string& door, const protocol::DoorScan& scan) {
+  auto decision = decide_and_record(door, scan);
+  if (!decision.req_id.empty()) publish_(protocol::build_topic(branch_id_, door, protocol::MessageType::door_decision), protocol::encode(decision));
+  return decision;
+}
+
+void DoorService::on_reader_status(const protocol::Topic& topic, const std::string& payload) {
+  auto st = protocol::decode_door_status(payload);
+  if (!st) {
+    rejections_.add(topic.device, protocol::to_string(st.error().reason));
     return;
   }
-  publish_(reply_topic, protocol::encode(outcome.reply));
-  if (outcome.session_ended && member_left_) member_left_(outcome.session_ended->member_id);
-  log_.info("door decision", {{"door", topic.device}, {"req_id", scan->req_id}, {"granted", outcome.reply.granted},
-                              {"reason", protocol::to_string(outcome.reply.reason)}, {"member", outcome.member_id.value_or("")}});
+  doors_[topic.device].reader_state = std::string(protocol::to_string(st->state));
+}
+
+Json DoorService::doors_json() const {
+  Json list = Json::array();
+  auto now = clock_.now_ms();
+  for (const auto& [id, d] : doors_) {
+    list.push_back({{"door", id}, {"reader", d.reader_state}, {"scans", d.scans}, {"granted", d.granted},
+                    {"last_scan_s_ago", d.last_scan_ms ? Json((now - d.last_scan_ms) / 1000) : Json(nullptr)}});
+  }
+  return list;
 }
 
 void DoorService::end_overdue_sessions() {

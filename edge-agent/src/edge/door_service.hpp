@@ -38,12 +38,26 @@ class DoorService {
   void on_member_left(std::function<void(const std::string& member_id)> f) { member_left_ = std::move(f); }
 
   void on_scan(const protocol::Topic& topic, const std::string& payload);
+  // A reader's retained online/offline status (PROTOCOL.md 4.3).
+  void on_reader_status(const protocol::Topic& topic, const std::string& payload);
+  // `spotter-edge scan`: decided and recorded exactly as if the door's reader sent it; the
+  // reply also goes to the door.
+  protocol::DoorDecision scan_locally(const std::string& door, const protocol::DoorScan& scan);
+  Json doors_json() const;
   // Ends sessions past 4 hours or past the closing of the opening they began in.
   void end_overdue_sessions();
 
  private:
   SqliteEdgeStore& store_;
   BranchCalendar calendar_;
+  struct DoorStats {
+    std::string reader_state = "unknown";
+    std::int64_t last_scan_ms = 0;
+    std::uint64_t scans = 0, granted = 0;
+  };
+  protocol::DoorDecision decide_and_record(const std::string& door, const protocol::DoorScan& scan);
+
+  std::map<std::string, DoorStats> doors_;
   std::shared_ptr<const QrCheck> qr_;
   std::function<void(const std::string&)> member_left_;
   std::string branch_id_;

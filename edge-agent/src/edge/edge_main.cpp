@@ -1,5 +1,6 @@
 // spotter-edge: options and wiring. Commands so far: run, import.
 #include <sys/statvfs.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <limits>
@@ -7,10 +8,13 @@
 #include <thread>
 
 #include "../adapters/paho/mqtt_link.hpp"
+#include "../adapters/posix/control_socket.hpp"
 #include "../adapters/posix/inbound_journal.hpp"
 #include "door_service.hpp"
 #include "machine_service.hpp"
+#include "technician_cli.hpp"
 #include "spotter/common/config.hpp"
+#include "spotter/common/ids.hpp"
 #include "spotter/common/stop_signal.hpp"
 #include "spotter/common/version.hpp"
 #include "spotter/edge/main.hpp"
@@ -27,11 +31,15 @@ const char* kSummary =
     "internet down, and (as the edge-agent issue proceeds) machine links, telemetry and sync.\n"
     "Commands:\n"
     "  spotter-edge run      run the agent (--branch, --data-dir, --mqtt)\n"
-    "  spotter-edge import FILE.json   load the branch replica into --data-dir (docs/edge-agent.md)";
+    "  spotter-edge import FILE.json   load the branch replica into --data-dir (docs/edge-agent.md)\n"
+    "  spotter-edge status|machines|doors|outbox|sync|readers|doctor [--data-dir D] [--json]\n"
+    "  spotter-edge tail     follow the agent's log\n"
+    "  spotter-edge scan --door DOOR (--nfc UID | --qr TEXT) [--direction in|out]";
 
 // Periodic work for the store thread travels through its queue as a message with a topic
 // no broker can deliver.
 const std::string kTick = "#tick";
+const std::string kControl = "#control";
 constexpr auto kTickEvery = std::chrono::seconds(2);
 
 std::vector<Option> run_options() {
@@ -43,6 +51,7 @@ std::vector<Option> run_options() {
       {.name = "link-idle-after", .help = "a machine link with no telemetry this long ends", .kind = Kind::duration, .default_value = "10m", .min = 1000, .max = 86'400'000},
       {.name = "storage-budget", .help = "bytes for raw telemetry and the outbox together", .kind = Kind::bytes, .default_value = "512MiB", .min = 1 << 20},
       {.name = "min-free-disk", .help = "free space to keep on the data disk", .kind = Kind::bytes, .default_value = "256MiB", .min = 0},
+      {.name = "control-socket", .help = "technicians' socket (default DATA_DIR/control.sock)", .kind = Kind::text},
       {.name = "group-commit", .help = "how much received telemetry power loss may take (never a process kill)", .kind = Kind::duration, .default_value = "100ms", .min = 1, .max = 10'000},
       {.name = "log-level", .help = "debug, info, warn or error", .kind = Kind::text, .default_value = "info", .choices = {"debug", "info", "warn", "error"}},
   };
@@ -93,7 +102,9 @@ int import(const config::Settings& s, const std::vector<std::string>& positional
 int run(const config::Settings& s) {
   install_stop_signals();
   SystemClock clock;
-  Logger log("edge", stderr_log_sink(), clock, parse_log_level(s.text("log-level")).value());
+  const auto started = clock.monotonic();
+  auto tail = std::make_shared<TailHub>(stderr_log_sink());
+  Logger log("edge", tail, clock, parse_log_level(s.text("log-level")).value());
   const std::string branch = s.text("branch");
   std::filesystem::create_directories(s.text("data-dir"));
   SqliteEdgeStore store(db_file(s));
@@ -113,7 +124,8 @@ int run(const config::Settings& s) {
   RejectionCounts rejections;
   WorkQueue<InboundMessage> inbox;
   std::vector<std::string> filters;
-  for (auto t : {protocol::MessageType::door_scan, protocol::MessageType::machine_status, protocol::MessageType::heartbeat,
+  for (auto t : {protocol::MessageType::door_scan, protocol::MessageType::door_status, protocol::MessageType::machine_status,
+                 protocol::MessageType::heartbeat,
                  protocol::MessageType::telemetry, protocol::MessageType::workout, protocol::MessageType::machine_auth,
                  protocol::MessageType::maintenance}) {
     filters.push_back(protocol::build_topic(branch, "+", t));
@@ -177,6 +189,77 @@ int run(const config::Settings& s) {
       }
     }
   };
+  // Technicians' requests, on the store thread (the state they read lives there).
+  std::uint64_t local_scans = 0;
+  auto answer = [&](const Json& req) -> Json {
+    const std::string cmd = req.value("cmd", "");
+    const auto now_ms = clock.now_ms();
+    struct statvfs fsinfo{};
+    const std::int64_t free_disk = ::statvfs(s.text("data-dir").c_str(), &fsinfo) == 0
+                                       ? static_cast<std::int64_t>(fsinfo.f_bavail) * static_cast<std::int64_t>(fsinfo.f_frsize) : -1;
+    if (cmd == "status") {
+      auto outbox = store.outbox_summary(now_ms);
+      return {{"ok", true}, {"branch", branch}, {"broker", {{"url", s.text("mqtt")}, {"connected", link.connected()}}},
+              {"cloud", {{"configured", false}, {"state", "standalone (the sync issue adds the cloud link)"}}},
+              {"outbox", {{"depth", outbox["depth"]}, {"bytes", outbox["bytes"]}, {"oldest_age_s", outbox["oldest_age_s"]}}},
+              {"disk_free_bytes", free_disk}, {"uptime_s", std::chrono::duration_cast<std::chrono::seconds>(clock.monotonic() - started).count()},
+              {"members", store.member_count()}, {"telemetry", {{"stored", ingested.stored}, {"duplicates", ingested.duplicates}}},
+              {"rejected", rejections.total()}, {"journal_bytes", journal.bytes_on_disk()}};
+    }
+    if (cmd == "machines") return {{"ok", true}, {"machines", machines.machines_json()}};
+    if (cmd == "doors") return {{"ok", true}, {"doors", doors.doors_json()}};
+    if (cmd == "outbox") {
+      Json o = store.outbox_summary(now_ms);
+      o["ok"] = true;
+      return o;
+    }
+    if (cmd == "sync") return {{"ok", true}, {"cloud", nullptr}, {"state", "standalone"}, {"detail", "no --cloud configured; the outbox keeps everything until one is"}};
+    if (cmd == "readers") {
+      return {{"ok", true}, {"readers", Json::array()}, {"mqtt_doors", doors.doors_json().size()},
+              {"detail", "no local reader attached (libnfc, camera and serial readers are not built yet); MQTT door readers are served"}};
+    }
+    if (cmd == "scan") {
+      auto scan = protocol::decode_door_scan(dump_json(req.value("scan", Json::object())));
+      if (!scan) return {{"ok", false}, {"error", std::string("bad scan: ") + std::string(protocol::to_string(scan.error().reason)) + " " + scan.error().field}};
+      std::string door = req.value("door", "");
+      if (!is_valid_id(door)) return {{"ok", false}, {"error", "bad door id"}};
+      ++local_scans;
+      auto d = doors.scan_locally(door, *scan);
+      if (d.req_id.empty()) return {{"ok", false}, {"error", "the door event could not be stored"}};
+      return {{"ok", true}, {"decision", parse_json_strict(protocol::encode(d)).value()}};
+    }
+    if (cmd == "doctor") {
+      Json checks = Json::array();
+      auto check = [&](const char* name, bool ok, std::string detail, const char* fix) {
+        checks.push_back({{"check", name}, {"ok", ok}, {"detail", std::move(detail)}, {"fix", ok ? "" : fix}});
+      };
+      check("broker", link.connected(), s.text("mqtt"), "start mosquitto on the gateway, or point --mqtt at it");
+      check("replica", store.member_count() > 0, std::to_string(store.member_count()) + " members",
+            "import one: spotter-edge import FILE.json --data-dir DIR");
+      check("disk", free_disk < 0 || free_disk >= limits.min_free_disk_bytes, std::to_string(free_disk / (1 << 20)) + " MiB free",
+            "free space on the data disk, or lower --min-free-disk");
+      check("clock", now_ms > 1'735'689'600'000, format_rfc3339_ms(now_ms), "set the clock (NTP): QR codes and opening hours depend on it");
+      check("data_dir", ::access(s.text("data-dir").c_str(), W_OK) == 0, s.text("data-dir"), "make --data-dir writable by the agent's user");
+      check("outbox", store.outbox_summary(now_ms)["depth"].get<std::int64_t>() < 1'000'000, "depth " + dump_json(store.outbox_summary(now_ms)["depth"]),
+            "bring the cloud link back (spotter-edge sync)");
+      bool all_ok = true;
+      for (const auto& c : checks) all_ok = all_ok && c["ok"].get<bool>();
+      return {{"ok", true}, {"healthy", all_ok}, {"checks", checks}};
+    }
+    return {{"ok", false}, {"error", "unknown command \"" + cmd.substr(0, 32) + "\""}};
+  };
+  const std::filesystem::path socket_path = s.optional_text("control-socket").value_or((std::filesystem::path(s.text("data-dir")) / "control.sock").string());
+  ControlServer control(socket_path, [&inbox](const Json& req) -> Json {
+    auto promise = std::make_shared<std::promise<Json>>();
+    auto future = promise->get_future();
+    InboundMessage m{kControl, "", false};
+    m.control = promise;
+    m.control_request = req;
+    inbox.push(std::move(m));
+    if (future.wait_for(std::chrono::seconds(5)) != std::future_status::ready) return {{"ok", false}, {"error", "the agent is busy; try again"}};
+    return future.get();
+  }, tail);
+
   std::thread worker([&] {
     doors.end_overdue_sessions();  // the agent may have been down when some were due
     std::vector<TelemetryRow> rows;
@@ -195,6 +278,11 @@ int run(const config::Settings& s) {
       auto batch = inbox.pop_batch(2000);
       if (batch.empty()) break;
       for (auto& m : batch) {
+        if (m.control) {
+          flush();
+          m.control->set_value(answer(m.control_request));
+          continue;
+        }
         if (m.topic == kTick) {
           flush();
           doors.end_overdue_sessions();
@@ -215,6 +303,8 @@ int run(const config::Settings& s) {
               ++missed_requests;
             } else if (topic->type == protocol::MessageType::door_scan) {
               doors.on_scan(*topic, m.payload);
+            } else if (topic->type == protocol::MessageType::door_status) {
+              doors.on_reader_status(*topic, m.payload);
             } else {
               machines.on_message(*topic, m.payload);
             }
@@ -268,6 +358,7 @@ int Main(const std::vector<std::string>& args) {
     std::cout << config::usage("spotter-edge run", kSummary, run_options());
     return command.empty() ? config::kExitBadSetting : 0;
   }
+  if (is_technician_command(command)) return run_technician_command(command, {args.begin() + 1, args.end()});
   const bool is_run = command == "run";
   if (!is_run && command != "import") {
     std::cerr << "spotter-edge: bad setting " << command << ": unknown command (see --help)\n";

@@ -130,3 +130,23 @@ void MachineService::on_member_left(const std::string& member_id) { apply(floor_
 void MachineService::tick() { apply(floor_.tick(clock_.now(), "p-")); }
 
 }  // namespace spotter::edge
+
+namespace spotter::edge {
+
+Json MachineService::machines_json() const {
+  Json list = Json::array();
+  auto now = clock_.now_ms();
+  for (const auto& [id, m] : floor_.machines()) {
+    Json j = {{"machine", id}, {"state", protocol::to_string(m.effective_state())}, {"type", m.type},
+              {"category", m.category ? Json(protocol::to_string(*m.category)) : Json(nullptr)},
+              {"last_heard_s_ago", m.heard ? Json((now - m.last_heard_ms) / 1000) : Json(nullptr)}};
+    if (m.link) {
+      j["member"] = m.link->member_id;
+      j["link_id"] = m.link->id;
+    }
+    list.push_back(std::move(j));
+  }
+  return list;
+}
+
+}  // namespace spotter::edge

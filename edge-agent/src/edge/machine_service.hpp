@@ -26,6 +26,7 @@ class MachineService {
   void on_member_left(const std::string& member_id);
   void tick();
   const MachineFloor& floor() const { return floor_; }
+  Json machines_json() const;
 
  private:
   void apply(const FloorChanges& changes);

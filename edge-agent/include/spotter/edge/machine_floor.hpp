@@ -2,7 +2,7 @@
 // The branch's machines as the gateway sees them (seed 000, story 3.2; PROTOCOL.md 3): state
 // from retained status, last wills, heartbeats and polls; links between a machine and a
 // member's gym session, made by an `auth` tap and ended by an unlink, the member leaving,
-// a maintenance report, or idleness. Pure: events in, changes and messages to send out.
+// a maintenance report, idleness, or the member tapping another machine. Pure: events in, changes and messages to send out.
 // One thread (the store thread) owns it.
 #include <chrono>
 #include <map>
@@ -53,7 +53,7 @@ struct MachineInfo {
 struct LinkEnd {
   MachineLink link;
   std::int64_t ended_at_ms = 0;
-  std::string ended_by;  // "unlink", "member_left", "maintenance", "idle", "machine_offline"
+  std::string ended_by;  // "unlink", "member_left", "member_moved", "maintenance", "idle", "machine_offline"
   std::optional<protocol::Category> category;  // the machine's, for summarising the link
 };
 

@@ -58,6 +58,10 @@ class SqliteEdgeStore final : public DoorStore {
   // bytes freed.
   Result<std::int64_t> evict(std::int64_t bytes, std::int64_t now_ms);
 
+  // What `spotter-edge outbox` shows: depth, bytes, the oldest event's age, counts by kind.
+  Json outbox_summary(std::int64_t now_ms) const;
+  std::int64_t member_count() const;
+
   std::int64_t outbox_depth() const;
   int schema_version() const;
 

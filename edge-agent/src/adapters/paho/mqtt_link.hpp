@@ -7,10 +7,12 @@
 // message durable (the inbound journal) before returning.
 #include <atomic>
 #include <functional>
+#include <future>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "spotter/common/json.hpp"
 #include "spotter/common/log.hpp"
 #include "spotter/edge/ingest.hpp"
 
@@ -24,6 +26,9 @@ struct InboundMessage {
   std::int64_t received_at_ms = 0;
   JournalPosition journal_end;
   bool replayed = false;  // read back from the journal after a restart
+  // A technician's request from the control socket, answered by the store thread.
+  std::shared_ptr<std::promise<Json>> control;
+  Json control_request;
 };
 
 class MqttLink {

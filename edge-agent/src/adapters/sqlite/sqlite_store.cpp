@@ -612,6 +612,18 @@ Result<std::int64_t> SqliteEdgeStore::evict(std::int64_t bytes, std::int64_t now
   }
 }
 
+Json SqliteEdgeStore::outbox_summary(std::int64_t now_ms) const {
+  auto use = storage_use();
+  Json kinds = Json::object();
+  SQLite::Statement q(impl_->db, "SELECT kind, COUNT(*) FROM outbox GROUP BY kind ORDER BY kind");
+  while (q.executeStep()) kinds[q.getColumn(0).getString()] = q.getColumn(1).getInt64();
+  return {{"depth", use.outbox_rows}, {"bytes", use.outbox_bytes}, {"evictable_bytes", use.evictable_outbox_bytes},
+          {"oldest_age_s", use.oldest_outbox_ms ? Json((now_ms - use.oldest_outbox_ms) / 1000) : Json(nullptr)},
+          {"by_kind", kinds}, {"telemetry_rows", use.telemetry_rows}, {"telemetry_bytes", use.telemetry_bytes}};
+}
+
+std::int64_t SqliteEdgeStore::member_count() const { return impl_->db.execAndGet("SELECT COUNT(*) FROM members").getInt64(); }
+
 std::int64_t SqliteEdgeStore::outbox_depth() const { return impl_->db.execAndGet("SELECT COUNT(*) FROM outbox").getInt64(); }
 
 }  // namespace spotter::edge
