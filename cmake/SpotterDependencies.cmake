@@ -20,6 +20,9 @@ find_package(date REQUIRED)
 find_package(PahoMqttCpp REQUIRED)
 # SQLiteCpp 3.2.1 ships a static library only; its target has no namespace.
 find_package(SQLiteCpp REQUIRED)
+# QR codes in images: ZXing-C++ decodes, Debian's compiled stb_image loads the picture.
+find_package(ZXing REQUIRED)
+pkg_check_modules(STB REQUIRED IMPORTED_TARGET stb)
 
 if(SPOTTER_BUILD_TESTS)
   find_package(doctest REQUIRED)

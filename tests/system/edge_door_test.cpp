@@ -210,10 +210,34 @@ TEST_CASE("technician commands answer through the control socket, which only the
   CHECK(cli({"machines"})->wait(1s) == 0);
   CHECK(cli({"readers"})->stdout_text().find("no local reader attached") != std::string::npos);
   CHECK(cli({"scan", "--door", "side"})->wait(1s) == 2);                 // no credential
-  CHECK(cli({"scan", "--door", "side", "--qr-image", "x.png"})->wait(1s) == 2);
+  CHECK(cli({"scan", "--door", "side", "--qr-image", "missing.png"})->wait(1s) == 2);
   f.edge->signal(SIGTERM);
   REQUIRE(f.edge->wait(10s) == 0);
   auto gone = cli({"status"});
   CHECK(gone->wait(1s) == 1);
   CHECK(gone->stderr_text().find("no agent answers") != std::string::npos);
+}
+
+TEST_CASE("a QR code photographed from the member's phone (a PNG) opens the door via spotter-edge scan --qr-image") {
+  EdgeFixture f;
+  SystemClock clock;
+  auto code = access_qr::mint("ana", jwt::Key::es256_signing("qr-1", f.qr_key), clock).value();
+  auto png = f.dir.path() / "code.png";
+  ChildProcess qrencode({"qrencode", "-o", png.string(), "-s", "4", code}, f.dir.path());
+  REQUIRE(qrencode.wait(10s) == 0);
+  auto scan = [&](const std::filesystem::path& image) {
+    auto p = std::make_unique<ChildProcess>(std::vector<std::string>{bin("spotter-edge"), "scan", "--door", "main", "--qr-image", image.string(),
+                                                                     "--data-dir", (f.dir.path() / "data").string()},
+                                            f.dir.path());
+    p->wait(15s);
+    return p;
+  };
+  auto first = scan(png);
+  CHECK(first->stdout_text().rfind("GRANTED (ok)", 0) == 0);
+  CHECK(scan(png)->stdout_text().rfind("DENIED (replayed_qr)", 0) == 0);
+  // Not a picture, or a picture without a code: a clear error, exit code 2.
+  std::ofstream(f.dir.path() / "junk.png") << "not a png";
+  auto junk = scan(f.dir.path() / "junk.png");
+  CHECK(junk->wait(1s) == 2);
+  CHECK(junk->stderr_text().find("--qr-image") != std::string::npos);
 }

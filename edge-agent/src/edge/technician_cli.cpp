@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "../adapters/posix/control_socket.hpp"
+#include "../adapters/zxing/qr_image.hpp"
 #include "spotter/common/config.hpp"
 #include "spotter/common/ids.hpp"
 #include "spotter/common/stop_signal.hpp"
@@ -132,12 +133,16 @@ int run_technician_command(const std::string& command, const std::vector<std::st
     Json cred;
     if (auto uid = s.optional_text("nfc")) cred = {{"kind", "nfc"}, {"uid", *uid}};
     if (auto qr = s.optional_text("qr")) cred = {{"kind", "qr"}, {"payload", *qr}};
-    if (s.optional_text("qr-image")) {
-      std::cerr << "spotter-edge: bad setting --qr-image: reading QR images needs the ZXing reader, which is not built yet\n";
-      return config::kExitBadSetting;
+    if (auto image = s.optional_text("qr-image")) {
+      auto text = decode_qr_image(*image);
+      if (!text) {
+        std::cerr << "spotter-edge: bad setting --qr-image: " << text.error().message << "\n";
+        return config::kExitBadSetting;
+      }
+      cred = {{"kind", "qr"}, {"payload", *text}};
     }
     if (cred.is_null()) {
-      std::cerr << "spotter-edge: bad setting --nfc: give --nfc UID or --qr TEXT\n";
+      std::cerr << "spotter-edge: bad setting --nfc: give --nfc UID, --qr TEXT or --qr-image FILE.png\n";
       return config::kExitBadSetting;
     }
     request["door"] = s.text("door");
