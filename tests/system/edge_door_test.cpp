@@ -4,6 +4,9 @@
 
 #include <signal.h>
 
+#include <pty.h>
+#include <unistd.h>
+
 #include <fstream>
 
 #include "spotter/common/access_qr.hpp"
@@ -48,11 +51,15 @@ struct EdgeFixture {
     start_edge();
   }
 
-  void start_edge() {
-    edge = std::make_unique<ChildProcess>(std::vector<std::string>{bin("spotter-edge"), "run", "--branch", "b1", "--mqtt", broker.uri(),
-                                                                   "--data-dir", (dir.path() / "data").string(),
-                                                                   "--machine-offline-after", "3s"},
-                                          dir.path());
+  void start_edge(std::vector<std::string> extra = {}) {
+    std::vector<std::string> argv = {bin("spotter-edge"), "run", "--branch", "b1", "--mqtt", broker.uri(), "--data-dir",
+                                     (dir.path() / "data").string(), "--machine-offline-after", "3s"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    if (edge) {
+      edge->signal(SIGTERM);
+      edge->wait(10s);
+    }
+    edge = std::make_unique<ChildProcess>(argv, dir.path());
     REQUIRE(eventually([&] { return edge->stderr_text().find("\"running\"") != std::string::npos; }, 15s));
   }
 
@@ -240,4 +247,31 @@ TEST_CASE("a QR code photographed from the member's phone (a PNG) opens the door
   auto junk = scan(f.dir.path() / "junk.png");
   CHECK(junk->wait(1s) == 2);
   CHECK(junk->stderr_text().find("--qr-image") != std::string::npos);
+}
+
+TEST_CASE("a serial line scanner at a door: each line is a card UID or a QR code's text") {
+  EdgeFixture f;
+  int master = -1, slave = -1;
+  char name[128];
+  REQUIRE(::openpty(&master, &slave, name, nullptr, nullptr) == 0);
+  f.start_edge({"--serial-device", name, "--serial-door", "turnstile"});
+  MqttProbe door(f.broker.uri(), "turnstile-watch");
+  door.subscribe("spotter/v1/b1/doors/turnstile/decision", 1);
+  auto type = [&](const std::string& line) { REQUIRE(::write(master, line.data(), line.size()) == static_cast<ssize_t>(line.size())); };
+  auto decided = [&](const char* reason) {
+    return door.wait_for([&](const Received& r) { return r.payload.find(reason) != std::string::npos; }, 1, 10s);
+  };
+  type("04a1b2c3d4e5f6\r\n");  // lower case from the scanner is still this card
+  CHECK(decided("\"ok\""));
+  type("not a credential at all\n");
+  CHECK(decided("invalid_qr"));
+  type(std::string(5000, 'x') + "\n");  // noise longer than any credential is dropped
+  type("04FFFFFF\n");
+  CHECK(decided("unknown_credential"));
+  ChildProcess readers({bin("spotter-edge"), "readers", "--data-dir", (f.dir.path() / "data").string()}, f.dir.path());
+  REQUIRE(readers.wait(10s) == 0);
+  CHECK(readers.stdout_text().find("serial:") != std::string::npos);
+  CHECK(readers.stdout_text().find("reading") != std::string::npos);
+  ::close(master);
+  ::close(slave);
 }

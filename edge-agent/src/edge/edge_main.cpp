@@ -10,6 +10,7 @@
 #include "../adapters/paho/mqtt_link.hpp"
 #include "../adapters/posix/control_socket.hpp"
 #include "../adapters/posix/inbound_journal.hpp"
+#include "../adapters/tty/serial_reader.hpp"
 #include "door_service.hpp"
 #include "machine_service.hpp"
 #include "technician_cli.hpp"
@@ -51,6 +52,9 @@ std::vector<Option> run_options() {
       {.name = "link-idle-after", .help = "a machine link with no telemetry this long ends", .kind = Kind::duration, .default_value = "10m", .min = 1000, .max = 86'400'000},
       {.name = "storage-budget", .help = "bytes for raw telemetry and the outbox together", .kind = Kind::bytes, .default_value = "512MiB", .min = 1 << 20},
       {.name = "min-free-disk", .help = "free space to keep on the data disk", .kind = Kind::bytes, .default_value = "256MiB", .min = 0},
+      {.name = "serial-device", .help = "a line-based QR/card scanner on this tty (e.g. /dev/ttyUSB0)", .kind = Kind::text},
+      {.name = "serial-door", .help = "the door the serial scanner is at", .kind = Kind::id, .default_value = "front"},
+      {.name = "serial-baud", .help = "the serial scanner's speed", .kind = Kind::integer, .default_value = "9600", .min = 1200, .max = 115200},
       {.name = "control-socket", .help = "technicians' socket (default DATA_DIR/control.sock)", .kind = Kind::text},
       {.name = "group-commit", .help = "how much received telemetry power loss may take (never a process kill)", .kind = Kind::duration, .default_value = "100ms", .min = 1, .max = 10'000},
       {.name = "log-level", .help = "debug, info, warn or error", .kind = Kind::text, .default_value = "info", .choices = {"debug", "info", "warn", "error"}},
@@ -189,6 +193,13 @@ int run(const config::Settings& s) {
       }
     }
   };
+  // Readers attached to the gateway: each credential becomes a scan at its door, handled
+  // on the store thread exactly as one from an MQTT reader.
+  std::vector<std::unique_ptr<CredentialReader>> readers;
+  if (auto dev = s.optional_text("serial-device")) {
+    readers.push_back(std::make_unique<SerialReader>(*dev, s.text("serial-door"), static_cast<int>(s.integer("serial-baud"))));
+  }
+
   // Technicians' requests, on the store thread (the state they read lives there).
   std::uint64_t local_scans = 0;
   auto answer = [&](const Json& req) -> Json {
@@ -215,8 +226,11 @@ int run(const config::Settings& s) {
     }
     if (cmd == "sync") return {{"ok", true}, {"cloud", nullptr}, {"state", "standalone"}, {"detail", "no --cloud configured; the outbox keeps everything until one is"}};
     if (cmd == "readers") {
-      return {{"ok", true}, {"readers", Json::array()}, {"mqtt_doors", doors.doors_json().size()},
-              {"detail", "no local reader attached (libnfc, camera and serial readers are not built yet); MQTT door readers are served"}};
+      Json list = Json::array();
+      for (const auto& r : readers) list.push_back({{"reader", r->kind() + ":" + r->device()}, {"kind", r->kind()}, {"door", r->door()}, {"state", r->state()}});
+      std::string detail = readers.empty() ? "no local reader attached; " : "";
+      detail += std::to_string(doors.doors_json().size()) + " MQTT door reader(s) seen (see `spotter-edge doors`); NFC (libnfc) and camera readers are not built yet";
+      return {{"ok", true}, {"readers", list}, {"detail", detail}};
     }
     if (cmd == "scan") {
       auto scan = protocol::decode_door_scan(dump_json(req.value("scan", Json::object())));
@@ -315,6 +329,14 @@ int run(const config::Settings& s) {
       flush();
     }
   });
+  std::atomic<std::uint64_t> local_reads{0};
+  for (auto& r : readers) {
+    r->start([&inbox, &branch, &local_reads](ReaderEvent e) {
+      protocol::DoorScan scan{"local-" + std::to_string(++local_reads), e.credential, e.direction, std::nullopt};
+      inbox.push(InboundMessage{protocol::build_topic(branch, e.door, protocol::MessageType::door_scan), protocol::encode(scan), false});
+    });
+    log.info("reader started", {{"kind", r->kind()}, {"device", r->device()}, {"door", r->door()}});
+  }
   // Group commit: what is journaled survives power loss within this window.
   std::thread syncer([&] {
     const auto every = std::chrono::milliseconds(s.integer("group-commit"));
@@ -336,6 +358,7 @@ int run(const config::Settings& s) {
     }
   }
   log.info("stopping");
+  for (auto& r : readers) r->stop();
   link.stop();
   inbox.push(InboundMessage{kTick, "", false});  // a last checkpoint of the applied position
   inbox.close();

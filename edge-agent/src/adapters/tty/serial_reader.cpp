@@ -1,0 +1,92 @@
+#include "serial_reader.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace spotter::edge {
+namespace {
+speed_t speed_for(int baud) {
+  switch (baud) {
+    case 115200: return B115200;
+    case 57600: return B57600;
+    case 38400: return B38400;
+    case 19200: return B19200;
+    default: return B9600;
+  }
+}
+constexpr std::size_t kMaxLine = 2048;  // a QR payload is at most 1024 characters
+}  // namespace
+
+SerialReader::SerialReader(std::string path, std::string door, int baud) : path_(std::move(path)), door_(std::move(door)), baud_(baud) {}
+
+SerialReader::~SerialReader() { stop(); }
+
+std::string SerialReader::state() const {
+  std::lock_guard lock(mu_);
+  return state_;
+}
+
+void SerialReader::set_state(std::string s) {
+  std::lock_guard lock(mu_);
+  state_ = std::move(s);
+}
+
+void SerialReader::start(Sink sink) {
+  thread_ = std::thread([this, sink = std::move(sink)] { run(sink); });
+}
+
+void SerialReader::stop() {
+  stop_ = true;
+  if (thread_.joinable()) thread_.join();
+}
+
+void SerialReader::run(Sink sink) {
+  while (!stop_) {
+    int fd = ::open(path_.c_str(), O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+      set_state(std::string("error: cannot open: ") + std::strerror(errno));
+      for (int i = 0; i < 20 && !stop_; ++i) ::usleep(100'000);
+      continue;
+    }
+    termios t{};
+    if (::tcgetattr(fd, &t) == 0) {
+      ::cfmakeraw(&t);
+      ::cfsetispeed(&t, speed_for(baud_));
+      ::tcsetattr(fd, TCSANOW, &t);
+    }
+    set_state("reading");
+    std::string line;
+    char buf[256];
+    while (!stop_) {
+      pollfd p{fd, POLLIN, 0};
+      int r = ::poll(&p, 1, 200);
+      if (r == 0) continue;
+      if (r < 0 && errno == EINTR) continue;
+      ssize_t n = r > 0 ? ::read(fd, buf, sizeof buf) : -1;
+      if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
+      if (n <= 0 || (p.revents & (POLLHUP | POLLERR))) {
+        set_state("error: device went away; reopening");
+        break;
+      }
+      for (ssize_t i = 0; i < n; ++i) {
+        char c = buf[i];
+        if (c == '\n' || c == '\r') {
+          if (!line.empty()) sink(ReaderEvent{door_, credential_from_text(line), protocol::Direction::in});
+          line.clear();
+        } else if (line.size() < kMaxLine) {
+          line += c;
+        } else {
+          line.clear();  // noise longer than any credential: drop it, keep reading
+        }
+      }
+    }
+    ::close(fd);
+  }
+}
+
+}  // namespace spotter::edge
