@@ -23,6 +23,7 @@ find_package(SQLiteCpp REQUIRED)
 # QR codes in images: ZXing-C++ decodes, Debian's compiled stb_image loads the picture.
 find_package(ZXing REQUIRED)
 pkg_check_modules(STB REQUIRED IMPORTED_TARGET stb)
+pkg_check_modules(NFC REQUIRED IMPORTED_TARGET libnfc)
 
 if(SPOTTER_BUILD_TESTS)
   find_package(doctest REQUIRED)

@@ -16,6 +16,7 @@
 #include "spotter/protocol/codec.hpp"
 #include "spotter/testing/broker.hpp"
 #include "spotter/testing/mqtt_probe.hpp"
+#include "spotter/testing/pn532_emulator.hpp"
 
 using namespace spotter;
 using namespace spotter::testing;
@@ -274,4 +275,29 @@ TEST_CASE("a serial line scanner at a door: each line is a card UID or a QR code
   CHECK(readers.stdout_text().find("reading") != std::string::npos);
   ::close(master);
   ::close(slave);
+}
+
+TEST_CASE("an NFC card on a libnfc reader (PN532 on a UART, emulated) opens the door once per tap") {
+  EdgeFixture f;
+  Pn532Emulator pn532;
+  f.start_edge({"--nfc-device", "pn532_uart:" + pn532.path(), "--nfc-door", "lobby"});
+  MqttProbe door(f.broker.uri(), "lobby-watch");
+  door.subscribe("spotter/v1/b1/doors/lobby/decision", 1);
+  auto decisions = [&](const char* reason) {
+    return door.count([&](const Received& r) { return r.payload.find(reason) != std::string::npos; });
+  };
+  pn532.present({0x04, 0xA1, 0xB2, 0xC3, 0xD4, 0xE5, 0xF6});
+  REQUIRE(door.wait_for([](const Received& r) { return r.payload.find("\"ok\"") != std::string::npos; }, 1, 15s));
+  std::this_thread::sleep_for(1500ms);  // held on the reader: no second scan
+  CHECK(decisions("\"ok\"") == 1);
+  CHECK(decisions("already_inside") == 0);
+  pn532.remove();
+  std::this_thread::sleep_for(1500ms);
+  pn532.present({0x04, 0xA1, 0xB2, 0xC3, 0xD4, 0xE5, 0xF6});  // a new tap
+  CHECK(door.wait_for([](const Received& r) { return r.payload.find("already_inside") != std::string::npos; }, 1, 10s));
+  ChildProcess readers({bin("spotter-edge"), "readers", "--data-dir", (f.dir.path() / "data").string()}, f.dir.path());
+  REQUIRE(readers.wait(10s) == 0);
+  CHECK(readers.stdout_text().find("nfc:pn532_uart:") != std::string::npos);
+  f.edge->signal(SIGTERM);
+  CHECK(f.edge->wait(15s) == 0);
 }
