@@ -89,3 +89,32 @@ TEST_CASE("SIGKILL under load, then restart: every message the broker delivered 
   g.edge->signal(SIGTERM);
   REQUIRE(g.edge->wait(10s) == 0);
 }
+
+TEST_CASE("a malformed-payload storm is counted and does not disturb valid traffic") {
+  Gateway g;
+  MqttProbe devices(g.broker.uri(), "storm");
+  // Each is invalid for every message kind it may be sent as (a bad or missing ts, broken
+  // JSON...), so every one of them must be rejected.
+  const char* junk[] = {"", "{", "[]", "null", "\xFF\xFE\xFD", R"({"msg_id":"x","ts":"1","metrics":{}})", R"({"msg_id":1,"ts":-1,"metrics":{}})",
+                        R"({"msg_id":1,"msg_id":2,"ts":1,"metrics":{}})", R"({"ts":1,"metrics":{"speed_kmh":1e309}})",
+                        R"({"msg_id":1,"ts":true,"metrics":{"heart_rate_bpm":999}})", R"({"state":"exploded","ts":"1"})",
+                        R"({"req_id":"a","ts":[],"credential":{"kind":"nfc","uid":"zz"}})"};
+  const char* kinds[] = {"telemetry", "workout", "status", "heartbeat", "maintenance", "auth"};
+  int valid = 0, bad = 0;
+  for (int i = 0; i < 3000; ++i) {
+    std::string machine = "m" + std::to_string(i % 10);
+    if (i % 2 == 0) {
+      ++valid;
+      devices.publish("spotter/v1/b1/machines/" + machine + "/telemetry",
+                      R"({"msg_id":)" + std::to_string(i) + R"(,"ts":1,"boot_id":"s","metrics":{"speed_kmh":8}})", 1);
+    } else {
+      ++bad;
+      devices.publish("spotter/v1/b1/machines/" + machine + "/" + kinds[i % 6], junk[i % 12], 1);
+    }
+  }
+  REQUIRE(eventually([&] { return stored(g.data / "edge.db") == valid; }, 30s));
+  CHECK(g.edge->running());
+  g.edge->signal(SIGTERM);
+  REQUIRE(g.edge->wait(10s) == 0);
+  CHECK(g.edge->stderr_text().find("\"rejected\":" + std::to_string(bad)) != std::string::npos);
+}
