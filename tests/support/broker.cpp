@@ -39,7 +39,8 @@ void Broker::start() {
       c << "listener " << port_ << " 127.0.0.1\n"
         << "allow_anonymous true\n"
         << "max_queued_messages 1000000\n"
-        << "max_inflight_messages 0\n";
+        << "max_inflight_messages 0\n"
+        << "set_tcp_nodelay true\n";
       if (persistent_) {
         c << "persistence true\npersistence_location " << dir_.string() << "/\nautosave_interval 1\n";
       } else {

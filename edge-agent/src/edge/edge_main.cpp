@@ -153,7 +153,13 @@ int run(const config::Settings& s) {
       if (stop_requested().load()) return;
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
-    inbox.push(std::move(m));
+    // A member is standing at a door or a machine: that goes ahead of the telemetry queue.
+    m.urgent = m.topic.ends_with("/scan") || m.topic.ends_with("/auth");
+    if (m.urgent) {
+      inbox.push_front(std::move(m));
+    } else {
+      inbox.push(std::move(m));
+    }
   };
   MqttLink link(s.text("mqtt"), "spotter-edge-" + branch, filters, on_message, log);
   auto publish = [&link](const std::string& t, const std::string& p) { return link.publish(t, p); };
@@ -293,7 +299,7 @@ int run(const config::Settings& s) {
       rows.clear();
     };
     while (true) {
-      auto batch = inbox.pop_batch(2000);
+      auto batch = inbox.pop_batch(500);  // small enough that a door waits at most ~5 ms
       if (batch.empty()) break;
       for (auto& m : batch) {
         if (m.control) {
@@ -328,7 +334,9 @@ int run(const config::Settings& s) {
             }
           }
         }
-        applied = std::max(applied, m.journal_end);
+        // Urgent messages jump the queue, so their journal position says nothing about what
+        // came before them; they are never replayed anyway (see above).
+        if (!m.urgent) applied = std::max(applied, m.journal_end);
       }
       flush();
     }

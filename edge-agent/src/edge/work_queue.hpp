@@ -19,6 +19,14 @@ class WorkQueue {
     }
     cv_.notify_one();
   }
+  // Ahead of everything waiting: for requests someone is standing at a door for.
+  void push_front(T item) {
+    {
+      std::lock_guard lock(mu_);
+      items_.push_front(std::move(item));
+    }
+    cv_.notify_one();
+  }
   // Blocks for the next item; nullopt once closed and drained.
   std::optional<T> pop() {
     std::unique_lock lock(mu_);

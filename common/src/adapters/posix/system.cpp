@@ -1,4 +1,8 @@
 // The process's real clock, stderr and environment: the only I/O in `common` besides crypto.
+#include <dirent.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -16,6 +20,7 @@
 #include "spotter/common/ids.hpp"
 #include "spotter/common/log.hpp"
 #include "spotter/common/stop_signal.hpp"
+#include "spotter/common/tcp_nodelay.hpp"
 
 namespace spotter {
 
@@ -75,6 +80,27 @@ void install_stop_signals() {
 }
 
 const std::atomic<bool>& stop_requested() noexcept { return g_stop; }
+
+int set_tcp_nodelay_on_open_sockets() noexcept {
+  int set = 0;
+  DIR* dir = ::opendir("/proc/self/fd");
+  if (!dir) return 0;
+  while (dirent* e = ::readdir(dir)) {
+    int fd = std::atoi(e->d_name);
+    if (fd <= 2) continue;
+    int type = 0;
+    socklen_t len = sizeof type;
+    if (::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0 || type != SOCK_STREAM) continue;
+    sockaddr_storage addr{};
+    socklen_t alen = sizeof addr;
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &alen) != 0) continue;
+    if (addr.ss_family != AF_INET && addr.ss_family != AF_INET6) continue;
+    int one = 1;
+    if (::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) == 0) ++set;
+  }
+  ::closedir(dir);
+  return set;
+}
 
 namespace config {
 Environment process_environment() {

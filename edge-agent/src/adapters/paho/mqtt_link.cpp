@@ -4,6 +4,8 @@
 
 #include <chrono>
 
+#include "spotter/common/tcp_nodelay.hpp"
+
 namespace spotter::edge {
 
 struct MqttLink::Impl {
@@ -25,6 +27,8 @@ struct MqttLink::Impl {
       sink(InboundMessage{m->get_topic(), m->to_string(), m->is_duplicate()});
     });
     client.set_connected_handler([this](const std::string&) {
+      // Door decisions are small packets that must not wait for Nagle (tcp_nodelay.hpp).
+      set_tcp_nodelay_on_open_sockets();
       log.info("connected to the broker");
       // Re-subscribing is harmless with a persistent session and needed after the broker
       // lost its state (restarted without persistence).

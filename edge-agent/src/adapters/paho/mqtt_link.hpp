@@ -26,6 +26,7 @@ struct InboundMessage {
   std::int64_t received_at_ms = 0;
   JournalPosition journal_end;
   bool replayed = false;  // read back from the journal after a restart
+  bool urgent = false;    // a door scan or machine tap: handled ahead of telemetry
   // A technician's request from the control socket, answered by the store thread.
   std::shared_ptr<std::promise<Json>> control;
   Json control_request;
