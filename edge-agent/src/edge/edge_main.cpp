@@ -10,6 +10,7 @@
 #include "../adapters/paho/mqtt_link.hpp"
 #include "../adapters/posix/control_socket.hpp"
 #include "../adapters/posix/inbound_journal.hpp"
+#include "../adapters/posix/ingest_connection.hpp"
 #include "../adapters/libnfc/nfc_reader.hpp"
 #include "../adapters/tty/serial_reader.hpp"
 #include "door_service.hpp"
@@ -132,15 +133,17 @@ int run(const config::Settings& s) {
   WorkQueue<InboundMessage> inbox;
   std::vector<std::string> filters;
   for (auto t : {protocol::MessageType::door_scan, protocol::MessageType::door_status, protocol::MessageType::machine_status,
-                 protocol::MessageType::heartbeat,
-                 protocol::MessageType::telemetry, protocol::MessageType::workout, protocol::MessageType::machine_auth,
-                 protocol::MessageType::maintenance}) {
+                 protocol::MessageType::heartbeat, protocol::MessageType::machine_auth, protocol::MessageType::maintenance}) {
     filters.push_back(protocol::build_topic(branch, "+", t));
   }
   InboundJournal journal(std::filesystem::path(s.text("data-dir")) / "inbound");
+  // Journal writes and hand-overs happen under one lock, so the store thread receives
+  // messages in journal order whichever connection they came on.
+  std::mutex intake;
   // Paho's thread: journal first (Paho acknowledges when this returns), then hand over.
   auto on_message = [&](InboundMessage m) {
     m.received_at_ms = clock.now_ms();
+    std::unique_lock lock(intake);
     for (int attempt = 0;; ++attempt) {
       auto pos = journal.append(m.topic, m.payload, m.received_at_ms);
       if (pos) {
@@ -151,7 +154,9 @@ int run(const config::Settings& s) {
       // the disk takes it again or the agent stops.
       if (attempt % 50 == 0) log.error("cannot journal an inbound message; holding intake", {{"error", pos.error().message}});
       if (stop_requested().load()) return;
+      lock.unlock();
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      lock.lock();
     }
     // A member is standing at a door or a machine: that goes ahead of the telemetry queue.
     m.urgent = m.topic.ends_with("/scan") || m.topic.ends_with("/auth");
@@ -162,6 +167,23 @@ int run(const config::Settings& s) {
     }
   };
   MqttLink link(s.text("mqtt"), "spotter-edge-" + branch, filters, on_message, log);
+  // Telemetry and workouts come on their own connection, acknowledged after the journal write.
+  IngestConnection ingest(s.text("mqtt"), "spotter-edge-" + branch + "-ingest",
+                          {protocol::build_topic(branch, "+", protocol::MessageType::telemetry),
+                           protocol::build_topic(branch, "+", protocol::MessageType::workout)},
+                          journal, intake, [&clock] { return clock.now_ms(); },
+                          [&inbox](std::vector<IngestMessage>&& batch) {
+                            std::vector<InboundMessage> msgs;
+                            msgs.reserve(batch.size());
+                            for (auto& b : batch) {
+                              InboundMessage m{std::move(b.topic), std::move(b.payload), false};
+                              m.received_at_ms = b.received_at_ms;
+                              m.journal_end = b.journal_end;
+                              msgs.push_back(std::move(m));
+                            }
+                            inbox.push_all(std::move(msgs));
+                          },
+                          log);
   auto publish = [&link](const std::string& t, const std::string& p) { return link.publish(t, p); };
   auto qr = make_qr_check(store.qr_keys(), log);  // read once at start for now
   DoorService doors(store, BranchCalendar(*zone, branch_rec->hours), qr, branch, clock, log, publish, rejections);
@@ -221,6 +243,7 @@ int run(const config::Settings& s) {
     if (cmd == "status") {
       auto outbox = store.outbox_summary(now_ms);
       return {{"ok", true}, {"branch", branch}, {"broker", {{"url", s.text("mqtt")}, {"connected", link.connected()}}},
+              {"ingest", {{"connected", ingest.connected()}}},
               {"cloud", {{"configured", false}, {"state", "standalone (the sync issue adds the cloud link)"}}},
               {"outbox", {{"depth", outbox["depth"]}, {"bytes", outbox["bytes"]}, {"oldest_age_s", outbox["oldest_age_s"]}}},
               {"disk_free_bytes", free_disk}, {"uptime_s", std::chrono::duration_cast<std::chrono::seconds>(clock.monotonic() - started).count()},
@@ -357,6 +380,7 @@ int run(const config::Settings& s) {
       if (auto r = journal.sync(); !r) log.error("journal sync failed", {{"error", r.error().message}});
     }
   });
+  ingest.start();
   while (!stop_requested().load() && !link.start(5000)) {
     for (int i = 0; i < 10 && !stop_requested().load(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
@@ -371,6 +395,7 @@ int run(const config::Settings& s) {
   }
   log.info("stopping");
   for (auto& r : readers) r->stop();
+  ingest.stop();
   link.stop();
   inbox.push(InboundMessage{kTick, "", false});  // a last checkpoint of the applied position
   inbox.close();

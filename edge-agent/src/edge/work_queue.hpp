@@ -19,6 +19,13 @@ class WorkQueue {
     }
     cv_.notify_one();
   }
+  void push_all(std::vector<T>&& items) {
+    {
+      std::lock_guard lock(mu_);
+      for (auto& i : items) items_.push_back(std::move(i));
+    }
+    cv_.notify_one();
+  }
   // Ahead of everything waiting: for requests someone is standing at a door for.
   void push_front(T item) {
     {

@@ -102,6 +102,53 @@ std::uint64_t InboundJournal::bytes_on_disk() const {
   return total;
 }
 
+namespace {
+void encode_record(std::string& out, std::string_view topic, std::string_view payload, std::int64_t received_at_ms) {
+  std::string body;
+  body.reserve(10 + topic.size() + payload.size());
+  put64(body, static_cast<std::uint64_t>(received_at_ms));
+  body += static_cast<char>(topic.size() & 0xFF);
+  body += static_cast<char>((topic.size() >> 8) & 0xFF);
+  body.append(topic);
+  body.append(payload);
+  put32(out, static_cast<std::uint32_t>(body.size()));
+  put32(out, crc32(body));
+  out += body;
+}
+}  // namespace
+
+Result<std::vector<JournalPosition>> InboundJournal::append_batch(const std::vector<Record>& records, std::int64_t received_at_ms) {
+  std::string buf;
+  std::vector<std::size_t> ends;
+  for (const auto& r : records) {
+    encode_record(buf, r.topic, r.payload, received_at_ms);
+    ends.push_back(buf.size());
+  }
+  std::lock_guard lock(mu_);
+  if (end_.offset >= segment_bytes_) {
+    try {
+      open_segment(end_.segment + 1);
+    } catch (const std::exception& e) {
+      return fail("io", e.what());
+    }
+  }
+  std::size_t off = 0;
+  while (off < buf.size()) {
+    ssize_t n = ::pwrite(fd_, buf.data() + off, buf.size() - off, static_cast<off_t>(end_.offset + off));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      if (::ftruncate(fd_, static_cast<off_t>(end_.offset)) != 0) {}
+      return fail("io", std::string("journal write failed: ") + std::strerror(errno));
+    }
+    off += static_cast<std::size_t>(n);
+  }
+  std::vector<JournalPosition> out;
+  out.reserve(ends.size());
+  for (auto e : ends) out.push_back({end_.segment, end_.offset + e});
+  end_.offset += buf.size();
+  return out;
+}
+
 Result<JournalPosition> InboundJournal::append(std::string_view topic, std::string_view payload, std::int64_t received_at_ms) {
   std::string body;
   body.reserve(10 + topic.size() + payload.size());

@@ -14,6 +14,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "spotter/common/result.hpp"
 #include "spotter/edge/ingest.hpp"
@@ -36,8 +37,13 @@ class InboundJournal {
   InboundJournal(const InboundJournal&) = delete;
   InboundJournal& operator=(const InboundJournal&) = delete;
 
-  // From Paho's thread. Error "io" (disk full...): the message must not be acknowledged.
+  // From a receiving thread. Error "io" (disk full...): the message must not be acknowledged.
   Result<JournalPosition> append(std::string_view topic, std::string_view payload, std::int64_t received_at_ms);
+  struct Record {
+    std::string_view topic, payload;
+  };
+  // Several records in one write; returns each one's end position.
+  Result<std::vector<JournalPosition>> append_batch(const std::vector<Record>& records, std::int64_t received_at_ms);
   // From the group-commit thread: makes everything appended so far survive power loss.
   Status sync();
   // At start-up, before any append: every whole record after `from`, in order. A torn or

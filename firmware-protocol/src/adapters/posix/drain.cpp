@@ -3,7 +3,7 @@
 #include <chrono>
 #include <stdexcept>
 
-#include "raw_mqtt.hpp"
+#include "spotter/protocol/raw_mqtt.hpp"
 #include "spotter/protocol/codec.hpp"
 
 namespace spotter::sim {

@@ -8,7 +8,7 @@
 #include <thread>
 #include <vector>
 
-#include "raw_mqtt.hpp"
+#include "spotter/protocol/raw_mqtt.hpp"
 #include "spotter/protocol/codec.hpp"
 #include "spotter/protocol/sim/simulator.hpp"
 #include "spotter/protocol/topic.hpp"

@@ -1,4 +1,4 @@
-#include "raw_mqtt.hpp"
+#include "spotter/protocol/raw_mqtt.hpp"
 
 #include <netdb.h>
 #include <netinet/in.h>
@@ -128,6 +128,8 @@ Status RawMqtt::disconnect() {
   return write_all(std::string{static_cast<char>(0xE0), static_cast<char>(0)});
 }
 
+Status RawMqtt::ping() { return write_all(std::string{static_cast<char>(0xC0), static_cast<char>(0)}); }
+
 void RawMqtt::shutdown() {
   if (fd_ >= 0) ::shutdown(fd_, SHUT_RDWR);
 }
@@ -149,6 +151,7 @@ Result<std::uint8_t> RawMqtt::read_byte() {
     do {
       n = ::recv(fd_, in_.data(), in_.size(), 0);
     } while (n < 0 && errno == EINTR);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return fail("timeout", "nothing received within the read timeout");
     if (n <= 0) return fail("closed", "connection closed");
     in_pos_ = 0;
     in_len_ = static_cast<std::size_t>(n);
@@ -158,11 +161,13 @@ Result<std::uint8_t> RawMqtt::read_byte() {
 
 Result<MqttPacket> RawMqtt::read_packet() {
   auto first = read_byte();
-  if (!first) return Unexpected<Error>{first.error()};
+  if (!first) return Unexpected<Error>{first.error()};  // "timeout" here leaves the stream intact
+  // Past the first byte a packet must arrive whole; a timeout inside one breaks the stream.
+  auto broken = [](const Error& e) { return Unexpected<Error>{Error{e.code == "timeout" ? "closed" : e.code, e.message}}; };
   std::size_t len = 0, mult = 1;
   for (int i = 0; i < 4; ++i) {
     auto b = read_byte();
-    if (!b) return Unexpected<Error>{b.error()};
+    if (!b) return broken(b.error());
     len += (*b & 0x7Fu) * mult;
     mult *= 128;
     if ((*b & 0x80u) == 0) break;
@@ -175,7 +180,7 @@ Result<MqttPacket> RawMqtt::read_packet() {
   for (std::size_t i = 0; i < len;) {
     if (in_pos_ == in_len_) {
       auto b = read_byte();
-      if (!b) return Unexpected<Error>{b.error()};
+      if (!b) return broken(b.error());
       p.body[i++] = static_cast<char>(*b);
       continue;
     }

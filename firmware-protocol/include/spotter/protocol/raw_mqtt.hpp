@@ -1,9 +1,11 @@
 #pragma once
 // A minimal MQTT 3.1.1 client over a blocking TCP socket: CONNECT, QoS 1 PUBLISH, SUBSCRIBE,
-// and reading packets. It exists for load: Paho C 1.3 tops out near 16,000 QoS 1
-// publishes/s per process on the CI machine (one internal send thread), below what the
-// broker takes, so the flood mode and the benchmarks' ceiling subscriber use this.
-// Not for devices: no reconnect, no will, no TLS.
+// PINGREQ and reading packets, with acknowledgements under the caller's control. It exists
+// for throughput: Paho C 1.3 tops out near 16,000 QoS 1 publishes/s per process here (one
+// internal send thread) and spends most of a core receiving 40,000/s. Used by spotter-sim's
+// flood mode and ceiling subscriber, and by the edge agent's telemetry ingest connection,
+// which acknowledges only after the inbound journal has the messages.
+// Not for devices: no will, no TLS; the caller reconnects.
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -40,6 +42,7 @@ class RawMqtt {
   // Sets a receive timeout; read_packet() then fails with "closed" after that much silence.
   void set_read_timeout_ms(int ms);
   Status disconnect();
+  Status ping();
   // Blocks for the next packet. Error "closed" when the peer hung up.
   Result<MqttPacket> read_packet();
   // Closes the socket from another thread, so a blocked read_packet() returns.
