@@ -13,6 +13,8 @@
 #include "../adapters/posix/ingest_connection.hpp"
 #include "../adapters/libnfc/nfc_reader.hpp"
 #include "../adapters/tty/serial_reader.hpp"
+#include "../adapters/v4l2/v4l2_source.hpp"
+#include "../adapters/zxing/camera_reader.hpp"
 #include "door_service.hpp"
 #include "machine_service.hpp"
 #include "technician_cli.hpp"
@@ -56,6 +58,8 @@ std::vector<Option> run_options() {
       {.name = "min-free-disk", .help = "free space to keep on the data disk", .kind = Kind::bytes, .default_value = "256MiB", .min = 0},
       {.name = "nfc-device", .help = "a libnfc reader's connstring (e.g. pn532_uart:/dev/ttyS0)", .kind = Kind::text},
       {.name = "nfc-door", .help = "the door the NFC reader is at", .kind = Kind::id, .default_value = "front"},
+      {.name = "camera-device", .help = "a V4L2 camera reading QR codes (e.g. /dev/video0)", .kind = Kind::text},
+      {.name = "camera-door", .help = "the door the camera is at", .kind = Kind::id, .default_value = "front"},
       {.name = "serial-device", .help = "a line-based QR/card scanner on this tty (e.g. /dev/ttyUSB0)", .kind = Kind::text},
       {.name = "serial-door", .help = "the door the serial scanner is at", .kind = Kind::id, .default_value = "front"},
       {.name = "serial-baud", .help = "the serial scanner's speed", .kind = Kind::integer, .default_value = "9600", .min = 1200, .max = 115200},
@@ -228,6 +232,9 @@ int run(const config::Settings& s) {
   // on the store thread exactly as one from an MQTT reader.
   std::vector<std::unique_ptr<CredentialReader>> readers;
   if (auto dev = s.optional_text("nfc-device")) readers.push_back(std::make_unique<NfcReader>(*dev, s.text("nfc-door")));
+  if (auto dev = s.optional_text("camera-device")) {
+    readers.push_back(std::make_unique<CameraReader>(std::make_unique<V4l2Source>(*dev), s.text("camera-door")));
+  }
   if (auto dev = s.optional_text("serial-device")) {
     readers.push_back(std::make_unique<SerialReader>(*dev, s.text("serial-door"), static_cast<int>(s.integer("serial-baud"))));
   }
@@ -262,7 +269,7 @@ int run(const config::Settings& s) {
       Json list = Json::array();
       for (const auto& r : readers) list.push_back({{"reader", r->kind() + ":" + r->device()}, {"kind", r->kind()}, {"door", r->door()}, {"state", r->state()}});
       std::string detail = readers.empty() ? "no local reader attached; " : "";
-      detail += std::to_string(doors.doors_json().size()) + " MQTT door reader(s) seen (see `spotter-edge doors`); V4L2 camera readers are not built yet";
+      detail += std::to_string(doors.doors_json().size()) + " MQTT door reader(s) seen (see `spotter-edge doors`)";
       return {{"ok", true}, {"readers", list}, {"detail", detail}};
     }
     if (cmd == "scan") {
