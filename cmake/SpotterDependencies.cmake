@@ -23,7 +23,19 @@ find_package(SQLiteCpp REQUIRED)
 # QR codes in images: ZXing-C++ decodes, Debian's compiled stb_image loads the picture.
 find_package(ZXing REQUIRED)
 pkg_check_modules(STB REQUIRED IMPORTED_TARGET stb)
-pkg_check_modules(NFC REQUIRED IMPORTED_TARGET libnfc)
+# libnfc: the .pc comes with libnfc-dev, which a cross build cannot install for the target
+# (docs/cross-compiling.md); then the headers (the same on every architecture) and the
+# target's libnfc.so.6 are found directly.
+add_library(spotter_nfc INTERFACE)
+pkg_check_modules(NFC QUIET IMPORTED_TARGET libnfc)
+if(NFC_FOUND)
+  target_link_libraries(spotter_nfc INTERFACE PkgConfig::NFC)
+else()
+  find_path(NFC_INCLUDE_DIR nfc/nfc.h REQUIRED)
+  find_library(NFC_LIBRARY NAMES nfc libnfc.so.6 REQUIRED)
+  target_include_directories(spotter_nfc SYSTEM INTERFACE ${NFC_INCLUDE_DIR})
+  target_link_libraries(spotter_nfc INTERFACE ${NFC_LIBRARY})
+endif()
 
 if(SPOTTER_BUILD_TESTS)
   find_package(doctest REQUIRED)
