@@ -1,9 +1,33 @@
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 
 #include "spotter/edge/reader.hpp"
 
 namespace spotter::edge {
+
+std::string ThreadedReader::state() const {
+  std::lock_guard lock(mu_);
+  return state_;
+}
+
+void ThreadedReader::set_state(std::string s) {
+  std::lock_guard lock(mu_);
+  state_ = std::move(s);
+}
+
+void ThreadedReader::start(Sink sink) {
+  thread_ = std::thread([this, sink = std::move(sink)] { run(sink); });
+}
+
+void ThreadedReader::stop() {
+  stop_ = true;
+  if (thread_.joinable()) thread_.join();
+}
+
+void ThreadedReader::pause(int ms) const {
+  for (int slept = 0; slept < ms && !stopping(); slept += 50) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+}
 
 protocol::Credential credential_from_text(const std::string& raw) {
   std::string text = raw;

@@ -19,36 +19,12 @@ std::string uid_hex(const nfc_target& t) {
   return out;
 }
 
-void sleep_ms(int ms, const std::atomic<bool>& stop) {
-  for (int slept = 0; slept < ms && !stop.load(); slept += 50) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-}
 }  // namespace
 
 NfcReader::NfcReader(std::string connstring, std::string door, int poll_ms, int rearm_ms)
     : connstring_(std::move(connstring)), door_(std::move(door)), poll_ms_(poll_ms), rearm_ms_(rearm_ms) {}
 
-NfcReader::~NfcReader() { stop(); }
-
-std::string NfcReader::state() const {
-  std::lock_guard lock(mu_);
-  return state_;
-}
-
-void NfcReader::set_state(std::string s) {
-  std::lock_guard lock(mu_);
-  state_ = std::move(s);
-}
-
-void NfcReader::start(Sink sink) {
-  thread_ = std::thread([this, sink = std::move(sink)] { run(sink); });
-}
-
-void NfcReader::stop() {
-  stop_ = true;
-  if (thread_.joinable()) thread_.join();
-}
-
-void NfcReader::run(Sink sink) {
+void NfcReader::run(const Sink& sink) {
   nfc_context* ctx = nullptr;
   nfc_init(&ctx);
   if (!ctx) {
@@ -57,17 +33,17 @@ void NfcReader::run(Sink sink) {
   }
   std::string last_uid;
   auto last_seen = Clock::now();
-  while (!stop_) {
+  while (!stopping()) {
     nfc_device* dev = nfc_open(ctx, connstring_.c_str());
     if (!dev || nfc_initiator_init(dev) < 0) {
       if (dev) nfc_close(dev);
       set_state("error: cannot open " + connstring_ + "; retrying");
-      sleep_ms(2000, stop_);
+      pause(2000);
       continue;
     }
     set_state("reading");
     const nfc_modulation iso14443a = {NMT_ISO14443A, NBR_106};
-    while (!stop_) {
+    while (!stopping()) {
       nfc_target target{};
       int found = nfc_initiator_select_passive_target(dev, iso14443a, nullptr, 0, &target);
       if (found < 0) {
@@ -85,7 +61,7 @@ void NfcReader::run(Sink sink) {
           sink(ReaderEvent{door_, {protocol::Credential::Kind::nfc, uid}, protocol::Direction::in});
         }
       }
-      sleep_ms(poll_ms_, stop_);
+      pause(poll_ms_);
     }
     nfc_close(dev);
   }

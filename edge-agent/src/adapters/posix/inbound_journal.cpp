@@ -150,39 +150,9 @@ Result<std::vector<JournalPosition>> InboundJournal::append_batch(const std::vec
 }
 
 Result<JournalPosition> InboundJournal::append(std::string_view topic, std::string_view payload, std::int64_t received_at_ms) {
-  std::string body;
-  body.reserve(10 + topic.size() + payload.size());
-  put64(body, static_cast<std::uint64_t>(received_at_ms));
-  body += static_cast<char>(topic.size() & 0xFF);
-  body += static_cast<char>((topic.size() >> 8) & 0xFF);
-  body.append(topic);
-  body.append(payload);
-  std::string rec;
-  rec.reserve(8 + body.size());
-  put32(rec, static_cast<std::uint32_t>(body.size()));
-  put32(rec, crc32(body));
-  rec += body;
-  std::lock_guard lock(mu_);
-  if (end_.offset >= segment_bytes_) {
-    try {
-      open_segment(end_.segment + 1);
-    } catch (const std::exception& e) {
-      return fail("io", e.what());
-    }
-  }
-  std::size_t off = 0;
-  while (off < rec.size()) {
-    ssize_t n = ::pwrite(fd_, rec.data() + off, rec.size() - off, static_cast<off_t>(end_.offset + off));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      // Leave no partial record behind for the next append to follow.
-      if (::ftruncate(fd_, static_cast<off_t>(end_.offset)) != 0) {}
-      return fail("io", std::string("journal write failed: ") + std::strerror(errno));
-    }
-    off += static_cast<std::size_t>(n);
-  }
-  end_.offset += rec.size();
-  return end_;
+  auto ends = append_batch({Record{topic, payload}}, received_at_ms);
+  if (!ends) return Unexpected<Error>{ends.error()};
+  return ends->back();
 }
 
 Status InboundJournal::sync() {

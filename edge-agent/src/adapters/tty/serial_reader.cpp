@@ -24,33 +24,12 @@ constexpr std::size_t kMaxLine = 2048;  // a QR payload is at most 1024 characte
 
 SerialReader::SerialReader(std::string path, std::string door, int baud) : path_(std::move(path)), door_(std::move(door)), baud_(baud) {}
 
-SerialReader::~SerialReader() { stop(); }
-
-std::string SerialReader::state() const {
-  std::lock_guard lock(mu_);
-  return state_;
-}
-
-void SerialReader::set_state(std::string s) {
-  std::lock_guard lock(mu_);
-  state_ = std::move(s);
-}
-
-void SerialReader::start(Sink sink) {
-  thread_ = std::thread([this, sink = std::move(sink)] { run(sink); });
-}
-
-void SerialReader::stop() {
-  stop_ = true;
-  if (thread_.joinable()) thread_.join();
-}
-
-void SerialReader::run(Sink sink) {
-  while (!stop_) {
+void SerialReader::run(const Sink& sink) {
+  while (!stopping()) {
     int fd = ::open(path_.c_str(), O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) {
       set_state(std::string("error: cannot open: ") + std::strerror(errno));
-      for (int i = 0; i < 20 && !stop_; ++i) ::usleep(100'000);
+      pause(2000);
       continue;
     }
     termios t{};
@@ -62,7 +41,7 @@ void SerialReader::run(Sink sink) {
     set_state("reading");
     std::string line;
     char buf[256];
-    while (!stop_) {
+    while (!stopping()) {
       pollfd p{fd, POLLIN, 0};
       int r = ::poll(&p, 1, 200);
       if (r == 0) continue;

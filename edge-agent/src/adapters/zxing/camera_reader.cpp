@@ -10,40 +10,19 @@ using Clock = std::chrono::steady_clock;
 CameraReader::CameraReader(std::unique_ptr<FrameSource> source, std::string door, int rearm_ms)
     : source_(std::move(source)), door_(std::move(door)), rearm_ms_(rearm_ms) {}
 
-CameraReader::~CameraReader() { stop(); }
-
 std::string CameraReader::device() const { return source_->device(); }
 
-std::string CameraReader::state() const {
-  std::lock_guard lock(mu_);
-  return state_;
-}
-
-void CameraReader::set_state(std::string s) {
-  std::lock_guard lock(mu_);
-  state_ = std::move(s);
-}
-
-void CameraReader::start(Sink sink) {
-  thread_ = std::thread([this, sink = std::move(sink)] { run(sink); });
-}
-
-void CameraReader::stop() {
-  stop_ = true;
-  if (thread_.joinable()) thread_.join();
-}
-
-void CameraReader::run(Sink sink) {
+void CameraReader::run(const Sink& sink) {
   std::string last_text;
   auto last_seen = Clock::now() - std::chrono::hours(1);
-  while (!stop_) {
+  while (!stopping()) {
     if (auto opened = source_->open(); !opened) {
       set_state("error: " + opened.error().message + "; retrying");
-      for (int i = 0; i < 20 && !stop_; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      pause(2000);
       continue;
     }
     set_state("reading");
-    while (!stop_) {
+    while (!stopping()) {
       auto frame = source_->next(200);
       if (!frame) {
         set_state("error: " + frame.error().message + "; reopening");

@@ -2,11 +2,8 @@
 // QR codes shown to a camera at a door: frames from a FrameSource (a V4L2 camera on a
 // gateway; a list of pictures in tests), decoded with ZXing, each code reported once while
 // it stays in view (re-armed after it has been gone for `rearm_ms`).
-#include <atomic>
 #include <memory>
-#include <mutex>
 #include <optional>
-#include <thread>
 #include <vector>
 
 #include "spotter/common/result.hpp"
@@ -30,28 +27,20 @@ class FrameSource {
   virtual void close() = 0;
 };
 
-class CameraReader final : public CredentialReader {
+class CameraReader final : public ThreadedReader {
  public:
   CameraReader(std::unique_ptr<FrameSource> source, std::string door, int rearm_ms = 2000);
-  ~CameraReader() override;
+  ~CameraReader() override { stop(); }
   std::string kind() const override { return "camera"; }
   std::string device() const override;
   std::string door() const override { return door_; }
-  std::string state() const override;
-  void start(Sink sink) override;
-  void stop() override;
 
  private:
-  void run(Sink sink);
-  void set_state(std::string s);
+  void run(const Sink& sink) override;
 
   std::unique_ptr<FrameSource> source_;
   std::string door_;
   int rearm_ms_;
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
-  mutable std::mutex mu_;
-  std::string state_ = "not started";
 };
 
 }  // namespace spotter::edge
