@@ -248,7 +248,10 @@ int run(const config::Settings& s) {
     const std::int64_t free_disk = ::statvfs(s.text("data-dir").c_str(), &fsinfo) == 0
                                        ? static_cast<std::int64_t>(fsinfo.f_bavail) * static_cast<std::int64_t>(fsinfo.f_frsize) : -1;
     if (cmd == "status") {
-      auto outbox = store.outbox_summary(now_ms);
+      // Cheap reads only: this runs on the store thread, ahead of doors waiting.
+      auto use = store.storage_use();
+      Json outbox = {{"depth", use.outbox_rows}, {"bytes", use.outbox_bytes},
+                     {"oldest_age_s", use.oldest_outbox_ms ? Json((now_ms - use.oldest_outbox_ms) / 1000) : Json(nullptr)}};
       return {{"ok", true}, {"branch", branch}, {"broker", {{"url", s.text("mqtt")}, {"connected", link.connected()}}},
               {"ingest", {{"connected", ingest.connected()}}},
               {"cloud", {{"configured", false}, {"state", "standalone (the sync issue adds the cloud link)"}}},
@@ -294,7 +297,8 @@ int run(const config::Settings& s) {
             "free space on the data disk, or lower --min-free-disk");
       check("clock", now_ms > 1'735'689'600'000, format_rfc3339_ms(now_ms), "set the clock (NTP): QR codes and opening hours depend on it");
       check("data_dir", ::access(s.text("data-dir").c_str(), W_OK) == 0, s.text("data-dir"), "make --data-dir writable by the agent's user");
-      check("outbox", store.outbox_summary(now_ms)["depth"].get<std::int64_t>() < 1'000'000, "depth " + dump_json(store.outbox_summary(now_ms)["depth"]),
+      const auto depth = store.outbox_depth();
+      check("outbox", depth < 1'000'000, "depth " + std::to_string(depth),
             "bring the cloud link back (spotter-edge sync)");
       bool all_ok = true;
       for (const auto& c : checks) all_ok = all_ok && c["ok"].get<bool>();

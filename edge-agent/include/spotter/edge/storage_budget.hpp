@@ -9,7 +9,7 @@
 namespace spotter::edge {
 
 struct StorageUse {
-  std::int64_t telemetry_rows = 0;
+  std::int64_t telemetry_rows = 0;  // not filled by SqliteEdgeStore::storage_use(): counting is a full scan
   std::int64_t telemetry_bytes = 0;
   std::int64_t outbox_rows = 0;
   std::int64_t outbox_bytes = 0;

@@ -90,7 +90,6 @@ StorageUse SqliteEdgeStore::storage_use() const {
   StorageUse u;
   SQLite::Statement t(db, "SELECT telemetry_bytes FROM ingest_state WHERE id = 1");
   if (t.executeStep()) u.telemetry_bytes = t.getColumn(0).getInt64();
-  u.telemetry_rows = db.execAndGet("SELECT COUNT(*) FROM telemetry").getInt64();
   SQLite::Statement o(db, "SELECT COUNT(*), COALESCE(SUM(bytes), 0), COALESCE(SUM(CASE WHEN evictable = 1 THEN bytes ELSE 0 END), 0), "
                           "COALESCE(MIN(at_ms), 0) FROM outbox");
   if (o.executeStep()) {
@@ -172,7 +171,7 @@ Json SqliteEdgeStore::outbox_summary(std::int64_t now_ms) const {
   while (q.executeStep()) kinds[q.getColumn(0).getString()] = q.getColumn(1).getInt64();
   return {{"depth", use.outbox_rows}, {"bytes", use.outbox_bytes}, {"evictable_bytes", use.evictable_outbox_bytes},
           {"oldest_age_s", use.oldest_outbox_ms ? Json((now_ms - use.oldest_outbox_ms) / 1000) : Json(nullptr)},
-          {"by_kind", kinds}, {"telemetry_rows", use.telemetry_rows}, {"telemetry_bytes", use.telemetry_bytes}};
+          {"by_kind", kinds}, {"telemetry_rows", telemetry_count()}, {"telemetry_bytes", use.telemetry_bytes}};
 }
 
 std::int64_t SqliteEdgeStore::member_count() const { return impl_->db.execAndGet("SELECT COUNT(*) FROM members").getInt64(); }
