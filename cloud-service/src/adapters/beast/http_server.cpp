@@ -1,0 +1,187 @@
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+
+#include "server.hpp"
+#include "sessions.hpp"
+
+namespace spotter::cloud {
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = net::ip::tcp;
+
+namespace {
+
+class HttpSession : public std::enable_shared_from_this<HttpSession> {
+ public:
+  HttpSession(tcp::socket socket, std::shared_ptr<HttpServer::Shared> shared)
+      : stream_(std::move(socket)), shared_(std::move(shared)) {
+    boost::system::error_code ec;
+    auto endpoint = stream_.socket().remote_endpoint(ec);
+    remote_ip_ = ec ? "unknown" : endpoint.address().to_string();
+    stream_.socket().set_option(tcp::no_delay(true), ec);
+    shared_->api.app().metrics.http_connections++;
+  }
+  ~HttpSession() { shared_->api.app().metrics.http_connections--; }
+
+  void run() { net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read(); }); }
+
+ private:
+  void read() {
+    parser_.emplace();
+    parser_->body_limit(shared_->limits.max_body_bytes);
+    parser_->header_limit(static_cast<std::uint32_t>(shared_->limits.max_header_bytes));
+    stream_.expires_after(shared_->limits.read_timeout);
+    http::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+  }
+
+  void on_read(beast::error_code ec) {
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == net::error::operation_aborted ||
+        ec == net::error::connection_reset || ec == net::error::eof)
+      return close();
+    if (ec) {
+      shared_->api.app().metrics.rejected_bodies++;
+      if (ec == http::error::body_limit) return reply_and_close(problem(413, "too-large", "the body is larger than the server accepts"));
+      if (ec == http::error::header_limit) return reply_and_close(problem(431, "headers-too-large", "the request headers are too large"));
+      return reply_and_close(problem(400, "malformed-request", "the request is not valid HTTP/1.1"));
+    }
+    auto& req = parser_->get();
+    std::string_view target(req.target().data(), req.target().size());
+    const auto question = target.find('?');
+    HttpRequest request;
+    request.method = std::string(req.method_string());
+    request.remote_ip = remote_ip_;
+    if (!percent_decode(target.substr(0, question), request.path) ||
+        (question != std::string_view::npos && !parse_query(target.substr(question + 1), request.query)))
+      return reply_and_close(problem(400, "malformed-request", "the request target is not valid"));
+    if (beast::websocket::is_upgrade(req)) {
+      if (request.path != "/api/ws/machines") return reply_and_close(problem(404, "not-found", "no WebSocket here"));
+      stream_.expires_never();
+      return start_websocket(std::move(stream_), parser_->release(), shared_, remote_ip_);
+    }
+    keep_alive_ = req.keep_alive();
+    request.authorization = std::string(req[http::field::authorization]);
+    request.content_type = std::string(req[http::field::content_type]);
+    request.body = std::move(req.body());
+    ++shared_->in_flight;
+    // SQLite work happens on the worker pool; the answer comes back to this strand.
+    net::post(shared_->workers, [self = shared_from_this(), request = std::move(request)]() mutable {
+      HttpResponse response = self->shared_->api.handle(request);
+      net::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable { self->write(std::move(response)); });
+    });
+  }
+
+  void reply_and_close(HttpResponse response) {
+    keep_alive_ = false;
+    ++shared_->in_flight;
+    write(std::move(response));
+  }
+
+  void write(HttpResponse response) {
+    res_ = {};
+    res_.version(11);
+    res_.result(static_cast<unsigned>(response.status));
+    res_.set(http::field::server, "spotter-cloud");
+    if (!response.content_type.empty()) res_.set(http::field::content_type, response.content_type);
+    res_.set(http::field::cache_control, "no-store");
+    for (const auto& [name, value] : response.headers) res_.set(name, value);
+    res_.body() = std::move(response.body);
+    res_.keep_alive(keep_alive_ && !shared_->draining.load());
+    res_.prepare_payload();
+    http::async_write(stream_, res_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      --self->shared_->in_flight;
+      if (ec || !self->res_.keep_alive()) return self->close();
+      self->read();
+    });
+  }
+
+  void close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.socket().close(ec);
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  http::response<http::string_body> res_;
+  std::shared_ptr<HttpServer::Shared> shared_;
+  std::string remote_ip_;
+  bool keep_alive_ = true;
+};
+
+}  // namespace
+
+HttpServer::HttpServer(net::io_context& io, net::thread_pool& workers, Api& api, WsHub& hub, ServerLimits limits)
+    : io_(io), acceptor_(net::make_strand(io)),
+      shared_(std::make_shared<Shared>(workers, api, hub, limits, in_flight_)) {}
+
+void HttpServer::listen(const std::string& host, std::uint16_t port) {
+  tcp::endpoint endpoint(net::ip::make_address(host), port);
+  acceptor_.open(endpoint.protocol());
+  acceptor_.set_option(net::socket_base::reuse_address(true));
+  acceptor_.bind(endpoint);
+  acceptor_.listen(net::socket_base::max_listen_connections);
+  port_ = acceptor_.local_endpoint().port();
+  accept();
+}
+
+void HttpServer::accept() {
+  acceptor_.async_accept(net::make_strand(io_), [this](beast::error_code ec, tcp::socket socket) {
+    if (!ec) std::make_shared<HttpSession>(std::move(socket), shared_)->run();
+    if (acceptor_.is_open() && ec != net::error::operation_aborted) accept();
+  });
+}
+
+void HttpServer::stop_accepting() {
+  shared_->draining = true;
+  net::post(acceptor_.get_executor(), [this] {
+    beast::error_code ec;
+    acceptor_.close(ec);
+  });
+}
+
+void WsHub::publish(const std::string& branch_id, const std::string& machine_id, const Json& event) {
+  auto text = std::make_shared<const std::string>(dump_json(event));
+  std::vector<std::shared_ptr<WsClient>> targets;
+  {
+    std::lock_guard lock(mu_);
+    targets.reserve(clients_.size());
+    for (const auto& [raw, weak] : clients_)
+      if (auto c = weak.lock(); c && c->wants(branch_id)) targets.push_back(std::move(c));
+  }
+  for (const auto& c : targets) c->deliver(machine_id, text);
+}
+
+void WsHub::add(const std::shared_ptr<WsClient>& client) {
+  std::lock_guard lock(mu_);
+  clients_[client.get()] = client;
+  metrics_.ws_clients = static_cast<std::int64_t>(clients_.size());
+}
+
+void WsHub::remove(const WsClient* client) {
+  std::lock_guard lock(mu_);
+  clients_.erase(client);
+  metrics_.ws_clients = static_cast<std::int64_t>(clients_.size());
+}
+
+void WsHub::close_all() {
+  std::vector<std::shared_ptr<WsClient>> all;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [raw, weak] : clients_)
+      if (auto c = weak.lock()) all.push_back(std::move(c));
+  }
+  for (const auto& c : all) c->close_for_shutdown();
+}
+
+std::size_t WsHub::size() const {
+  std::lock_guard lock(mu_);
+  return clients_.size();
+}
+
+}  // namespace spotter::cloud

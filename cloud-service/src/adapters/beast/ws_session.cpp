@@ -1,0 +1,209 @@
+// WS /api/ws/machines. Authentication by ?access_token= or a first {"type":"auth"} message;
+// subscriptions only to branches the caller may see. Back-pressure: each client holds at most
+// one unsent update per machine (a newer state replaces an older unsent one), so a slow
+// client costs memory bounded by the machines it watches and never delays the others.
+#include <boost/asio/post.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/websocket.hpp>
+
+#include <deque>
+
+#include "sessions.hpp"
+#include "spotter/common/ids.hpp"
+
+namespace spotter::cloud {
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+
+namespace {
+
+constexpr std::size_t kMaxControlReplies = 32;
+
+class WsSession final : public WsClient, public std::enable_shared_from_this<WsSession> {
+ public:
+  WsSession(beast::tcp_stream stream, std::shared_ptr<HttpServer::Shared> shared, std::string remote_ip)
+      : ws_(std::move(stream)), shared_(std::move(shared)), remote_ip_(std::move(remote_ip)) {}
+
+  ~WsSession() override { shared_->hub.remove(this); }
+
+  void run(http::request<http::string_body> upgrade) {
+    websocket::stream_base::timeout timeouts{};
+    timeouts.handshake_timeout = std::chrono::seconds(10);
+    timeouts.idle_timeout = shared_->limits.ws_idle;
+    timeouts.keep_alive_pings = true;
+    ws_.set_option(timeouts);
+    ws_.read_message_max(shared_->limits.ws_max_message);
+    ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& res) { res.set(http::field::server, "spotter-cloud"); }));
+    std::string_view target(upgrade.target().data(), upgrade.target().size());
+    std::map<std::string, std::string, std::less<>> query;
+    if (auto q = target.find('?'); q != std::string_view::npos && !parse_query(target.substr(q + 1), query)) query.clear();
+    if (auto t = query.find("access_token"); t != query.end()) token_ = t->second;
+    if (auto b = query.find("branch_id"); b != query.end()) requested_branch_ = b->second;
+    ws_.async_accept(upgrade, [self = shared_from_this()](beast::error_code ec) {
+      if (ec) return;
+      if (!self->token_.empty()) self->authenticate(self->token_);
+      self->read();
+    });
+  }
+
+  void deliver(const std::string& machine_id, std::shared_ptr<const std::string> text) override {
+    net::post(ws_.get_executor(), [self = shared_from_this(), machine_id, text = std::move(text)]() mutable {
+      auto [it, fresh] = self->pending_.insert_or_assign(machine_id, std::move(text));
+      if (fresh) self->order_.push_back(machine_id);
+      else self->shared_->api.app().metrics.ws_messages_coalesced++;
+      self->write_next();
+    });
+  }
+
+  bool wants(const std::string& branch_id) const override {
+    std::lock_guard lock(sub_mu_);
+    return all_ || branches_.count(branch_id) > 0;
+  }
+
+  void close_for_shutdown() override {
+    net::post(ws_.get_executor(), [self = shared_from_this()] {
+      self->ws_.async_close(websocket::close_code::going_away, [self](beast::error_code) {});
+    });
+  }
+
+ private:
+  void read() {
+    ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec) return;  // closed, timed out (no pong) or too large: the session ends here
+      std::string text = beast::buffers_to_string(self->buffer_.data());
+      self->buffer_.consume(self->buffer_.size());
+      self->on_message(text);
+      self->read();
+    });
+  }
+
+  void on_message(const std::string& text) {
+    auto msg = parse_json_strict(text, JsonLimits{.max_bytes = 64 << 10, .max_depth = 4});
+    if (!msg || !msg->is_object() || !msg->contains("type") || !(*msg)["type"].is_string())
+      return reply({{"type", "error"}, {"detail", "messages are JSON objects with a type"}});
+    const std::string type = (*msg)["type"].get<std::string>();
+    if (type == "auth") {
+      if (caller_ || authenticating_) return reply({{"type", "error"}, {"detail", "already authenticated"}});
+      if (!msg->contains("access_token") || !(*msg)["access_token"].is_string()) return reply({{"type", "error"}, {"detail", "access_token missing"}});
+      return authenticate((*msg)["access_token"].get<std::string>());
+    }
+    if (!caller_) return reply({{"type", "error"}, {"detail", "authenticate first"}});
+    if (type == "subscribe") {
+      const Json* ids = msg->contains("branch_ids") ? &(*msg)["branch_ids"] : nullptr;
+      if (!ids || !ids->is_array()) return reply({{"type", "error"}, {"detail", "branch_ids must be an array"}});
+      std::set<std::string, std::less<>> wanted;
+      for (const auto& id : *ids) {
+        if (!id.is_string() || !is_valid_id(id.get_ref<const std::string&>()) || !caller_->sees_branch(id.get_ref<const std::string&>()))
+          return reply({{"type", "error"}, {"detail", "you may not see one of these branches"}});
+        wanted.insert(id.get<std::string>());
+      }
+      {
+        std::lock_guard lock(sub_mu_);
+        all_ = false;
+        branches_ = std::move(wanted);
+      }
+      return reply(subscription_message("subscribed"));
+    }
+    if (type == "ping") return reply({{"type", "pong"}});
+    reply({{"type", "error"}, {"detail", "unknown message type"}});
+  }
+
+  void authenticate(const std::string& token) {
+    authenticating_ = true;
+    net::post(shared_->workers, [self = shared_from_this(), token] {
+      auto caller = self->shared_->api.authenticate_user_token(token);
+      net::post(self->ws_.get_executor(), [self, caller = std::move(caller)]() mutable { self->on_authenticated(std::move(caller)); });
+    });
+  }
+
+  void on_authenticated(Try<Caller> caller) {
+    authenticating_ = false;
+    if (!caller) return refuse("invalid or expired access token", websocket::close_code::policy_error);
+    if (caller->role == Role::gateway) return refuse("gateways do not subscribe here", websocket::close_code::policy_error);
+    if (!requested_branch_.empty() && !caller->sees_branch(requested_branch_))
+      return refuse("you may not see this branch", websocket::close_code::policy_error);
+    {
+      std::lock_guard lock(sub_mu_);
+      if (!requested_branch_.empty()) branches_ = {requested_branch_};
+      else if (caller->all_branches) all_ = true;
+      else branches_ = caller->branch_ids;
+    }
+    caller_ = std::move(caller).value();
+    shared_->hub.add(shared_from_this());
+    reply(subscription_message("welcome"));
+  }
+
+  Json subscription_message(const char* type) {
+    std::lock_guard lock(sub_mu_);
+    return {{"type", type}, {"all_branches", all_}, {"branch_ids", branches_}};
+  }
+
+  void refuse(const std::string& why, websocket::close_code code) {
+    reply({{"type", "error"}, {"detail", why}});
+    closing_ = code;
+    write_next();
+  }
+
+  void reply(const Json& message) {
+    if (control_.size() >= kMaxControlReplies) return refuse("too many requests without reading the replies", websocket::close_code::policy_error);
+    control_.push_back(std::make_shared<const std::string>(dump_json(message)));
+    write_next();
+  }
+
+  void write_next() {
+    if (writing_) return;
+    if (!control_.empty()) {
+      in_write_ = std::move(control_.front());
+      control_.pop_front();
+    } else if (closing_) {
+      writing_ = true;
+      ws_.async_close(*closing_, [self = shared_from_this()](beast::error_code) {});
+      return;
+    } else if (!order_.empty()) {
+      auto node = pending_.extract(order_.front());
+      order_.pop_front();
+      in_write_ = std::move(node.mapped());
+    } else {
+      return;
+    }
+    writing_ = true;
+    ws_.text(true);
+    ws_.async_write(net::buffer(*in_write_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      self->writing_ = false;
+      self->in_write_.reset();
+      if (ec) return;
+      self->shared_->api.app().metrics.ws_messages_sent++;
+      self->write_next();
+    });
+  }
+
+  websocket::stream<beast::tcp_stream> ws_;
+  beast::flat_buffer buffer_;
+  std::shared_ptr<HttpServer::Shared> shared_;
+  std::string remote_ip_;
+  std::string token_, requested_branch_;
+  std::optional<Caller> caller_;
+  bool authenticating_ = false;
+  // Read by the hub from other threads.
+  mutable std::mutex sub_mu_;
+  bool all_ = false;
+  std::set<std::string, std::less<>> branches_;
+  // Strand only.
+  std::deque<std::shared_ptr<const std::string>> control_;
+  std::deque<std::string> order_;
+  std::unordered_map<std::string, std::shared_ptr<const std::string>> pending_;
+  std::shared_ptr<const std::string> in_write_;
+  bool writing_ = false;
+  std::optional<websocket::close_code> closing_;
+};
+
+}  // namespace
+
+void start_websocket(beast::tcp_stream stream, http::request<http::string_body> upgrade, std::shared_ptr<HttpServer::Shared> shared,
+                     std::string remote_ip) {
+  std::make_shared<WsSession>(std::move(stream), std::move(shared), std::move(remote_ip))->run(std::move(upgrade));
+}
+
+}  // namespace spotter::cloud

@@ -1,0 +1,83 @@
+// Versioned migrations, applied in order at start (PRAGMA user_version holds how many ran).
+// Times are integer milliseconds since the epoch (UTC); ids are text.
+#pragma once
+#include <array>
+
+namespace spotter::cloud::schema {
+
+inline constexpr std::array<const char*, 1> kMigrations = {
+    R"sql(
+CREATE TABLE branches (id TEXT PRIMARY KEY, name TEXT NOT NULL, timezone TEXT NOT NULL,
+  opening_hours TEXT NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+CREATE TABLE users (id TEXT PRIMARY KEY, email TEXT NOT NULL UNIQUE, password_hash TEXT,
+  full_name TEXT NOT NULL, role TEXT NOT NULL CHECK (role IN ('admin','trainer','member')),
+  home_branch_id TEXT REFERENCES branches(id), phone TEXT, document_id TEXT,
+  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+CREATE INDEX users_phone ON users(phone);
+CREATE INDEX users_document ON users(document_id);
+CREATE INDEX users_home_branch ON users(home_branch_id, id);
+CREATE TABLE user_branches (user_id TEXT NOT NULL REFERENCES users(id), branch_id TEXT NOT NULL REFERENCES branches(id),
+  PRIMARY KEY (user_id, branch_id));
+CREATE TABLE plans (id TEXT PRIMARY KEY, name TEXT NOT NULL, price_cents INTEGER NOT NULL,
+  duration_days INTEGER NOT NULL, created_at INTEGER NOT NULL);
+CREATE TABLE plan_branches (plan_id TEXT NOT NULL REFERENCES plans(id), branch_id TEXT NOT NULL REFERENCES branches(id),
+  PRIMARY KEY (plan_id, branch_id));
+CREATE TABLE subscriptions (id TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users(id),
+  plan_id TEXT NOT NULL REFERENCES plans(id), starts_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('active','suspended','expired')), created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL);
+CREATE INDEX subscriptions_user ON subscriptions(user_id);
+CREATE INDEX subscriptions_expiry ON subscriptions(status, expires_at);
+CREATE TABLE credentials (id TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users(id), kind TEXT NOT NULL,
+  uid TEXT NOT NULL, created_at INTEGER NOT NULL, revoked_at INTEGER);
+CREATE UNIQUE INDEX credentials_active_uid ON credentials(uid) WHERE revoked_at IS NULL;
+CREATE INDEX credentials_user ON credentials(user_id);
+CREATE TABLE token_families (id TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users(id),
+  created_at INTEGER NOT NULL, revoked_at INTEGER, revoked_reason TEXT);
+CREATE INDEX token_families_user ON token_families(user_id);
+CREATE TABLE refresh_tokens (token_hash TEXT PRIMARY KEY, family_id TEXT NOT NULL REFERENCES token_families(id),
+  user_id TEXT NOT NULL, expires_at INTEGER NOT NULL, created_at INTEGER NOT NULL, spent_at INTEGER);
+CREATE TABLE password_resets (token_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users(id),
+  expires_at INTEGER NOT NULL, used_at INTEGER);
+CREATE TABLE gym_sessions (id TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users(id),
+  branch_id TEXT NOT NULL REFERENCES branches(id), started_at INTEGER NOT NULL, ended_at INTEGER,
+  status TEXT NOT NULL CHECK (status IN ('active','ended')), ended_by TEXT, source TEXT NOT NULL);
+CREATE UNIQUE INDEX gym_sessions_one_active ON gym_sessions(user_id) WHERE status = 'active';
+CREATE INDEX gym_sessions_user ON gym_sessions(user_id, started_at);
+CREATE INDEX gym_sessions_branch ON gym_sessions(branch_id, started_at);
+CREATE INDEX gym_sessions_active ON gym_sessions(status, started_at);
+CREATE TABLE machines (id TEXT PRIMARY KEY, branch_id TEXT NOT NULL REFERENCES branches(id), name TEXT NOT NULL,
+  category TEXT NOT NULL, type TEXT NOT NULL, state TEXT NOT NULL, last_seen_at INTEGER,
+  maintenance_code TEXT, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+CREATE INDEX machines_branch ON machines(branch_id, id);
+CREATE TABLE machine_links (id TEXT PRIMARY KEY, machine_id TEXT NOT NULL REFERENCES machines(id),
+  user_id TEXT NOT NULL REFERENCES users(id), session_id TEXT, started_at INTEGER NOT NULL,
+  ended_at INTEGER, ended_by TEXT);
+CREATE UNIQUE INDEX machine_links_one_per_machine ON machine_links(machine_id) WHERE ended_at IS NULL;
+CREATE UNIQUE INDEX machine_links_one_per_user ON machine_links(user_id) WHERE ended_at IS NULL;
+CREATE INDEX machine_links_session ON machine_links(session_id);
+CREATE INDEX machine_links_machine ON machine_links(machine_id, started_at);
+CREATE TABLE machine_queue (machine_id TEXT NOT NULL REFERENCES machines(id), user_id TEXT NOT NULL REFERENCES users(id),
+  joined_at INTEGER NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (machine_id, user_id));
+CREATE INDEX machine_queue_user ON machine_queue(user_id);
+CREATE TABLE workouts (id TEXT PRIMARY KEY, user_id TEXT REFERENCES users(id), machine_id TEXT NOT NULL,
+  session_id TEXT, link_id TEXT, dedup_key TEXT NOT NULL, started_at INTEGER NOT NULL, ended_at INTEGER NOT NULL, data TEXT NOT NULL,
+  created_at INTEGER NOT NULL);
+CREATE INDEX workouts_user ON workouts(user_id, id);
+CREATE UNIQUE INDEX workouts_dedup ON workouts(machine_id, dedup_key);
+CREATE TABLE qr_used (jti TEXT PRIMARY KEY, used_at INTEGER NOT NULL);
+CREATE TABLE gateways (id TEXT PRIMARY KEY, branch_id TEXT NOT NULL REFERENCES branches(id), name TEXT NOT NULL,
+  secret_hash TEXT NOT NULL, created_at INTEGER NOT NULL, rotated_at INTEGER, revoked_at INTEGER);
+CREATE TABLE audit_log (id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, actor_id TEXT, actor_role TEXT,
+  action TEXT NOT NULL, target TEXT, ip TEXT, detail TEXT);
+CREATE TABLE notifications (id INTEGER PRIMARY KEY AUTOINCREMENT, user_id TEXT, kind TEXT NOT NULL,
+  payload TEXT NOT NULL, created_at INTEGER NOT NULL, sent_at INTEGER);
+CREATE TABLE job_leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at INTEGER NOT NULL);
+CREATE TABLE job_runs (name TEXT PRIMARY KEY, last_run_at INTEGER NOT NULL, last_ok INTEGER NOT NULL,
+  last_detail TEXT, runs INTEGER NOT NULL);
+CREATE TABLE signing_keys (kid TEXT PRIMARY KEY, purpose TEXT NOT NULL, material TEXT NOT NULL,
+  created_at INTEGER NOT NULL, retired_at INTEGER);
+)sql",
+};
+
+}  // namespace spotter::cloud::schema

@@ -1,0 +1,30 @@
+#pragma once
+#include "app.hpp"
+
+namespace spotter::cloud {
+
+// Routes a request to its handler after authentication; counts it in the metrics. Thread-
+// safe: called from the database worker threads concurrently.
+class Api {
+ public:
+  explicit Api(App& app);
+  HttpResponse handle(const HttpRequest& request);
+  // For WebSocket upgrades: the caller behind an access token, or why not.
+  Try<Caller> authenticate_user_token(std::string_view token);
+  const std::vector<Route>& routes() const { return routes_; }
+  App& app() { return app_; }
+
+ private:
+  struct Match {
+    const Route* route = nullptr;
+    Params params;
+    bool path_matched = false;
+  };
+  Match match(const HttpRequest& request) const;
+  Try<Caller> authenticate(const HttpRequest& request, Access access);
+
+  App& app_;
+  std::vector<Route> routes_;
+};
+
+}  // namespace spotter::cloud

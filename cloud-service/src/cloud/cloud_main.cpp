@@ -1,0 +1,168 @@
+// spotter-cloud: serve | admin create | keys rotate.
+#include <iostream>
+#include <thread>
+
+#include "../adapters/argon2/argon2_hasher.hpp"
+#include "../adapters/sqlite/sqlite_database.hpp"
+#include "../core/rules.hpp"
+#include "keys.hpp"
+#include "spotter/cloud/service.hpp"
+#include "spotter/common/config.hpp"
+#include "spotter/common/ids.hpp"
+#include "spotter/common/stop_signal.hpp"
+#include "spotter/common/version.hpp"
+
+namespace spotter::cloud {
+namespace {
+using config::Kind;
+using config::Option;
+
+const char* kSummary =
+    "The Spotter cloud: REST + WebSocket API for member apps, front desks and gateways.\n"
+    "Commands:\n"
+    "  spotter-cloud serve --listen HOST:PORT --db sqlite:PATH\n"
+    "  spotter-cloud admin create --db sqlite:PATH --email E --password P\n"
+    "  spotter-cloud keys rotate --db sqlite:PATH   (restart serve to sign with the new keys)";
+
+Option db_option() {
+  return {.name = "db", .help = "sqlite:PATH (postgresql:// is not supported yet)", .kind = Kind::text, .default_value = "sqlite:./spotter-cloud.db"};
+}
+
+std::vector<Option> serve_options() {
+  return {
+      {.name = "listen", .help = "address and port (port 0: any free port, logged)", .kind = Kind::host_port, .default_value = "127.0.0.1:8080"},
+      db_option(),
+      {.name = "threads", .help = "threads running HTTP and WebSocket I/O", .kind = Kind::integer, .default_value = "2", .min = 1, .max = 64},
+      {.name = "workers", .help = "threads running request handlers (SQLite)", .kind = Kind::integer, .default_value = "4", .min = 1, .max = 64},
+      {.name = "job-interval", .help = "how often background jobs run", .kind = Kind::duration, .default_value = "5s", .min = 100, .max = 3'600'000},
+      {.name = "machine-offline-after", .help = "silence after which a machine counts as offline", .kind = Kind::duration, .default_value = "60s", .min = 1000, .max = 86'400'000},
+      {.name = "argon2-memory", .help = "Argon2id memory per password hash", .kind = Kind::bytes, .default_value = "19MiB", .min = 1 << 20, .max = 1LL << 30},
+      {.name = "log-level", .help = "debug, info, warn or error", .kind = Kind::text, .default_value = "info", .choices = {"debug", "info", "warn", "error"}},
+  };
+}
+
+std::vector<Option> admin_options() {
+  return {db_option(),
+          {.name = "email", .help = "the admin's email", .kind = Kind::text, .required = true},
+          {.name = "password", .help = "the admin's password", .kind = Kind::text, .required = true, .secret = true}};
+}
+
+// sqlite:PATH -> PATH; anything else is a bad setting.
+std::optional<std::string> sqlite_path(const std::string& url) {
+  if (url.rfind("sqlite:", 0) != 0 || url.size() == 7) return std::nullopt;
+  return url.substr(7);
+}
+
+int bad(const std::string& setting, const std::string& why) {
+  std::cerr << "spotter-cloud: bad setting " << setting << ": " << why << "\n";
+  return config::kExitBadSetting;
+}
+
+int serve(const config::Settings& s) {
+  auto path = sqlite_path(s.text("db"));
+  if (!path) return bad("--db", "only sqlite:PATH is supported (postgresql:// comes later)");
+  const std::string listen = s.text("listen");
+  const auto colon = listen.rfind(':');
+  install_stop_signals();
+  ServiceConfig c;
+  c.db_file = *path;
+  c.host = listen.substr(0, colon);
+  c.port = static_cast<std::uint16_t>(std::stoi(listen.substr(colon + 1)));
+  c.io_threads = static_cast<int>(s.integer("threads"));
+  c.worker_threads = static_cast<int>(s.integer("workers"));
+  c.job_interval = std::chrono::milliseconds(s.integer("job-interval"));
+  c.machine_offline_after = std::chrono::milliseconds(s.integer("machine-offline-after"));
+  c.argon2_memory_kib = static_cast<std::uint32_t>(s.integer("argon2-memory") / 1024);
+  c.log_level = parse_log_level(s.text("log-level")).value();
+  auto service = Service::start(c);
+  while (!stop_requested().load()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  service->stop();
+  return 0;
+}
+
+int admin_create(const config::Settings& s) {
+  auto path = sqlite_path(s.text("db"));
+  if (!path) return bad("--db", "only sqlite:PATH is supported (postgresql:// comes later)");
+  std::string email = s.text("email");
+  for (auto& ch : email) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (email.find('@') == std::string::npos) return bad("--email", "must be an email address");
+  if (auto weak = password_weakness(s.text("password"), email)) return bad("--password", *weak);
+  auto db = SqliteDatabase::open(*path);
+  SystemClock clock;
+  auto existing = db->query("SELECT role FROM users WHERE email = ?", {email});
+  if (!existing) throw std::runtime_error(existing.error().message);
+  if (!existing->empty()) {
+    if (existing->front().text(0) != "admin") {
+      std::cerr << "spotter-cloud: " << email << " exists and is not an admin; nothing changed\n";
+      return 1;
+    }
+    std::cout << "admin " << email << " exists\n";
+    return 0;
+  }
+  Argon2Hasher hasher;
+  const std::int64_t now = clock.now_ms();
+  auto r = db->execute("INSERT INTO users (id, email, password_hash, full_name, role, created_at, updated_at) VALUES (?, ?, ?, 'Administrator', 'admin', ?, ?)",
+                       {new_id("usr", now), email, hasher.hash(s.text("password")), now, now});
+  if (!r) throw std::runtime_error(r.error().message);
+  (void)load_or_create_keys(*db, clock);
+  std::cout << "admin " << email << " created\n";
+  return 0;
+}
+
+int keys_rotate(const config::Settings& s) {
+  auto path = sqlite_path(s.text("db"));
+  if (!path) return bad("--db", "only sqlite:PATH is supported (postgresql:// comes later)");
+  auto db = SqliteDatabase::open(*path);
+  SystemClock clock;
+  (void)load_or_create_keys(*db, clock);
+  if (auto r = rotate_keys(*db, clock); !r) throw std::runtime_error(r.error().message);
+  std::cout << "new signing keys added; restart spotter-cloud serve to sign with them\n";
+  return 0;
+}
+
+}  // namespace
+
+int Main(const std::vector<std::string>& args) {
+  const std::string command = args.empty() ? "" : args[0];
+  if (command == "--version") {
+    std::cout << "spotter-cloud " << kVersion << "\n";
+    return 0;
+  }
+  if (command.empty() || command == "--help" || command == "-h") {
+    std::cout << config::usage("spotter-cloud serve", kSummary, serve_options());
+    return command.empty() ? config::kExitBadSetting : 0;
+  }
+  std::string name = command;
+  std::size_t skip = 1;
+  if ((command == "admin" || command == "keys") && args.size() >= 2) {
+    name += " " + args[1];
+    skip = 2;
+  }
+  std::vector<Option> opts;
+  int (*run)(const config::Settings&) = nullptr;
+  if (name == "serve") opts = serve_options(), run = serve;
+  else if (name == "admin create") opts = admin_options(), run = admin_create;
+  else if (name == "keys rotate") opts = {db_option()}, run = keys_rotate;
+  else return bad(command, "unknown command (see --help)");
+  auto parsed = config::parse(opts, {args.begin() + static_cast<std::ptrdiff_t>(skip), args.end()}, config::process_environment());
+  if (!parsed) {
+    std::cerr << config::format_error("spotter-cloud", parsed.error()) << "\n";
+    return config::kExitBadSetting;
+  }
+  if (parsed->help) {
+    std::cout << config::usage("spotter-cloud " + name, kSummary, opts);
+    return 0;
+  }
+  if (parsed->version) {
+    std::cout << "spotter-cloud " << kVersion << "\n";
+    return 0;
+  }
+  try {
+    return run(parsed->settings);
+  } catch (const std::exception& e) {
+    std::cerr << "spotter-cloud: " << e.what() << "\n";
+    return 1;
+  }
+}
+
+}  // namespace spotter::cloud

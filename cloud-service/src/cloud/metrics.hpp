@@ -1,0 +1,38 @@
+// Prometheus counters and histograms, in memory. Thread-safe; cheap enough for every request.
+#pragma once
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+
+namespace spotter::cloud {
+
+class Metrics {
+ public:
+  static constexpr std::array<double, 12> kBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5};
+
+  void observe_request(const std::string& route, int status, double seconds);
+  void job_run(const std::string& job, bool ok);
+  std::atomic<std::int64_t> ws_clients{0};
+  std::atomic<std::int64_t> ws_messages_sent{0};
+  std::atomic<std::int64_t> ws_messages_coalesced{0};
+  std::atomic<std::int64_t> http_connections{0};
+  std::atomic<std::int64_t> rejected_bodies{0};
+
+  std::string prometheus_text() const;
+
+ private:
+  struct Route {
+    std::map<int, std::int64_t> by_status;
+    std::array<std::int64_t, kBuckets.size()> buckets{};
+    std::int64_t count = 0;
+    double sum = 0;
+  };
+  mutable std::mutex mu_;
+  std::map<std::string, Route> routes_;
+  std::map<std::pair<std::string, bool>, std::int64_t> jobs_;
+};
+
+}  // namespace spotter::cloud
