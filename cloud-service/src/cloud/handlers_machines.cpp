@@ -223,10 +223,18 @@ HttpResponse maintenance(App& app, RequestContext& ctx, bool clear) {
 
 HttpResponse my_workouts(App& app, RequestContext& ctx) {
   SPOTTER_TRY(page, read_page(ctx.req));
+  // Newest workout first; the cursor is "<started_at>_<id>" of the last one shown.
   std::string sql = "SELECT id, machine_id, session_id, started_at, ended_at, data FROM workouts WHERE user_id = ?";
   std::vector<SqlValue> params{ctx.who().id};
-  if (page.after) sql += " AND id < ?", params.emplace_back(*page.after);
-  sql += " ORDER BY id DESC LIMIT ?";
+  if (page.after) {
+    const auto cut = page.after->find('_');
+    std::int64_t started = 0;
+    try { started = std::stoll(page.after->substr(0, cut)); } catch (const std::exception&) { return validation_problem({{"cursor", "is not a cursor this service gave out"}}); }
+    const std::string id = cut == std::string::npos ? "" : page.after->substr(cut + 1);
+    sql += " AND (started_at < ? OR (started_at = ? AND id < ?))";
+    params.insert(params.end(), {started, started, id});
+  }
+  sql += " ORDER BY started_at DESC, id DESC LIMIT ?";
   params.emplace_back(page.limit + 1);
   auto rows = app.db.query(sql, params);
   if (!rows) return storage_failure(app, rows.error(), "workouts");
@@ -234,8 +242,10 @@ HttpResponse my_workouts(App& app, RequestContext& ctx) {
   for (const auto& r : *rows)
     items.push_back({{"id", r.text(0)}, {"machine_id", r.text(1)}, {"session_id", r.is_null(2) ? Json(nullptr) : Json(r.text(2))},
                      {"started_at", rfc3339(r.integer(3))}, {"ended_at", rfc3339(r.integer(4))},
-                     {"data", parse_json_strict(r.text(5)).value_or(Json::object())}});
-  return json_response(200, page_json(std::move(items), page, [](const Json& w) { return w["id"].get<std::string>(); }));
+                     {"data", parse_json_strict(r.text(5)).value_or(Json::object())}, {"started_at_ms", r.integer(3)}});
+  Json out = page_json(std::move(items), page, [](const Json& w) { return std::to_string(w["started_at_ms"].get<std::int64_t>()) + "_" + w["id"].get<std::string>(); });
+  for (auto& w : out["items"]) w.erase("started_at_ms");
+  return json_response(200, out);
 }
 
 }  // namespace

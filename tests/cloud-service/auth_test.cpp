@@ -1,0 +1,138 @@
+// Story 1.2: registration, login, token expiry, refresh rotation and reuse detection,
+// logout, login rate limits, password reset; the admin bootstrap command.
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include "fixture.hpp"
+
+using namespace spotter;
+using namespace spotter::testing;
+
+TEST_CASE("register, login and me; duplicate email 409; weak password and bad email 400") {
+  TestCloud cloud;
+  auto& http = cloud.http;
+  auto r = http.post("/api/auth/register", {{"email", "Ana@Example.com"}, {"password", TestCloud::kPassword}, {"full_name", "Ana"}});
+  REQUIRE(r.status == 201);
+  CHECK(r.json["role"] == "member");
+  CHECK(r.json["email"] == "ana@example.com");
+  CHECK_FALSE(r.body.find("password") != std::string::npos);  // no hash in any answer
+  CHECK(http.post("/api/auth/register", {{"email", "ana@example.com"}, {"password", TestCloud::kPassword}, {"full_name", "Ana"}}).status == 409);
+  auto weak = http.post("/api/auth/register", {{"email", "bo@example.com"}, {"password", "short"}, {"full_name", "Bo"}});
+  CHECK(weak.status == 400);
+  CHECK(weak.header("content-type") == "application/problem+json");
+  CHECK(weak.json["errors"][0]["field"] == "password");
+  auto bad = http.post("/api/auth/register", {{"email", "not-an-email"}, {"password", 5}});
+  CHECK(bad.status == 400);
+  CHECK(bad.json["errors"].size() == 3);  // email, password, full_name all named
+
+  auto login = http.post("/api/auth/login", {{"email", "ana@example.com"}, {"password", TestCloud::kPassword}});
+  REQUIRE(login.status == 200);
+  CHECK(login.json["token_type"] == "Bearer");
+  CHECK(login.json["expires_in"] == 900);
+  auto me = http.get("/api/auth/me", login.json["access_token"].get<std::string>());
+  CHECK(me.status == 200);
+  CHECK(me.json["email"] == "ana@example.com");
+  CHECK(http.get("/api/auth/me").status == 401);
+  CHECK(http.get("/api/auth/me", "garbage.token.here").status == 401);
+}
+
+TEST_CASE("an access token stops working after 15 minutes; refresh rotates and detects reuse") {
+  TestCloud cloud;
+  auto& http = cloud.http;
+  auto login = http.post("/api/auth/login", {{"email", "admin@gym.test"}, {"password", TestCloud::kPassword}});
+  const std::string access = login.json["access_token"], refresh = login.json["refresh_token"];
+  CHECK(http.get("/api/auth/me", access).status == 200);
+  cloud.clock.advance(std::chrono::minutes(16));
+  CHECK(http.get("/api/auth/me", access).status == 401);
+
+  auto next = http.post("/api/auth/refresh", {{"refresh_token", refresh}});
+  REQUIRE(next.status == 200);
+  const std::string access2 = next.json["access_token"], refresh2 = next.json["refresh_token"];
+  CHECK(refresh2 != refresh);
+  CHECK(http.get("/api/auth/me", access2).status == 200);
+
+  // The spent token again: the whole family is revoked, including the newest pair.
+  auto reuse = http.post("/api/auth/refresh", {{"refresh_token", refresh}});
+  CHECK(reuse.status == 401);
+  CHECK(reuse.json["type"].get<std::string>().find("token-reused") != std::string::npos);
+  CHECK(http.get("/api/auth/me", access2).status == 401);
+  CHECK(http.post("/api/auth/refresh", {{"refresh_token", refresh2}}).status == 401);
+  CHECK(http.post("/api/auth/refresh", {{"refresh_token", "rt_unknown"}}).status == 401);
+
+  // Refresh tokens expire after 7 days.
+  auto fresh = http.post("/api/auth/login", {{"email", "admin@gym.test"}, {"password", TestCloud::kPassword}});
+  cloud.clock.advance(std::chrono::hours(24 * 7 + 1));
+  CHECK(http.post("/api/auth/refresh", {{"refresh_token", fresh.json["refresh_token"]}}).status == 401);
+}
+
+TEST_CASE("logout revokes the refresh token and the access token at once") {
+  TestCloud cloud;
+  auto& http = cloud.http;
+  auto login = http.post("/api/auth/login", {{"email", "admin@gym.test"}, {"password", TestCloud::kPassword}});
+  const std::string access = login.json["access_token"], refresh = login.json["refresh_token"];
+  auto other = cloud.login("admin@gym.test", TestCloud::kPassword);  // another device
+  CHECK(http.post("/api/auth/logout", {{"refresh_token", refresh}}, access).status == 204);
+  CHECK(http.get("/api/auth/me", access).status == 401);
+  CHECK(http.post("/api/auth/refresh", {{"refresh_token", refresh}}).status == 401);
+  CHECK(http.get("/api/auth/me", other).status == 200);  // only that session ended
+}
+
+TEST_CASE("five failed logins per 15 minutes per account and per IP, then 429 with Retry-After") {
+  TestCloud cloud;
+  auto& http = cloud.http;
+  for (int i = 0; i < 5; ++i) CHECK(http.post("/api/auth/login", {{"email", "admin@gym.test"}, {"password", "Wrong-Passw0rd"}}).status == 401);
+  auto blocked = http.post("/api/auth/login", {{"email", "admin@gym.test"}, {"password", TestCloud::kPassword}});
+  CHECK(blocked.status == 429);
+  CHECK(std::stoi(blocked.header("retry-after")) > 0);
+  CHECK(std::stoi(blocked.header("retry-after")) <= 15 * 60);
+  cloud.clock.advance(std::chrono::minutes(15));
+  CHECK(http.post("/api/auth/login", {{"email", "admin@gym.test"}, {"password", TestCloud::kPassword}}).status == 200);
+  // Per IP: failures spread over many accounts from one address are limited too.
+  for (int i = 0; i < 5; ++i) CHECK(http.post("/api/auth/login", {{"email", "x" + std::to_string(i) + "@gym.test"}, {"password", "Wrong-Passw0rd"}}).status == 401);
+  CHECK(http.post("/api/auth/login", {{"email", "admin@gym.test"}, {"password", TestCloud::kPassword}}).status == 429);
+  // Failed logins are in the audit log with the address they came from.
+  cloud.clock.advance(std::chrono::minutes(16));
+  auto admin = cloud.login("admin@gym.test", TestCloud::kPassword);
+  auto audit = http.get("/api/audit?action=auth.login_failed", admin);
+  REQUIRE(audit.status == 200);
+  CHECK(audit.json["items"].size() >= 10);
+  CHECK(audit.json["items"][0]["ip"] == "127.0.0.1");
+}
+
+TEST_CASE("password reset: token through the outbox, single use, expiring; old sessions end") {
+  TestCloud cloud;
+  auto& http = cloud.http;
+  auto branch = cloud.branch();
+  auto ana = cloud.member("ana@gym.test", branch);
+  CHECK(http.post("/api/auth/password-reset", {{"email", "nobody@gym.test"}}).status == 202);
+  CHECK(http.post("/api/auth/password-reset", {{"email", "ana@gym.test"}}).status == 202);
+  SQLite::Database db(cloud.db_file().string(), SQLite::OPEN_READONLY);
+  auto payload = parse_json_strict(db.execAndGet("SELECT payload FROM notifications WHERE kind = 'password_reset'").getString());
+  REQUIRE(payload);
+  const std::string token = (*payload)["token"];
+  CHECK(cloud.count("notifications") == 1);  // none for the unknown email
+  // The admin's view of the outbox never shows the token.
+  auto outbox = http.get("/api/notifications?kind=password_reset", cloud.admin());
+  CHECK(outbox.json["items"][0]["payload"]["token"] == "[redacted]");
+
+  CHECK(http.post("/api/auth/password-reset/confirm", {{"token", token}, {"password", "weak"}}).status == 400);
+  CHECK(http.post("/api/auth/password-reset/confirm", {{"token", token}, {"password", "N3w-Passw0rd-ok"}}).status == 204);
+  CHECK(http.post("/api/auth/password-reset/confirm", {{"token", token}, {"password", "An0ther-Passw0rd"}}).status == 400);
+  CHECK(http.get("/api/auth/me", ana.token).status == 401);
+  CHECK(cloud.login("ana@gym.test", "N3w-Passw0rd-ok").size() > 20);
+
+  CHECK(http.post("/api/auth/password-reset", {{"email", "ana@gym.test"}}).status == 202);
+  auto second = parse_json_strict(db.execAndGet("SELECT payload FROM notifications WHERE kind = 'password_reset' ORDER BY id DESC LIMIT 1").getString());
+  cloud.clock.advance(std::chrono::minutes(31));
+  CHECK(http.post("/api/auth/password-reset/confirm", {{"token", (*second)["token"]}, {"password", "Exp1red-Passw0rd"}}).status == 400);
+}
+
+TEST_CASE("spotter-cloud admin create is idempotent and refuses weak passwords") {
+  TempDir dir;
+  const std::string db = "sqlite:" + (dir.path() / "c.db").string();
+  CHECK(cloud::Main({"admin", "create", "--db", db, "--email", "root@gym.test", "--password", TestCloud::kPassword}) == 0);
+  CHECK(cloud::Main({"admin", "create", "--db", db, "--email", "root@gym.test", "--password", TestCloud::kPassword}) == 0);
+  CHECK(cloud::Main({"admin", "create", "--db", db, "--email", "other@gym.test", "--password", "password"}) == 2);
+  CHECK(cloud::Main({"admin", "create", "--db", "postgresql://x", "--email", "root@gym.test", "--password", TestCloud::kPassword}) == 2);
+  SQLite::Database check((dir.path() / "c.db").string(), SQLite::OPEN_READONLY);
+  CHECK(check.execAndGet("SELECT COUNT(*) FROM users").getInt() == 1);
+}

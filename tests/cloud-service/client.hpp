@@ -1,0 +1,55 @@
+// Test clients for the cloud service: HTTP/1.1 keep-alive and WebSocket over loopback, both
+// on Beast, with timeouts so a hung server fails the test instead of hanging it.
+#pragma once
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "spotter/common/json.hpp"
+
+namespace spotter::testing {
+
+struct Reply {
+  int status = 0;
+  std::string body;
+  Json json;  // null unless the body was JSON
+  std::map<std::string, std::string> headers;  // lower-case names
+  std::string header(const std::string& name) const {
+    auto it = headers.find(name);
+    return it == headers.end() ? "" : it->second;
+  }
+};
+
+class HttpClient {
+ public:
+  explicit HttpClient(int port);
+  ~HttpClient();
+  Reply get(const std::string& target, const std::string& token = "");
+  Reply post(const std::string& target, const Json& body, const std::string& token = "");
+  Reply del(const std::string& target, const std::string& token = "");
+  Reply raw(const std::string& method, const std::string& target, const std::string& body, const std::string& token = "",
+            const std::string& content_type = "application/json");
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+class WsTestClient {
+ public:
+  // Connects and upgrades; throws on failure.
+  WsTestClient(int port, const std::string& target);
+  ~WsTestClient();
+  void send(const std::string& text);
+  // The next text message, or nullopt after `timeout` or when the server closed.
+  std::optional<Json> next(std::chrono::milliseconds timeout = std::chrono::milliseconds(2000));
+  bool closed() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace spotter::testing

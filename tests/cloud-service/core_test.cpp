@@ -1,0 +1,109 @@
+// The pure core: request parsing helpers, validation, times, rate limits, session rules.
+#include <doctest/doctest.h>
+
+#include "core/fields.hpp"
+#include "core/rate_limiter.hpp"
+#include "core/rules.hpp"
+
+using namespace spotter;
+using namespace spotter::cloud;
+
+TEST_CASE("query strings and percent-decoding reject what they cannot read") {
+  std::map<std::string, std::string, std::less<>> q;
+  CHECK(parse_query("a=1&b=x%20y&c=%2B34&d", q));
+  CHECK(q["b"] == "x y");
+  CHECK(q["c"] == "+34");
+  CHECK(q["d"].empty());
+  std::map<std::string, std::string, std::less<>> bad;
+  CHECK_FALSE(parse_query("a=%2", bad));
+  CHECK_FALSE(parse_query("a=%ZZ", bad));
+  CHECK_FALSE(parse_query("a=1&a=2", bad));
+  CHECK_FALSE(parse_query("a=%00", bad));
+  CHECK_FALSE(parse_query("a=%C3%28", bad));
+}
+
+TEST_CASE("RFC 3339 times: offsets, fractions, and everything else refused") {
+  CHECK(parse_rfc3339_ms("2026-03-02T09:00:00Z") == 1772442000000);
+  CHECK(parse_rfc3339_ms("2026-03-02T10:00:00+01:00") == 1772442000000);
+  CHECK(parse_rfc3339_ms("2026-03-02T09:00:00.5Z") == 1772442000500);
+  CHECK(parse_rfc3339_ms("2026-03-02T09:00:00.123456Z") == 1772442000123);
+  for (const char* bad : {"", "2026-03-02", "2026-03-02T09:00:00", "2026-13-02T09:00:00Z", "2026-02-30T09:00:00Z", "2026-03-02T24:00:00Z",
+                          "2026-03-02T09:00:00.Z", "2026-03-02T09:00:00+1:00", "2026-03-02T09:00:00Zjunk", "tomorrow"})
+    CHECK_FALSE_MESSAGE(parse_rfc3339_ms(bad), bad);
+}
+
+TEST_CASE("Fields collects every problem and never throws on odd types") {
+  Json body = {{"email", "Not An Email"}, {"n", "7"}, {"ids", {"ok", 3}}, {"name", std::string(300, 'x')}, {"role", "owner"}};
+  Fields f(body);
+  (void)f.email("email");
+  (void)f.integer("n", 0, 10);
+  (void)f.id_list("ids");
+  (void)f.text("name");
+  (void)f.choice("role", {"admin", "member"});
+  (void)f.text("missing");
+  CHECK_FALSE(f.ok());
+  auto p = parse_json_strict(f.problem().body);
+  REQUIRE(p);
+  CHECK((*p)["errors"].size() == 6);
+  Json big = {{"n", 18446744073709551615ULL}};
+  Fields g(big);
+  CHECK(g.integer("n", 0, 100) == 0);
+  CHECK_FALSE(g.ok());
+}
+
+TEST_CASE("the failure limiter allows five failures per window per key and says when to retry") {
+  ManualClock clock(0);
+  FailureLimiter limiter(clock, 5, std::chrono::minutes(15));
+  for (int i = 0; i < 5; ++i) {
+    CHECK(limiter.retry_after_s("k") == 0);
+    limiter.record_failure("k");
+    clock.advance(std::chrono::seconds(10));
+  }
+  CHECK(limiter.retry_after_s("k") == 15 * 60 - 50);
+  CHECK(limiter.retry_after_s("other") == 0);
+  clock.advance(std::chrono::seconds(15 * 60 - 50));
+  CHECK(limiter.retry_after_s("k") == 0);
+  // Memory stays bounded under a spray of keys.
+  FailureLimiter small(clock, 5, std::chrono::minutes(15), 100);
+  for (int i = 0; i < 10'000; ++i) small.record_failure("ip" + std::to_string(i));
+  CHECK(small.retry_after_s("ip9999") == 0);
+}
+
+TEST_CASE("password strength rules") {
+  CHECK(password_weakness("short1A!", "a@b.c"));
+  CHECK(password_weakness("alllowercaseletters", "a@b.c"));
+  CHECK(password_weakness("Gonzalo-2026-pw", "gonzalo@gym.test"));  // contains the email's name
+  CHECK_FALSE(password_weakness("Str0ng-Passw0rd!", "ana@gym.test"));
+}
+
+TEST_CASE("session auto-end: 4 hours, or closing time when that comes first") {
+  auto zone = load_time_zone("Europe/Madrid");
+  REQUIRE(zone);
+  auto hours = OpeningHours::from_json({{"mon", Json::array({Json::array({"06:00", "12:00"})})}});
+  REQUIRE(hours);
+  BranchCalendar calendar(*zone, *hours);
+  const std::int64_t monday_10_local = 1772442000000;  // 09:00 UTC
+  CHECK_FALSE(session_auto_end(monday_10_local, monday_10_local + 3600'000, calendar));
+  auto closing = session_auto_end(monday_10_local, monday_10_local + 2 * 3600'000, calendar);
+  REQUIRE(closing);
+  CHECK(closing->ended_by == "closing");
+  CHECK(closing->ended_at_ms == monday_10_local + 2 * 3600'000);
+  auto open_all = OpeningHours::from_json({{"mon", Json::array({Json::array({"00:00", "24:00"})})}});
+  BranchCalendar always(*zone, *open_all);
+  auto timeout = session_auto_end(monday_10_local, monday_10_local + 5 * 3600'000, always);
+  REQUIRE(timeout);
+  CHECK(timeout->ended_by == "timeout");
+  CHECK(timeout->ended_at_ms == monday_10_local + 4 * 3600'000);
+}
+
+TEST_CASE("analytics count in the branch's local time") {
+  auto zone = load_time_zone("America/New_York");
+  REQUIRE(zone);
+  // 2026-03-02 14:00 UTC = 09:00 in New York (EST).
+  std::vector<SessionSample> s = {{1772460000000, 1772460000000 + 3600'000}, {1772460000000, std::nullopt}};
+  Json a = session_analytics(s, **zone);
+  CHECK(a["visits_by_hour"][9] == 2);
+  CHECK(a["visits_by_weekday"]["mon"] == 2);
+  CHECK(a["average_duration_s"] == 3600);
+  CHECK(a["peak_hours"].size() == 1);
+}

@@ -1,0 +1,92 @@
+#include "fixture.hpp"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+namespace spotter::testing {
+
+namespace {
+std::unique_ptr<cloud::Service> start_service(const std::filesystem::path& db, ManualClock& clock, std::shared_ptr<MemoryLogSink> logs) {
+  const int rc = cloud::Main({"admin", "create", "--db", "sqlite:" + db.string(), "--email", "admin@gym.test", "--password", TestCloud::kPassword});
+  REQUIRE(rc == 0);
+  cloud::ServiceConfig c;
+  c.db_file = db;
+  c.clock = &clock;
+  c.run_job_thread = false;  // tests run jobs explicitly, after moving the clock
+  c.argon2_memory_kib = 1024;  // fast hashes in tests; production keeps the OWASP minimum
+  c.argon2_passes = 1;
+  c.log_sink = std::move(logs);
+  c.log_level = LogLevel::warn;
+  return cloud::Service::start(c);
+}
+}  // namespace
+
+TestCloud::TestCloud(std::int64_t start_ms)
+    : clock(start_ms), service(start_service(dir.path() / "cloud.db", clock, logs)), http(port()) {}
+
+const std::string& TestCloud::admin() {
+  if (admin_token_.empty() || clock.now_ms() - admin_login_ms_ > 10 * 60 * 1000) {
+    admin_token_ = login("admin@gym.test", kPassword);
+    admin_login_ms_ = clock.now_ms();
+  }
+  return admin_token_;
+}
+
+TestCloud::~TestCloud() = default;
+
+std::string TestCloud::login(const std::string& email, const std::string& password) {
+  auto r = http.post("/api/auth/login", {{"email", email}, {"password", password}});
+  REQUIRE_MESSAGE(r.status == 200, r.body);
+  return r.json["access_token"].get<std::string>();
+}
+
+std::string TestCloud::branch(const std::string& name, const Json& hours, const std::string& tz) {
+  auto r = http.post("/api/branches", {{"name", name}, {"timezone", tz}, {"opening_hours", hours}}, admin());
+  REQUIRE_MESSAGE(r.status == 201, r.body);
+  return r.json["id"].get<std::string>();
+}
+
+std::string TestCloud::plan(const std::vector<std::string>& branch_ids, int days) {
+  auto r = http.post("/api/membership-plans", {{"name", "Plan"}, {"price_cents", 2999}, {"duration_days", days}, {"branch_ids", branch_ids}}, admin());
+  REQUIRE_MESSAGE(r.status == 201, r.body);
+  return r.json["id"].get<std::string>();
+}
+
+Person TestCloud::member(const std::string& email, const std::string& home_branch, const std::string& plan_id) {
+  auto r = http.post("/api/users", {{"email", email}, {"full_name", "Member " + email}, {"role", "member"}, {"password", kPassword},
+                                    {"home_branch_id", home_branch}}, admin());
+  REQUIRE_MESSAGE(r.status == 201, r.body);
+  Person p{r.json["id"].get<std::string>(), "", email};
+  if (!plan_id.empty()) {
+    auto s = http.post("/api/subscriptions", {{"user_id", p.id}, {"plan_id", plan_id}}, admin());
+    REQUIRE_MESSAGE(s.status == 201, s.body);
+  }
+  p.token = login(email, kPassword);
+  return p;
+}
+
+Person TestCloud::trainer(const std::string& email, const std::vector<std::string>& branches) {
+  auto r = http.post("/api/users", {{"email", email}, {"full_name", "Trainer"}, {"role", "trainer"}, {"password", kPassword},
+                                    {"branch_ids", branches}}, admin());
+  REQUIRE_MESSAGE(r.status == 201, r.body);
+  return Person{r.json["id"].get<std::string>(), login(email, kPassword), email};
+}
+
+void TestCloud::machine(const std::string& branch_id, const std::string& machine_id, const std::string& category) {
+  auto r = http.post("/api/machines", {{"branch_id", branch_id}, {"machine_id", machine_id}, {"name", machine_id}, {"category", category}, {"type", "treadmill"}}, admin());
+  REQUIRE_MESSAGE(r.status == 201, r.body);
+}
+
+std::string TestCloud::gateway_token(const std::string& branch_id) {
+  auto g = http.post("/api/gateways", {{"branch_id", branch_id}, {"name", "gw"}}, admin());
+  REQUIRE_MESSAGE(g.status == 201, g.body);
+  auto t = http.post("/api/gateways/token", {{"gateway_id", g.json["gateway_id"]}, {"secret", g.json["secret"]}});
+  REQUIRE_MESSAGE(t.status == 200, t.body);
+  return t.json["access_token"].get<std::string>();
+}
+
+std::int64_t TestCloud::count(const std::string& table) {
+  SQLite::Database db(db_file().string(), SQLite::OPEN_READONLY);
+  return db.execAndGet("SELECT COUNT(*) FROM " + table).getInt64();
+}
+
+}  // namespace spotter::testing

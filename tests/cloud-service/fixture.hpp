@@ -1,0 +1,65 @@
+// A cloud service in-process on port 0 with a manual clock and a fresh SQLite file, the
+// bootstrap admin created by `spotter-cloud admin create`, and helpers that build the usual
+// world (branches, plans, members, trainers, machines) through the public API.
+#pragma once
+#include <doctest/doctest.h>
+
+#include <memory>
+#include <string>
+
+#include "client.hpp"
+#include "spotter/cloud/service.hpp"
+#include "spotter/testing/process.hpp"
+
+namespace spotter::testing {
+
+// 2026-03-02 09:00 UTC, a Monday (10:00 in Madrid).
+inline constexpr std::int64_t kMonday0900Utc = 1772442000000;
+
+inline Json all_day() {
+  Json h = Json::object();
+  for (const char* d : {"mon", "tue", "wed", "thu", "fri", "sat", "sun"}) h[d] = Json::array({Json::array({"00:00", "24:00"})});
+  return h;
+}
+
+struct Person {
+  std::string id;
+  std::string token;
+  std::string email;
+};
+
+class TestCloud {
+ public:
+  explicit TestCloud(std::int64_t start_ms = kMonday0900Utc);
+  ~TestCloud();
+
+  int port() const { return static_cast<int>(service->port()); }
+  HttpClient client() const { return HttpClient(port()); }
+  std::filesystem::path db_file() const { return dir.path() / "cloud.db"; }
+
+  std::string login(const std::string& email, const std::string& password);
+  std::string branch(const std::string& name = "Centro", const Json& hours = all_day(), const std::string& tz = "Europe/Madrid");
+  std::string plan(const std::vector<std::string>& branch_ids, int days = 30);
+  // A member with a login; home branch and, with `plan_id`, a subscription.
+  Person member(const std::string& email, const std::string& home_branch, const std::string& plan_id = "");
+  Person trainer(const std::string& email, const std::vector<std::string>& branches);
+  void machine(const std::string& branch_id, const std::string& machine_id, const std::string& category = "cardio");
+  // A gateway token for the branch (issued by the admin, exchanged for a token).
+  std::string gateway_token(const std::string& branch_id);
+  std::int64_t count(const std::string& table);
+
+  TempDir dir;
+  ManualClock clock;
+  std::shared_ptr<MemoryLogSink> logs = std::make_shared<MemoryLogSink>();
+  std::unique_ptr<cloud::Service> service;
+  HttpClient http;
+  // The admin's access token, renewed when the manual clock has moved past its lifetime.
+  const std::string& admin();
+  static constexpr const char* kPassword = "Str0ng-Passw0rd!";
+
+ private:
+  std::string admin_token_;
+  std::int64_t admin_login_ms_ = 0;
+};
+
+}  // namespace spotter::testing

@@ -1,0 +1,100 @@
+// WS /api/ws/machines: authentication, per-branch authorization, fan-out of every change.
+#include "fixture.hpp"
+
+using namespace spotter;
+using namespace spotter::testing;
+
+namespace {
+// The next machine_status message, skipping others.
+std::optional<Json> next_status(WsTestClient& ws) {
+  for (int i = 0; i < 10; ++i) {
+    auto m = ws.next();
+    if (!m) return std::nullopt;
+    if ((*m)["type"] == "machine_status") return m;
+  }
+  return std::nullopt;
+}
+}  // namespace
+
+TEST_CASE("WebSocket: no token or a bad one is refused; a member sees only the branches their plan opens") {
+  TestCloud cloud;
+  auto& http = cloud.http;
+  auto centro = cloud.branch(), norte = cloud.branch("Norte");
+  cloud.machine(centro, "tm-1");
+  cloud.machine(norte, "nb-1");
+  auto ana = cloud.member("ana@gym.test", centro, cloud.plan({centro}));
+
+  WsTestClient bad(cloud.port(), "/api/ws/machines?access_token=nope");
+  auto refusal = bad.next();
+  REQUIRE(refusal);
+  CHECK((*refusal)["type"] == "error");
+  CHECK_FALSE(bad.next());  // closed by the server
+
+  WsTestClient anon(cloud.port(), "/api/ws/machines");
+  anon.send(R"({"type":"subscribe","branch_ids":[]})");
+  CHECK((*anon.next())["detail"] == "authenticate first");
+
+  WsTestClient forbidden(cloud.port(), "/api/ws/machines?branch_id=" + norte + "&access_token=" + ana.token);
+  CHECK((*forbidden.next())["type"] == "error");
+
+  // Token as the first message; default subscription: the member's branches.
+  WsTestClient ws(cloud.port(), "/api/ws/machines");
+  ws.send(Json{{"type", "auth"}, {"access_token", ana.token}}.dump());
+  auto welcome = ws.next();
+  REQUIRE(welcome);
+  CHECK((*welcome)["type"] == "welcome");
+  CHECK((*welcome)["branch_ids"] == Json::array({centro}));
+  ws.send(Json{{"type", "subscribe"}, {"branch_ids", {norte}}}.dump());
+  CHECK((*ws.next())["type"] == "error");
+
+  auto gw_north = cloud.gateway_token(norte);
+  auto gw = cloud.gateway_token(centro);
+  REQUIRE(http.post("/api/machines/heartbeat", {{"machine_id", "nb-1"}}, gw_north).status == 200);  // not hers: not sent
+  REQUIRE(http.post("/api/machines/heartbeat", {{"machine_id", "tm-1"}}, gw).status == 200);
+  auto status = next_status(ws);
+  REQUIRE(status);
+  CHECK((*status)["machine_id"] == "tm-1");
+  CHECK((*status)["branch_id"] == centro);
+  CHECK((*status)["state"] == "idle");
+  ws.send(R"({"type":"ping"})");
+  CHECK((*ws.next())["type"] == "pong");
+  ws.send("not json");
+  CHECK((*ws.next())["type"] == "error");
+}
+
+TEST_CASE("WebSocket fan-out: every subscriber gets link, queue and maintenance changes") {
+  TestCloud cloud;
+  auto& http = cloud.http;
+  auto centro = cloud.branch();
+  cloud.machine(centro, "tm-1");
+  auto gw = cloud.gateway_token(centro);
+  REQUIRE(http.post("/api/machines/heartbeat", {{"machine_id", "tm-1"}}, gw).status == 200);
+  auto plan = cloud.plan({centro});
+  auto ana = cloud.member("ana@gym.test", centro, plan);
+  REQUIRE(http.post("/api/sessions/start", {{"branch_id", centro}}, ana.token).status == 201);
+  auto trainer = cloud.trainer("t@gym.test", {centro});
+  std::vector<std::unique_ptr<WsTestClient>> clients;
+  for (int i = 0; i < 20; ++i) {
+    const std::string& token = i % 2 ? ana.token : cloud.admin();
+    clients.push_back(std::make_unique<WsTestClient>(cloud.port(), "/api/ws/machines?access_token=" + token));
+    REQUIRE((*clients.back()->next())["type"] == "welcome");
+  }
+  REQUIRE(http.post("/api/machines/link", {{"machine_id", "tm-1"}}, ana.token).status == 201);
+  for (auto& c : clients) {
+    auto s = next_status(*c);
+    REQUIRE(s);
+    CHECK((*s)["linked"] == true);
+    CHECK((*s)["state"] == "in_use");
+  }
+  REQUIRE(http.post("/api/machines/maintenance", {{"machine_id", "tm-1"}, {"code", "E42"}, {"severity", "fault"}}, trainer.token).status == 200);
+  for (auto& c : clients) {
+    // The link's end and the maintenance state may arrive as one coalesced update.
+    std::optional<Json> s;
+    do s = next_status(*c);
+    while (s && (*s)["state"] != "maintenance");
+    REQUIRE(s);
+    CHECK((*s)["maintenance_code"] == "E42");
+    CHECK((*s)["linked"] == false);
+  }
+  CHECK(cloud.http.get("/metrics").body.find("spotter_ws_clients 20") != std::string::npos);
+}
