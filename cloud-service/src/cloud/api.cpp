@@ -68,6 +68,16 @@ Try<Caller> Api::authenticate_user_token(std::string_view token) {
     return reject(401, "invalid-token", "the access token is invalid or expired");
   Caller caller;
   caller.id = c["sub"].get<std::string>();
+  const bool is_gateway = c["typ"] == "gateway";
+  const std::string cache_key = is_gateway ? "gw:" + caller.id : (c.contains("fam") && c["fam"].is_string() ? "fam:" + c["fam"].get<std::string>() : "");
+  if (!cache_key.empty())
+    if (auto cached = app_.callers.get(cache_key); cached && cached->id == caller.id) return *cached;
+  auto loaded = load_caller(c, std::move(caller));
+  if (loaded && !cache_key.empty()) app_.callers.put(cache_key, *loaded);
+  return loaded;
+}
+
+Try<Caller> Api::load_caller(const Json& c, Caller caller) {
   if (c["typ"] == "gateway") {
     auto rows = app_.db.query("SELECT branch_id FROM gateways WHERE id = ? AND revoked_at IS NULL", {caller.id});
     if (!rows) return Unexpected<HttpResponse>{storage_failure(app_, rows.error(), "gateway lookup")};
@@ -111,6 +121,25 @@ Try<Caller> Api::authenticate_user_token(std::string_view token) {
     }
   }
   return caller;
+}
+
+std::optional<HttpResponse> Api::try_from_memory(const HttpRequest& request) {
+  if (request.method != "GET" || request.path != "/api/machines/availability" || !request.query_param("cursor").empty()) return std::nullopt;
+  const auto started = std::chrono::steady_clock::now();
+  auto snapshot = app_.availability.get(std::string(request.query_param("branch_id")));
+  if (!snapshot) return std::nullopt;
+  auto page = read_page(request);
+  if (!page || static_cast<std::int64_t>(snapshot->count) > page->limit) return std::nullopt;
+  auto token = bearer_token(request);
+  auto claims = app_.access_verifier.verify(token, app_.clock, kAccessOptions);
+  if (!claims || !claims->contains("fam") || !(*claims)["fam"].is_string() || !claims->contains("sub") || !(*claims)["sub"].is_string()) return std::nullopt;
+  auto caller = app_.callers.get("fam:" + (*claims)["fam"].get<std::string>());
+  if (!caller || caller->id != (*claims)["sub"].get<std::string>() || !caller->sees_branch(request.query_param("branch_id"))) return std::nullopt;
+  HttpResponse response;
+  response.body.reserve(snapshot->items_json.size() + 40);
+  response.body.append("{\"items\":").append(snapshot->items_json).append(",\"next_cursor\":null}");
+  app_.metrics.observe_request("GET /api/machines/availability", 200, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  return response;
 }
 
 Try<Caller> Api::authenticate(const HttpRequest& request, Access access) {

@@ -12,6 +12,7 @@
 #include "../core/fields.hpp"
 #include "../core/http.hpp"
 #include "../core/rate_limiter.hpp"
+#include "caches.hpp"
 #include "metrics.hpp"
 #include "spotter/cloud/sql.hpp"
 #include "spotter/common/clock.hpp"
@@ -54,6 +55,8 @@ struct App {
   FailureLimiter login_by_ip;
   FailureLimiter login_by_account;
   std::string instance_id;  // job leases name their holder by it
+  CallerCache callers;       // keys "fam:<family id>", "gw:<gateway id>"
+  AvailabilityCache availability;
 
   App(SqlDatabase& d, const Clock& c, Logger l, PasswordHasher& h, Metrics& m, SigningKeys k);
   std::int64_t now_ms() const { return clock.now_ms(); }

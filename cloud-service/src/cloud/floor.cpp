@@ -18,13 +18,14 @@ Json availability_item(const SqlRow& m, bool linked, std::int64_t queue_length) 
 }
 
 void publish_machine(App& app, const std::string& machine_id) {
-  if (!app.events) return;
   auto rows = app.db.query(std::string("SELECT ") + kMachineColumns +
                                ", (SELECT COUNT(*) FROM machine_links l WHERE l.machine_id = m.id AND l.ended_at IS NULL)"
                                ", (SELECT COUNT(*) FROM machine_queue q WHERE q.machine_id = m.id) FROM machines m WHERE m.id = ?",
                            {machine_id});
   if (!rows || rows->empty()) return;
   const auto& r = rows->front();
+  app.availability.invalidate(r.text(1));
+  if (!app.events) return;
   Json event = availability_item(r, r.integer(8) > 0, r.integer(9));
   event["type"] = "machine_status";
   event["at"] = rfc3339(app.now_ms());

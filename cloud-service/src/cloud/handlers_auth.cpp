@@ -145,6 +145,7 @@ HttpResponse reset_confirm(App& app, RequestContext& ctx) {
     return storage_failure(app, tx.error(), "password reset");
   }
   if (!user_id) return problem(400, "invalid-token", "the reset token is unknown, used or expired");
+  app.callers.clear();
   audit(app, ctx, "auth.password_reset", *user_id);
   return no_content();
 }

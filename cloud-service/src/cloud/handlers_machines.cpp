@@ -45,19 +45,37 @@ HttpResponse create_machine(App& app, RequestContext& ctx) {
                              {"state", "offline"}, {"last_seen_at", nullptr}, {"created_at", rfc3339(now)}});
 }
 
+Try<Json> availability_page(App& app, const std::string& branch_id, const std::string& after, std::int64_t limit) {
+  auto rows = app.db.query(std::string("SELECT ") + kMachineColumns +
+                               ", EXISTS (SELECT 1 FROM machine_links l WHERE l.machine_id = m.id AND l.ended_at IS NULL)"
+                               ", (SELECT COUNT(*) FROM machine_queue q WHERE q.machine_id = m.id)"
+                               " FROM machines m WHERE m.branch_id = ? AND m.id > ? ORDER BY m.id LIMIT ?",
+                           {branch_id, after, limit});
+  if (!rows) return Unexpected<HttpResponse>{storage_failure(app, rows.error(), "machines")};
+  Json items = Json::array();
+  for (const auto& r : *rows) items.push_back(availability_item(r, r.integer(8) != 0, r.integer(9)));
+  return items;
+}
+
 HttpResponse availability(App& app, RequestContext& ctx) {
   std::string branch_id(ctx.req.query_param("branch_id"));
   if (branch_id.empty()) return validation_problem({{"branch_id", "is required"}});
   if (!ctx.who().sees_branch(branch_id)) return forbidden("you cannot see this branch");
   SPOTTER_TRY(page, read_page(ctx.req));
-  auto rows = app.db.query(std::string("SELECT ") + kMachineColumns +
-                               ", EXISTS (SELECT 1 FROM machine_links l WHERE l.machine_id = m.id AND l.ended_at IS NULL)"
-                               ", (SELECT COUNT(*) FROM machine_queue q WHERE q.machine_id = m.id)"
-                               " FROM machines m WHERE m.branch_id = ? AND m.id > ? ORDER BY m.id LIMIT ?",
-                           {branch_id, page.after.value_or(""), page.limit + 1});
-  if (!rows) return storage_failure(app, rows.error(), "machines");
-  Json items = Json::array();
-  for (const auto& r : *rows) items.push_back(availability_item(r, r.integer(8) != 0, r.integer(9)));
+  if (!page.after) {
+    // The whole branch, from the snapshot (rebuilt after any change to it).
+    auto snapshot = app.availability.get(branch_id);
+    if (!snapshot) {
+      const auto version = app.availability.version(branch_id);
+      SPOTTER_TRY(all, availability_page(app, branch_id, "", 100'000));
+      auto built = std::make_shared<AvailabilitySnapshot>(AvailabilitySnapshot{dump_json(all), all.size()});
+      app.availability.store(branch_id, version, built);
+      snapshot = built;
+    }
+    if (static_cast<std::int64_t>(snapshot->count) <= page.limit)
+      return HttpResponse{.status = 200, .content_type = "application/json", .body = "{\"items\":" + snapshot->items_json + ",\"next_cursor\":null}", .headers = {}};
+  }
+  SPOTTER_TRY(items, availability_page(app, branch_id, page.after.value_or(""), page.limit + 1));
   return json_response(200, page_json(std::move(items), page, [](const Json& m) { return m["machine_id"].get<std::string>(); }));
 }
 
@@ -110,7 +128,7 @@ HttpResponse link(App& app, RequestContext& ctx) {
   }
   if (moved_from) publish_machine(app, moved_from->second);
   publish_machine(app, machine_id);
-  audit(app, ctx, "machine.link", link_id, {{"machine_id", machine_id}, {"user_id", user_id}});
+  if (who.role == Role::gateway) audit(app, ctx, "machine.link", link_id, {{"machine_id", machine_id}, {"user_id", user_id}});
   return json_response(201, {{"id", link_id}, {"machine_id", machine_id}, {"user_id", user_id}, {"session_id", session->front().text(0)},
                              {"started_at", rfc3339(now)}, {"ended_at", nullptr}});
 }
@@ -131,7 +149,7 @@ HttpResponse unlink(App& app, RequestContext& ctx) {
   auto ended = end_link(app, l.text(0), machine_id, who.role == Role::gateway ? "machine" : (who.is_staff() ? "staff" : "member"));
   if (!ended) return storage_failure(app, ended.error(), "unlink");
   if (!*ended) return problem(409, "already-unlinked", "the link has ended");
-  audit(app, ctx, "machine.unlink", l.text(0), {{"machine_id", machine_id}});
+  if (who.role != Role::member) audit(app, ctx, "machine.unlink", l.text(0), {{"machine_id", machine_id}});
   return json_response(200, {{"id", l.text(0)}, {"machine_id", machine_id}, {"user_id", l.text(1)}, {"session_id", l.text(2)},
                              {"started_at", rfc3339(l.integer(3))}, {"ended_at", rfc3339(app.now_ms())}});
 }
@@ -159,6 +177,7 @@ HttpResponse heartbeat(App& app, RequestContext& ctx) {
   auto r = app.db.execute("UPDATE machines SET last_seen_at = ?, state = ?, updated_at = ? WHERE id = ?", {now, next, now, machine_id});
   if (!r) return storage_failure(app, r.error(), "heartbeat");
   if (next != machine.state) publish_machine(app, machine_id);
+  else app.availability.invalidate(machine.branch_id);  // last_seen_at moved
   return json_response(200, {{"machine_id", machine_id}, {"state", next}, {"last_seen_at", rfc3339(now)}});
 }
 

@@ -101,6 +101,7 @@ HttpResponse rotate_gateway(App& app, RequestContext& ctx) {
                           {sha256_hex(secret), app.now_ms(), ctx.param("id")});
   if (!r) return storage_failure(app, r.error(), "gateway");
   if (*r == 0) return not_found("active gateway");
+  app.callers.clear();
   audit(app, ctx, "gateway.rotate", ctx.param("id"));
   return json_response(200, {{"gateway_id", ctx.param("id")}, {"secret", secret}});
 }
@@ -110,6 +111,7 @@ HttpResponse revoke_gateway(App& app, RequestContext& ctx) {
   auto r = app.db.execute("UPDATE gateways SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", {app.now_ms(), ctx.param("id")});
   if (!r) return storage_failure(app, r.error(), "gateway");
   if (*r == 0) return not_found("active gateway");
+  app.callers.clear();
   audit(app, ctx, "gateway.revoke", ctx.param("id"));
   return no_content();
 }

@@ -45,7 +45,8 @@ HttpResponse start_session(App& app, RequestContext& ctx) {
     if (r.error().code == "conflict") return problem(409, "already-inside", "this member already has an active session");
     return storage_failure(app, r.error(), "session");
   }
-  audit(app, ctx, "session.start", id, {{"user_id", user_id}, {"branch_id", branch_id}});
+  // The audit log holds staff actions and auth events; a member's own visit is the session row.
+  if (who.is_staff()) audit(app, ctx, "session.start", id, {{"user_id", user_id}, {"branch_id", branch_id}});
   SPOTTER_TRY(session, session_with_machines(app, id));
   return json_response(201, *session);
 }
@@ -74,7 +75,7 @@ HttpResponse end_session(App& app, RequestContext& ctx) {
   if (s.text(5) != "active") return problem(409, "already-ended", "this session has ended");
   SPOTTER_TRY(ended, close_session(app, s.text(0), app.now_ms(), who.is_staff() ? "staff" : "member"));
   if (!ended) return problem(409, "already-ended", "this session has ended");
-  audit(app, ctx, "session.end", s.text(0), {{"user_id", s.text(1)}});
+  if (who.is_staff()) audit(app, ctx, "session.end", s.text(0), {{"user_id", s.text(1)}});
   SPOTTER_TRY(session, session_with_machines(app, s.text(0)));
   return json_response(200, *session);
 }

@@ -75,7 +75,7 @@ Result<int> Jobs::auto_end_sessions() {
 
 Result<int> Jobs::expire_subscriptions() {
   const std::int64_t now = app_.now_ms();
-  auto due = app_.db.query("SELECT id, user_id FROM subscriptions WHERE status IN ('active', 'suspended') AND expires_at <= ?", {now});
+  auto due = app_.db.query("SELECT id, user_id FROM subscriptions WHERE status <> 'expired' AND expires_at <= ?", {now});
   if (!due) return Unexpected<Error>{due.error()};
   int changed = 0;
   for (const auto& r : *due) {

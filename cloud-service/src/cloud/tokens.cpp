@@ -56,6 +56,7 @@ Try<Json> rotate_refresh_token(App& app, const RequestContext& ctx, const std::s
     if (!r.is_null(3)) {
       // A spent token presented again: someone holds a copy. The whole family goes.
       outcome = Outcome::reused;
+      app.callers.clear();
       auto v = app.db.execute("UPDATE token_families SET revoked_at = ?, revoked_reason = 'reuse' WHERE id = ?", {now, family});
       return v ? Status{} : Status{Unexpected<Error>{v.error()}};
     }
@@ -83,6 +84,7 @@ void revoke_family_of_refresh(App& app, const std::string& refresh_token, const 
                           "(SELECT family_id FROM refresh_tokens WHERE token_hash = ?)",
                           {app.now_ms(), std::string(reason), sha256_hex(refresh_token)});
   if (!r) app.log.error("revoke failed", {{"error", r.error().message}});
+  app.callers.clear();
 }
 
 void revoke_family_of_access(App& app, const std::string& access_token, const char* reason) {
@@ -91,6 +93,7 @@ void revoke_family_of_access(App& app, const std::string& access_token, const ch
   auto r = app.db.execute("UPDATE token_families SET revoked_at = ?, revoked_reason = ? WHERE id = ? AND revoked_at IS NULL",
                           {app.now_ms(), std::string(reason), (*claims)["fam"].get<std::string>()});
   if (!r) app.log.error("revoke failed", {{"error", r.error().message}});
+  app.callers.clear();
 }
 
 Result<std::string> mint_gateway_token(App& app, const std::string& gateway_id, const std::string& branch_id) {

@@ -68,6 +68,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     request.content_type = std::string(req[http::field::content_type]);
     request.body = std::move(req.body());
     ++shared_->in_flight;
+    if (auto fast = shared_->api.try_from_memory(request)) return write(std::move(*fast));
     // SQLite work happens on the worker pool; the answer comes back to this strand.
     net::post(shared_->workers, [self = shared_from_this(), request = std::move(request)]() mutable {
       HttpResponse response = self->shared_->api.handle(request);

@@ -26,8 +26,9 @@ CREATE TABLE subscriptions (id TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCE
   plan_id TEXT NOT NULL REFERENCES plans(id), starts_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,
   status TEXT NOT NULL CHECK (status IN ('active','suspended','expired')), created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL);
-CREATE INDEX subscriptions_user ON subscriptions(user_id);
-CREATE INDEX subscriptions_expiry ON subscriptions(status, expires_at);
+CREATE INDEX subscriptions_user ON subscriptions(user_id, status);
+-- Only what the expiry job still has to look at; member look-ups use subscriptions_user.
+CREATE INDEX subscriptions_due ON subscriptions(expires_at) WHERE status <> 'expired';
 CREATE TABLE credentials (id TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users(id), kind TEXT NOT NULL,
   uid TEXT NOT NULL, created_at INTEGER NOT NULL, revoked_at INTEGER);
 CREATE UNIQUE INDEX credentials_active_uid ON credentials(uid) WHERE revoked_at IS NULL;

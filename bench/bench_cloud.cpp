@@ -1,0 +1,291 @@
+// Cloud benchmarks (bench/run cloud drives them; numbers go to BENCHMARKS.md):
+//   bench_cloud seed --db PATH                 100,000 members, 1,000 machines in 10 branches
+//   bench_cloud pairs --port P [--clients 200 --seconds 10]
+//                                              POST /api/sessions/start + /end per client
+//   bench_cloud fanout --port P --token T [--clients 1000 --changes 40]
+//                                              a machine status change -> the last of N
+//                                              WebSocket clients has it
+// Reports JSON lines; asserts nothing.
+#include <utility>  // before Asio: Boost 1.74's awaitable.hpp uses std::exchange without it
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <iostream>
+#include <atomic>
+#include <functional>
+#include <thread>
+
+#include "adapters/argon2/argon2_hasher.hpp"
+#include "adapters/sqlite/sqlite_database.hpp"
+#include "spotter/common/json.hpp"
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+using tcp = net::ip::tcp;
+using Clock = std::chrono::steady_clock;
+using spotter::Json;
+
+namespace {
+
+constexpr int kBranches = 10;
+constexpr const char* kPassword = "Bench-Passw0rd!";
+
+std::string arg(const std::vector<std::string>& args, const std::string& name, const std::string& fallback) {
+  for (std::size_t i = 0; i + 1 < args.size(); ++i)
+    if (args[i] == "--" + name) return args[i + 1];
+  return fallback;
+}
+
+double percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))];
+}
+
+void check(const spotter::Result<std::int64_t>& r) {
+  if (!r) throw std::runtime_error(r.error().message);
+}
+
+int seed(const std::vector<std::string>& args) {
+  const int members = std::stoi(arg(args, "members", "100000")), machines = std::stoi(arg(args, "machines", "1000"));
+  auto db = spotter::cloud::SqliteDatabase::open(arg(args, "db", "bench.db"));
+  spotter::cloud::Argon2Hasher hasher;
+  const std::string hash = hasher.hash(kPassword);  // one hash for all: seeding is not the benchmark
+  const std::int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  Json hours = Json::object();
+  for (const char* d : {"mon", "tue", "wed", "thu", "fri", "sat", "sun"}) hours[d] = Json::array({Json::array({"00:00", "24:00"})});
+  auto s = db->transaction([&]() -> spotter::Status {
+    for (int b = 0; b < kBranches; ++b)
+      check(db->execute("INSERT INTO branches (id, name, timezone, opening_hours, created_at, updated_at) VALUES (?, ?, 'Europe/Madrid', ?, ?, ?)",
+                        {"br_bench_" + std::to_string(b), "Bench " + std::to_string(b), spotter::dump_json(hours), now, now}));
+    check(db->execute("INSERT INTO plans (id, name, price_cents, duration_days, created_at) VALUES ('plan_bench', 'All', 3000, 365, ?)", {now}));
+    for (int m = 0; m < machines; ++m)
+      check(db->execute("INSERT INTO machines (id, branch_id, name, category, type, state, last_seen_at, created_at, updated_at) "
+                        "VALUES (?, ?, ?, 'cardio', 'treadmill', 'idle', ?, ?, ?)",
+                        {"m-" + std::to_string(m), "br_bench_" + std::to_string(m % kBranches), "Machine " + std::to_string(m), now, now, now}));
+    for (int u = 0; u < members; ++u) {
+      const std::string id = "usr_bench_" + std::to_string(u);
+      check(db->execute("INSERT INTO users (id, email, password_hash, full_name, role, home_branch_id, created_at, updated_at) VALUES (?, ?, ?, ?, 'member', ?, ?, ?)",
+                        {id, "m" + std::to_string(u) + "@bench.test", hash, "Member " + std::to_string(u), "br_bench_" + std::to_string(u % kBranches), now, now}));
+      check(db->execute("INSERT INTO subscriptions (id, user_id, plan_id, starts_at, expires_at, status, created_at, updated_at) VALUES (?, ?, 'plan_bench', ?, ?, 'active', ?, ?)",
+                        {"sub_bench_" + std::to_string(u), id, now - 1000, now + 365LL * 86'400'000, now, now}));
+    }
+    return {};
+  });
+  if (!s) throw std::runtime_error(s.error().message);
+  std::cout << Json{{"mode", "seed"}, {"members", members}, {"machines", machines}, {"branches", kBranches}}.dump() << "\n";
+  return 0;
+}
+
+// Helpers kept out of coroutines: GCC 12 miscompiles string-literal arguments there.
+std::string access_token_of(const std::string& body) {
+  auto j = spotter::parse_json_strict(body);
+  return j && j->contains("access_token") ? (*j)["access_token"].get<std::string>() : std::string();
+}
+
+// The k of a machine_status carrying maintenance code "B<k>", else -1.
+int change_number(const std::string& text) {
+  auto msg = spotter::parse_json_strict(text);
+  if (!msg || !msg->contains("maintenance_code") || !(*msg)["maintenance_code"].is_string()) return -1;
+  const std::string code = (*msg)["maintenance_code"];
+  if (code.size() < 2 || code[0] != 'B') return -1;
+  return std::stoi(code.substr(1));
+}
+
+std::string login_json(int user) { return Json{{"email", "m" + std::to_string(user) + "@bench.test"}, {"password", kPassword}}.dump(); }
+std::string start_json(int user) { return Json{{"branch_id", "br_bench_" + std::to_string(user % kBranches)}}.dump(); }
+
+struct HttpConn {
+  beast::tcp_stream stream;
+  beast::flat_buffer buffer;
+  explicit HttpConn(net::any_io_executor ex) : stream(ex) {}
+  net::awaitable<http::response<http::string_body>> call(http::verb verb, const std::string& target, const std::string& body, const std::string& token) {
+    http::request<http::string_body> req{verb, target, 11};
+    req.set(http::field::host, "127.0.0.1");
+    req.set(http::field::content_type, "application/json");
+    if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
+    req.body() = body;
+    req.prepare_payload();
+    co_await http::async_write(stream, req, net::use_awaitable);
+    http::response<http::string_body> res;
+    co_await http::async_read(stream, buffer, res, net::use_awaitable);
+    co_return res;
+  }
+};
+
+struct PairsRun {
+  tcp::endpoint ep;
+  std::vector<double> start_ms, end_ms, pair_ms;
+  int errors = 0, logged_in = 0;
+  std::atomic<bool> go{false};
+  Clock::time_point stop{};
+};
+
+net::awaitable<void> pair_client(PairsRun& run, int c) {
+  auto ex = co_await net::this_coro::executor;
+  HttpConn conn(ex);
+  co_await conn.stream.async_connect(run.ep, net::use_awaitable);
+  const int user = c * 97;  // members spread over the 10 branches
+  const std::string login_body = login_json(user), start_body = start_json(user), end_body = "{}";
+  const std::string login_path = "/api/auth/login", start_path = "/api/sessions/start", end_path = "/api/sessions/end", none;
+  auto login = co_await conn.call(http::verb::post, login_path, login_body, none);
+  if (login.result_int() != 200) {
+    ++run.errors;
+    co_return;
+  }
+  const std::string token = access_token_of(login.body());
+  ++run.logged_in;
+  net::steady_timer wait(ex);
+  while (!run.go) {
+    wait.expires_after(std::chrono::milliseconds(10));
+    co_await wait.async_wait(net::use_awaitable);
+  }
+  while (Clock::now() < run.stop) {
+    auto t0 = Clock::now();
+    auto s = co_await conn.call(http::verb::post, start_path, start_body, token);
+    auto t1 = Clock::now();
+    auto e = co_await conn.call(http::verb::post, end_path, end_body, token);
+    auto t2 = Clock::now();
+    if (s.result_int() != 201 || e.result_int() != 200) ++run.errors;
+    run.start_ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
+    run.end_ms.push_back(std::chrono::duration<double, std::milli>(t2 - t1).count());
+    run.pair_ms.push_back(std::chrono::duration<double, std::milli>(t2 - t0).count());
+  }
+}
+
+int pairs(const std::vector<std::string>& args) {
+  const int port = std::stoi(arg(args, "port", "8080")), clients = std::stoi(arg(args, "clients", "200"));
+  const auto seconds = std::chrono::seconds(std::stoi(arg(args, "seconds", "10")));
+  net::io_context io;  // one thread: all bookkeeping below is unsynchronized on purpose
+  PairsRun run;
+  run.ep = tcp::endpoint(net::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port));
+  for (int c = 0; c < clients; ++c) net::co_spawn(io, pair_client(run, c), net::detached);
+  net::steady_timer starter(io);
+  std::function<void()> poll = [&] {
+    if (run.logged_in + run.errors < clients) {
+      starter.expires_after(std::chrono::milliseconds(20));
+      starter.async_wait([&](beast::error_code) { poll(); });
+      return;
+    }
+    run.stop = Clock::now() + seconds;
+    run.go = true;
+  };
+  poll();
+  io.run();
+  const double secs = std::chrono::duration<double>(seconds).count();
+  std::cout << Json{{"mode", "session_pairs"}, {"clients", clients}, {"pairs", run.pair_ms.size()}, {"pairs_per_s", static_cast<double>(run.pair_ms.size()) / secs},
+                    {"errors", run.errors}, {"start_p50_ms", percentile(run.start_ms, 0.5)}, {"start_p99_ms", percentile(run.start_ms, 0.99)},
+                    {"end_p50_ms", percentile(run.end_ms, 0.5)}, {"end_p99_ms", percentile(run.end_ms, 0.99)},
+                    {"pair_p50_ms", percentile(run.pair_ms, 0.5)}, {"pair_p99_ms", percentile(run.pair_ms, 0.99)}}.dump() << "\n";
+  return 0;
+}
+
+struct FanoutRun {
+  tcp::endpoint ep;
+  std::string target;
+  std::vector<std::vector<Clock::time_point>> arrivals;  // [change][client]: when it arrived
+  std::vector<std::shared_ptr<websocket::stream<beast::tcp_stream>>> sockets;
+  std::atomic<int> ready{0}, failed{0};
+};
+
+net::awaitable<void> ws_client(FanoutRun& run, std::shared_ptr<websocket::stream<beast::tcp_stream>> ws, int c) {
+  const std::string host = "127.0.0.1";
+  try {
+    co_await beast::get_lowest_layer(*ws).async_connect(run.ep, net::use_awaitable);
+    co_await ws->async_handshake(host, run.target, net::use_awaitable);
+    beast::flat_buffer buf;
+    co_await ws->async_read(buf, net::use_awaitable);  // welcome
+    ++run.ready;
+    while (true) {
+      buf.clear();
+      co_await ws->async_read(buf, net::use_awaitable);
+      auto now = Clock::now();
+      const auto k = change_number(beast::buffers_to_string(buf.data()));
+      if (k >= 0 && static_cast<std::size_t>(k) < run.arrivals.size()) run.arrivals[static_cast<std::size_t>(k)][static_cast<std::size_t>(c)] = now;
+    }
+  } catch (const std::exception&) {
+    if (run.ready + run.failed < static_cast<int>(run.sockets.size())) ++run.failed;
+  }
+}
+
+int fanout(const std::vector<std::string>& args) {
+  const int port = std::stoi(arg(args, "port", "8080")), clients = std::stoi(arg(args, "clients", "1000"));
+  const int changes = std::stoi(arg(args, "changes", "40"));
+  const std::string token = arg(args, "token", ""), branch = arg(args, "branch", "br_bench_0"), machine = arg(args, "machine", "m-0");
+  net::io_context io;
+  tcp::endpoint ep(net::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port));
+  FanoutRun run;
+  run.ep = ep;
+  run.target = "/api/ws/machines?branch_id=" + branch + "&access_token=" + token;
+  run.arrivals.assign(static_cast<std::size_t>(changes), std::vector<Clock::time_point>(static_cast<std::size_t>(clients)));
+  std::vector<Clock::time_point> sent(static_cast<std::size_t>(changes));
+  for (int c = 0; c < clients; ++c) {
+    run.sockets.push_back(std::make_shared<websocket::stream<beast::tcp_stream>>(io));
+    net::co_spawn(io, ws_client(run, run.sockets.back(), c), net::detached);
+  }
+  std::thread runner([&] { io.run(); });
+  while (run.ready + run.failed < clients) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  auto& arrivals = run.arrivals;
+  auto& sockets = run.sockets;
+  const int ready = run.ready, failed = run.failed;
+  // Changes come from a separate connection, as staff setting maintenance would.
+  net::io_context cio;
+  beast::tcp_stream stream(cio);
+  stream.connect(ep);
+  beast::flat_buffer buffer;
+  for (int k = 0; k < changes; ++k) {
+    http::request<http::string_body> req{http::verb::post, "/api/machines/maintenance", 11};
+    req.set(http::field::host, "127.0.0.1");
+    req.set(http::field::content_type, "application/json");
+    req.set(http::field::authorization, "Bearer " + token);
+    req.body() = Json{{"machine_id", machine}, {"code", "B" + std::to_string(k)}, {"severity", "warn"}}.dump();
+    req.prepare_payload();
+    sent[static_cast<std::size_t>(k)] = Clock::now();
+    http::write(stream, req);
+    http::response<http::string_body> res;
+    http::read(stream, buffer, res);
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  }
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  std::vector<double> last_ms;
+  int missing = 0;
+  for (std::size_t k = 0; k < arrivals.size(); ++k) {
+    Clock::time_point last{};
+    for (std::size_t c = 0; c < static_cast<std::size_t>(ready); ++c) {
+      if (arrivals[k][c] == Clock::time_point{}) { ++missing; continue; }
+      last = std::max(last, arrivals[k][c]);
+    }
+    if (last != Clock::time_point{}) last_ms.push_back(std::chrono::duration<double, std::milli>(last - sent[k]).count());
+  }
+  for (auto& ws : sockets) net::post(io, [ws] { beast::error_code ec; beast::get_lowest_layer(*ws).socket().close(ec); });
+  io.stop();
+  runner.join();
+  std::cout << Json{{"mode", "ws_fanout"}, {"clients", ready}, {"failed_to_connect", failed}, {"changes", changes}, {"missing_deliveries", missing},
+                    {"last_client_p50_ms", percentile(last_ms, 0.5)}, {"last_client_p99_ms", percentile(last_ms, 0.99)},
+                    {"last_client_max_ms", percentile(last_ms, 1.0)}}.dump() << "\n";
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  const std::string mode = args.empty() ? "" : args[0];
+  try {
+    if (mode == "seed") return seed(args);
+    if (mode == "pairs") return pairs(args);
+    if (mode == "fanout") return fanout(args);
+  } catch (const std::exception& e) {
+    std::cerr << "bench_cloud: " << e.what() << "\n";
+    return 1;
+  }
+  std::cerr << "usage: bench_cloud seed|pairs|fanout ...\n";
+  return 2;
+}
