@@ -13,7 +13,7 @@ App::App(SqlDatabase& d, const Clock& c, Logger l, PasswordHasher& h, Metrics& m
 
 std::vector<Route> all_routes() {
   std::vector<Route> all;
-  for (auto&& group : {auth_routes(), org_routes(), user_routes(), session_routes(), machine_routes(), ops_routes()})
+  for (auto&& group : {auth_routes(), org_routes(), user_routes(), session_routes(), machine_routes(), ops_routes(), sync_routes()})
     for (auto&& r : group) all.push_back(r);
   return all;
 }

@@ -40,6 +40,7 @@ struct SigningKeys {
   std::vector<jwt::Key> access_all;
   jwt::Key qr;                  // ES256: signs access QR payloads; gateways get the public half
   std::vector<jwt::Key> qr_public;
+  std::vector<std::pair<std::string, crypto::Bytes>> qr_public_sec1;  // what gateways verify QR codes with
 };
 
 struct App {
@@ -91,6 +92,7 @@ std::vector<Route> user_routes();
 std::vector<Route> session_routes();
 std::vector<Route> machine_routes();
 std::vector<Route> ops_routes();
+std::vector<Route> sync_routes();
 std::vector<Route> all_routes();
 
 // --- helpers shared by handlers -------------------------------------------------------

@@ -4,6 +4,7 @@
 #include "machine_queue.hpp"
 #include "spotter/common/ids.hpp"
 #include "spotter/protocol/codec.hpp"
+#include "sync_apply.hpp"
 #include "views.hpp"
 
 namespace spotter::cloud {
@@ -40,6 +41,7 @@ HttpResponse create_machine(App& app, RequestContext& ctx) {
     return storage_failure(app, r.error(), "machine");
   }
   audit(app, ctx, "machine.create", machine_id, {{"branch_id", branch_id}});
+  bump_replica_version(app);
   publish_machine(app, machine_id);
   return json_response(201, {{"machine_id", machine_id}, {"branch_id", branch_id}, {"name", name}, {"category", category}, {"type", type},
                              {"state", "offline"}, {"last_seen_at", nullptr}, {"created_at", rfc3339(now)}});
@@ -150,6 +152,8 @@ HttpResponse unlink(App& app, RequestContext& ctx) {
   if (!ended) return storage_failure(app, ended.error(), "unlink");
   if (!*ended) return problem(409, "already-unlinked", "the link has ended");
   if (who.role != Role::member) audit(app, ctx, "machine.unlink", l.text(0), {{"machine_id", machine_id}});
+  // The machine learns it through its gateway (no inbound connection to the branch needed).
+  if (who.role != Role::gateway) queue_gateway_command(app, machine_id, "unlink", {{"link_id", l.text(0)}});
   return json_response(200, {{"id", l.text(0)}, {"machine_id", machine_id}, {"user_id", l.text(1)}, {"session_id", l.text(2)},
                              {"started_at", rfc3339(l.integer(3))}, {"ended_at", rfc3339(app.now_ms())}});
 }
@@ -235,6 +239,8 @@ HttpResponse maintenance(App& app, RequestContext& ctx, bool clear) {
     notify(app, std::nullopt, "maintenance", {{"machine_id", machine_id}, {"branch_id", machine.branch_id}, {"code", code}, {"severity", severity}});
   }
   audit(app, ctx, clear ? "machine.maintenance_clear" : "machine.maintenance", machine_id, {{"code", code}, {"severity", severity}});
+  if (ctx.who().role != Role::gateway && (clear || severity != "info"))
+    queue_gateway_command(app, machine_id, clear ? "clear_maintenance" : "set_maintenance", clear ? Json::object() : Json{{"code", code}});
   publish_machine(app, machine_id);
   return json_response(200, {{"machine_id", machine_id}, {"state", clear ? "idle" : (severity == "info" ? machine.state : "maintenance")},
                              {"code", clear ? Json(nullptr) : Json(code)}, {"severity", severity}});

@@ -6,6 +6,7 @@
 #include "people.hpp"
 #include "spotter/common/access_qr.hpp"
 #include "spotter/common/ids.hpp"
+#include "sync_apply.hpp"
 #include "views.hpp"
 
 namespace spotter::cloud {
@@ -67,6 +68,7 @@ HttpResponse create_user(App& app, RequestContext& ctx) {
     return storage_failure(app, tx.error(), "user");
   }
   audit(app, ctx, "user.create", id, {{"role", role}});
+  bump_replica_version(app);
   SPOTTER_TRY(user, load_user(app, id));
   return json_response(201, *user);
 }
@@ -139,6 +141,7 @@ HttpResponse add_credential(App& app, RequestContext& ctx) {
     return storage_failure(app, r.error(), "credential");
   }
   audit(app, ctx, "credential.add", id, {{"user_id", ctx.param("id")}});
+  bump_replica_version(app);
   return json_response(201, {{"id", id}, {"user_id", ctx.param("id")}, {"kind", kind}, {"uid", *uid}, {"created_at", rfc3339(now)}, {"revoked_at", nullptr}});
 }
 
@@ -151,6 +154,7 @@ HttpResponse delete_credential(App& app, RequestContext& ctx) {
   if (!r) return storage_failure(app, r.error(), "credential");
   if (*r == 0) return not_found("credential");
   audit(app, ctx, "credential.revoke", ctx.param("credential_id"), {{"user_id", ctx.param("id")}});
+  bump_replica_version(app);
   return no_content();
 }
 

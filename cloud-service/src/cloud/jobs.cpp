@@ -5,6 +5,7 @@
 #include "../core/rules.hpp"
 #include "floor.hpp"
 #include "sessions.hpp"
+#include "sync_apply.hpp"
 
 namespace spotter::cloud {
 
@@ -86,6 +87,7 @@ Result<int> Jobs::expire_subscriptions() {
       notify(app_, r.text(1), "subscription_expired", {{"subscription_id", r.text(0)}});
     }
   }
+  if (changed > 0) bump_replica_version(app_);
   return changed;
 }
 

@@ -32,6 +32,7 @@ SigningKeys load_or_create_keys(SqlDatabase& db, const Clock& clock) {
   auto rows = db.query("SELECT kid, purpose, material FROM signing_keys WHERE retired_at IS NULL ORDER BY created_at DESC, kid DESC");
   if (!rows) throw std::runtime_error("reading signing keys: " + rows.error().message);
   std::vector<jwt::Key> access, qr_signing, qr_public;
+  std::vector<std::pair<std::string, crypto::Bytes>> qr_sec1;
   for (const auto& r : *rows) {
     auto material = hex_decode(r.text(2));
     if (!material) throw std::runtime_error("signing key " + r.text(0) + " is corrupt");
@@ -42,10 +43,11 @@ SigningKeys load_or_create_keys(SqlDatabase& db, const Clock& clock) {
       if (!key) throw std::runtime_error("signing key " + r.text(0) + " is corrupt");
       qr_signing.push_back(jwt::Key::es256_signing(r.text(0), *key));
       qr_public.push_back(jwt::Key::es256_verifying(r.text(0), key->public_key()));
+      qr_sec1.emplace_back(r.text(0), key->public_key().to_sec1());
     }
   }
   if (access.empty() || qr_signing.empty()) throw std::runtime_error("signing keys missing");
-  return SigningKeys{access.front(), access, qr_signing.front(), qr_public};
+  return SigningKeys{access.front(), access, qr_signing.front(), qr_public, qr_sec1};
 }
 
 Status rotate_keys(SqlDatabase& db, const Clock& clock) {

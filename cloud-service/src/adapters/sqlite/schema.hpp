@@ -5,7 +5,7 @@
 
 namespace spotter::cloud::schema {
 
-inline constexpr std::array<const char*, 1> kMigrations = {
+inline constexpr std::array<const char*, 2> kMigrations = {
     R"sql(
 CREATE TABLE branches (id TEXT PRIMARY KEY, name TEXT NOT NULL, timezone TEXT NOT NULL,
   opening_hours TEXT NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
@@ -78,6 +78,24 @@ CREATE TABLE job_runs (name TEXT PRIMARY KEY, last_run_at INTEGER NOT NULL, last
   last_detail TEXT, runs INTEGER NOT NULL);
 CREATE TABLE signing_keys (kid TEXT PRIMARY KEY, purpose TEXT NOT NULL, material TEXT NOT NULL,
   created_at INTEGER NOT NULL, retired_at INTEGER);
+)sql",
+    // 2: gateway sync (docs/sync.md).
+    R"sql(
+ALTER TABLE gateways ADD COLUMN last_seq INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE gateways ADD COLUMN last_contact_at INTEGER;
+CREATE TABLE sync_inbox (gateway_id TEXT NOT NULL, event_id TEXT NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL,
+  at INTEGER NOT NULL, status TEXT NOT NULL CHECK (status IN ('applied','quarantined')), reason TEXT, body TEXT,
+  received_at INTEGER NOT NULL, PRIMARY KEY (gateway_id, event_id));
+CREATE INDEX sync_inbox_quarantined ON sync_inbox(received_at) WHERE status = 'quarantined';
+CREATE TABLE session_aliases (alias_id TEXT PRIMARY KEY, session_id TEXT NOT NULL);
+CREATE TABLE door_events (id TEXT PRIMARY KEY, gateway_id TEXT NOT NULL, branch_id TEXT NOT NULL, door_id TEXT,
+  at INTEGER NOT NULL, direction TEXT, member_id TEXT, granted INTEGER NOT NULL, reason TEXT);
+CREATE INDEX door_events_branch ON door_events(branch_id, at);
+CREATE TABLE gateway_commands (id INTEGER PRIMARY KEY AUTOINCREMENT, branch_id TEXT NOT NULL, machine_id TEXT NOT NULL,
+  kind TEXT NOT NULL, body TEXT NOT NULL, created_at INTEGER NOT NULL);
+CREATE INDEX gateway_commands_branch ON gateway_commands(branch_id, id);
+CREATE TABLE replica_version (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL);
+INSERT INTO replica_version VALUES (1, 1);
 )sql",
 };
 

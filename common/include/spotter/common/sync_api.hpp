@@ -1,0 +1,30 @@
+// The gateway <-> cloud sync contract (docs/sync.md), shared by spotter-edge and
+// spotter-cloud so neither includes the other. All routes take a gateway token
+// (POST kGatewayToken with the gateway's id and secret).
+#pragma once
+#include <array>
+#include <cstddef>
+#include <string_view>
+
+namespace spotter::sync_api {
+
+inline constexpr std::string_view kGatewayToken = "/api/gateways/token";
+// GET ?since=VERSION -> {"changed": false, "version"} or {"changed": true, "version",
+// "replica": <the import format of docs/edge-agent.md>}
+inline constexpr std::string_view kReplica = "/api/sync/replica";
+// POST {"events": [{"seq", "event_id", "kind", "at_ms", "body"}...]} in outbox order ->
+// {"results": [{"event_id", "status": "applied"|"duplicate"|"quarantined", "reason"?}],
+//  "last_seq"}
+inline constexpr std::string_view kEvents = "/api/sync/events";
+// GET ?after=ID -> {"commands": [{"id", "machine_id", "kind", "body"}], "last_id"}
+inline constexpr std::string_view kCommands = "/api/sync/commands";
+
+inline constexpr std::size_t kMaxBatchEvents = 1000;
+inline constexpr std::size_t kMaxBatchBytes = 4 << 20;
+
+// Outbox event kinds the cloud applies; anything else is quarantined ("unknown kind").
+inline constexpr std::array<std::string_view, 9> kEventKinds = {
+    "door_event", "session_started", "session_ended", "link_started", "link_ended",
+    "machine_status", "maintenance", "workout", "eviction"};
+
+}  // namespace spotter::sync_api

@@ -1,0 +1,146 @@
+// The cloud's side of gateway sync: replica by version, ordered idempotent upload with
+// quarantine, commands, branch isolation (docs/sync.md).
+#include "fixture.hpp"
+
+using namespace spotter;
+using namespace spotter::testing;
+
+namespace {
+Json event(std::int64_t seq, const std::string& kind, const Json& body, std::int64_t at_ms = kMonday0900Utc) {
+  return {{"seq", seq}, {"event_id", kind + "." + std::to_string(seq)}, {"kind", kind}, {"at_ms", at_ms}, {"body", body}};
+}
+}  // namespace
+
+TEST_CASE("replica: the branch's members, cards, memberships, machines and QR keys; unchanged is cheap; changes bump it") {
+  TestCloud cloud;
+  auto& http = cloud.http;
+  auto centro = cloud.branch("Centro"), norte = cloud.branch("Norte");
+  auto ana = cloud.member("ana@gym.test", centro, cloud.plan({centro}));
+  auto nora = cloud.member("nora@gym.test", norte, cloud.plan({norte}));
+  REQUIRE(http.post("/api/users/" + ana.id + "/credentials", {{"kind", "nfc"}, {"uid", "04A1B2C3"}}, cloud.admin()).status == 201);
+  cloud.machine(centro, "tm-1");
+  auto gw = cloud.gateway_token(centro);
+  auto r = http.get("/api/sync/replica", gw);
+  REQUIRE(r.status == 200);
+  CHECK(r.json["changed"] == true);
+  const auto& rep = r.json["replica"];
+  CHECK(rep["branch"]["id"] == centro);
+  CHECK(rep["branch"]["timezone"] == "Europe/Madrid");
+  REQUIRE(rep["members"].size() == 1);
+  CHECK(rep["members"][0]["id"] == ana.id);
+  CHECK(rep["cards"][0]["uid"] == "04A1B2C3");
+  CHECK(rep["memberships"][0]["branch_ids"] == Json::array({centro}));
+  CHECK(rep["machines"][0]["id"] == "tm-1");
+  CHECK(rep["qr_keys"].size() == 1);
+  const auto version = r.json["version"].get<std::int64_t>();
+  auto same = http.get("/api/sync/replica?since=" + std::to_string(version), gw);
+  CHECK(same.json["changed"] == false);
+  // Revoking the card changes the replica: the card is there, blocked.
+  auto creds = http.get("/api/users/" + ana.id + "/credentials", cloud.admin());
+  REQUIRE(http.del("/api/users/" + ana.id + "/credentials/" + creds.json["items"][0]["id"].get<std::string>(), cloud.admin()).status == 204);
+  auto next = http.get("/api/sync/replica?since=" + std::to_string(version), gw);
+  CHECK(next.json["changed"] == true);
+  CHECK(next.json["replica"]["cards"][0]["blocked"] == true);
+  // Users' tokens cannot read it; gateways cannot use user routes.
+  CHECK(http.get("/api/sync/replica", ana.token).status == 403);
+  CHECK(http.get("/api/sync/replica").status == 401);
+}
+
+TEST_CASE("upload: applied once in order, retried batches change nothing, bad events quarantined without blocking") {
+  TestCloud cloud;
+  auto& http = cloud.http;
+  auto centro = cloud.branch("Centro"), norte = cloud.branch("Norte");
+  auto ana = cloud.member("ana@gym.test", centro, cloud.plan({centro}));
+  cloud.machine(centro, "tm-1");
+  cloud.machine(norte, "nb-1");
+  auto gw = cloud.gateway_token(centro);
+  const std::int64_t t0 = kMonday0900Utc;
+  Json batch = {{"events", {
+      event(1, "door_event", {{"event_id", "door_1"}, {"at_ms", t0}, {"door_id", "main"}, {"direction", "in"}, {"granted", true}, {"member_id", ana.id}}),
+      event(2, "session_started", {{"session_id", "ses_door_1"}, {"member_id", ana.id}, {"branch_id", centro}, {"started_at_ms", t0}}),
+      event(3, "session_started", {{"session_id", "ses_ghost"}, {"member_id", "usr_nobody"}, {"branch_id", centro}, {"started_at_ms", t0}}),
+      event(4, "machine_status", {{"machine_id", "tm-1"}, {"state", "idle"}, {"at_ms", t0}}),
+      event(5, "link_started", {{"link_id", "lnk_1"}, {"machine_id", "tm-1"}, {"member_id", ana.id}, {"session_id", "ses_door_1"}, {"started_at_ms", t0 + 1000}}),
+      event(6, "machine_status", {{"machine_id", "nb-1"}, {"state", "idle"}}),
+      event(7, "teleport", Json::object()),
+  }}};
+  auto up = http.post("/api/sync/events", batch, gw);
+  REQUIRE(up.status == 200);
+  CHECK(up.json["last_seq"] == 7);
+  std::vector<std::string> statuses;
+  for (const auto& r : up.json["results"]) statuses.push_back(r["status"]);
+  CHECK(statuses == std::vector<std::string>{"applied", "applied", "quarantined", "applied", "applied", "quarantined", "quarantined"});
+  auto current = http.get("/api/sessions/current", ana.token);
+  REQUIRE(current.status == 200);
+  CHECK(current.json["id"] == "ses_door_1");
+  CHECK(current.json["source"] == "door");
+  CHECK(current.json["machines"][0]["machine_id"] == "tm-1");
+  // The same batch again (a retry after a timeout): every event a duplicate, nothing changes.
+  const auto sessions = cloud.count("gym_sessions"), links = cloud.count("machine_links");
+  auto again = http.post("/api/sync/events", batch, gw);
+  for (const auto& r : again.json["results"]) CHECK(r["status"] == "duplicate");
+  CHECK(cloud.count("gym_sessions") == sessions);
+  CHECK(cloud.count("machine_links") == links);
+  // Ends arrive later; the door's end closes the session and its links.
+  Json later = {{"events", {
+      event(8, "link_ended", {{"link_id", "lnk_1"}, {"ended_at_ms", t0 + 60000}, {"ended_by", "unlink"}}),
+      event(9, "session_ended", {{"session_id", "ses_door_1"}, {"ended_at_ms", t0 + 120000}, {"ended_by", "door"}}),
+  }}};
+  REQUIRE(http.post("/api/sync/events", later, gw).status == 200);
+  auto hist = http.get("/api/sessions/history", ana.token).json["items"][0];
+  CHECK(hist["ended_at"] == "2026-03-02T09:02:00.000Z");
+  CHECK(hist["ended_by"] == "door");
+  // Out of order or malformed batches are refused whole.
+  CHECK(http.post("/api/sync/events", {{"events", {event(11, "eviction", Json::object()), event(10, "eviction", Json::object())}}}, gw).status == 400);
+  CHECK(http.raw("POST", "/api/sync/events", "{\"events\":[{\"seq\":\"x\"}]}", gw).status == 400);
+  // Admins see the quarantine with reasons; gateways have a sync position.
+  auto q = http.get("/api/sync/quarantine", cloud.admin());
+  REQUIRE(q.json["items"].size() == 3);
+  CHECK(q.json["items"][2]["reason"].get<std::string>().find("unknown member") != std::string::npos);
+  CHECK(http.get("/api/sync/gateways", cloud.admin()).json["items"][0]["last_seq"] == 9);
+}
+
+TEST_CASE("a door entry while the member already has an app session joins it; the door's exit ends it") {
+  TestCloud cloud;
+  auto& http = cloud.http;
+  auto centro = cloud.branch();
+  auto ana = cloud.member("ana@gym.test", centro, cloud.plan({centro}));
+  auto app_session = http.post("/api/sessions/start", {{"branch_id", centro}}, ana.token);
+  REQUIRE(app_session.status == 201);
+  auto gw = cloud.gateway_token(centro);
+  const std::int64_t t0 = kMonday0900Utc;
+  auto up = http.post("/api/sync/events", {{"events", {
+      event(1, "session_started", {{"session_id", "ses_door"}, {"member_id", ana.id}, {"branch_id", centro}, {"started_at_ms", t0 + 5000}}),
+      event(2, "session_ended", {{"session_id", "ses_door"}, {"ended_at_ms", t0 + 600000}, {"ended_by", "door"}})}}}, gw);
+  REQUIRE(up.status == 200);
+  CHECK(up.json["results"][0]["reason"].get<std::string>().find("merged into") == 0);
+  auto hist = http.get("/api/sessions/history", ana.token);
+  REQUIRE(hist.json["items"].size() == 1);
+  CHECK(hist.json["items"][0]["id"] == app_session.json["id"]);
+  CHECK(hist.json["items"][0]["ended_by"] == "door");
+}
+
+TEST_CASE("commands: an unlink in the app and staff maintenance reach the branch's gateway only") {
+  TestCloud cloud;
+  auto& http = cloud.http;
+  auto centro = cloud.branch(), norte = cloud.branch("Norte");
+  cloud.machine(centro, "tm-1");
+  auto gw = cloud.gateway_token(centro), gw_north = cloud.gateway_token(norte);
+  REQUIRE(http.post("/api/machines/heartbeat", {{"machine_id", "tm-1"}}, gw).status == 200);
+  auto ana = cloud.member("ana@gym.test", centro, cloud.plan({centro}));
+  REQUIRE(http.post("/api/sessions/start", {{"branch_id", centro}}, ana.token).status == 201);
+  REQUIRE(http.post("/api/machines/link", {{"machine_id", "tm-1"}}, ana.token).status == 201);
+  REQUIRE(http.post("/api/machines/unlink", {{"machine_id", "tm-1"}}, ana.token).status == 200);
+  auto trainer = cloud.trainer("t@gym.test", {centro});
+  REQUIRE(http.post("/api/machines/maintenance", {{"machine_id", "tm-1"}, {"code", "E7"}, {"severity", "fault"}}, trainer.token).status == 200);
+  auto cmds = http.get("/api/sync/commands?after=0", gw);
+  REQUIRE(cmds.json["commands"].size() == 2);
+  CHECK(cmds.json["commands"][0]["kind"] == "unlink");
+  CHECK(cmds.json["commands"][1]["kind"] == "set_maintenance");
+  CHECK(cmds.json["commands"][1]["body"]["code"] == "E7");
+  CHECK(http.get("/api/sync/commands?after=" + std::to_string(cmds.json["last_id"].get<std::int64_t>()), gw).json["commands"].empty());
+  CHECK(http.get("/api/sync/commands?after=0", gw_north).json["commands"].empty());
+  // A gateway of another branch cannot write this branch's data.
+  auto foreign = http.post("/api/sync/events", {{"events", {event(1, "machine_status", {{"machine_id", "tm-1"}, {"state", "offline"}})}}}, gw_north);
+  CHECK(foreign.json["results"][0]["status"] == "quarantined");
+}
