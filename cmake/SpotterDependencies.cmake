@@ -41,9 +41,9 @@ if(SPOTTER_BUILD_TESTS)
   find_package(doctest REQUIRED)
 endif()
 
-# The cloud service: Boost.Beast/Asio (header-only, Boost 1.74 in Debian 12) and libargon2
-# (password hashes; its .pc is in libargon2-dev).
+# Boost.Beast/Asio (Boost 1.74 in Debian 12): the cloud's server, the gateway's cloud client.
+find_package(Boost 1.74 REQUIRED COMPONENTS system)
+# libargon2 (password hashes; its .pc is in libargon2-dev): the cloud only.
 if(SPOTTER_BUILD_CLOUD)
-  find_package(Boost 1.74 REQUIRED COMPONENTS system)
   pkg_check_modules(ARGON2 REQUIRED IMPORTED_TARGET libargon2)
 endif()

@@ -42,6 +42,21 @@ void MachineFloor::end_link(MachineInfo& m, WallTime now, const char* by, FloorC
   }
 }
 
+FloorChanges MachineFloor::on_cloud_command(const std::string& id, protocol::CommandKind kind, WallTime now) {
+  FloorChanges out;
+  if (machines_.find(id) == machines_.end()) return out;  // not a machine of this branch
+  auto& m = machine(id);
+  const auto before = m.effective_state();
+  if (kind == protocol::CommandKind::unlink) {
+    end_link(m, now, "app", out, true);
+  } else {
+    if (kind == protocol::CommandKind::set_maintenance) end_link(m, now, "maintenance", out, false);
+    out.commands.emplace_back(m.id, protocol::Command{"c-" + std::to_string(++command_counter_), kind, ms(now)});
+  }
+  note_state(m, before, out);
+  return out;
+}
+
 FloorChanges MachineFloor::on_status(const std::string& id, const protocol::MachineStatus& status, WallTime now) {
   FloorChanges out;
   auto& m = machine(id);

@@ -46,6 +46,11 @@ class DoorService {
   Json doors_json() const;
   // Ends sessions past 4 hours or past the closing of the opening they began in.
   void end_overdue_sessions();
+  // After a new replica: the branch's calendar and QR keys.
+  void reload(BranchCalendar calendar, std::shared_ptr<const QrCheck> qr) {
+    calendar_ = std::move(calendar);
+    qr_ = std::move(qr);
+  }
 
  private:
   SqliteEdgeStore& store_;

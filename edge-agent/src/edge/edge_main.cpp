@@ -24,6 +24,7 @@
 #include "spotter/common/version.hpp"
 #include "spotter/edge/main.hpp"
 #include "spotter/protocol/codec.hpp"
+#include "sync_service.hpp"
 #include "work_queue.hpp"
 
 namespace spotter::edge {
@@ -64,6 +65,11 @@ std::vector<Option> run_options() {
       {.name = "serial-door", .help = "the door the serial scanner is at", .kind = Kind::id, .default_value = "front"},
       {.name = "serial-baud", .help = "the serial scanner's speed", .kind = Kind::integer, .default_value = "9600", .min = 1200, .max = 115200},
       {.name = "control-socket", .help = "technicians' socket (default DATA_DIR/control.sock)", .kind = Kind::text},
+      {.name = "cloud", .help = "spotter-cloud's URL, http://HOST:PORT (none: standalone)", .kind = Kind::url},
+      {.name = "gateway-id", .help = "this gateway's id, from POST /api/gateways", .kind = Kind::id},
+      {.name = "gateway-secret", .help = "this gateway's secret (better: --gateway-secret-file)", .kind = Kind::text, .secret = true},
+      {.name = "gateway-secret-file", .help = "a file holding the gateway's secret (mode 0600)", .kind = Kind::text},
+      {.name = "sync-batch", .help = "outbox events per upload request", .kind = Kind::integer, .default_value = "500", .min = 1, .max = 1000},
       {.name = "group-commit", .help = "how much received telemetry power loss may take (never a process kill)", .kind = Kind::duration, .default_value = "100ms", .min = 1, .max = 10'000},
       {.name = "log-level", .help = "debug, info, warn or error", .kind = Kind::text, .default_value = "info", .choices = {"debug", "info", "warn", "error"}},
   };
@@ -111,7 +117,36 @@ int import(const config::Settings& s, const std::vector<std::string>& positional
   return 0;
 }
 
+// The cloud link's settings, or a bad-setting message; nullopt settings: standalone.
+Result<std::optional<SyncSettings>> sync_settings(const config::Settings& s) {
+  auto cloud = s.optional_text("cloud");
+  if (!cloud) return std::optional<SyncSettings>{};
+  if (cloud->rfind("http://", 0) != 0) return fail("--cloud", "must be http://HOST:PORT (put TLS in a local tunnel, see docs/sync.md)");
+  auto id = s.optional_text("gateway-id");
+  if (!id) return fail("--gateway-id", "is required with --cloud");
+  std::optional<std::string> secret = s.optional_text("gateway-secret");
+  if (auto file = s.optional_text("gateway-secret-file")) {
+    auto text = config::process_environment().read_file(*file);
+    if (!text) return fail("--gateway-secret-file", "cannot read " + *file);
+    secret = *text;
+    while (!secret->empty() && (secret->back() == '\n' || secret->back() == '\r' || secret->back() == ' ')) secret->pop_back();
+  }
+  if (!secret || secret->empty()) return fail("--gateway-secret", "is required with --cloud (or --gateway-secret-file)");
+  SyncSettings out;
+  out.cloud_url = *cloud;
+  out.gateway_id = *id;
+  out.gateway_secret = *secret;
+  out.db_file = db_file(s);
+  out.batch_events = static_cast<std::size_t>(s.integer("sync-batch"));
+  return std::optional<SyncSettings>{std::move(out)};
+}
+
 int run(const config::Settings& s) {
+  auto sync_config = sync_settings(s);
+  if (!sync_config) {
+    std::cerr << "spotter-edge: bad setting " << sync_config.error().code << ": " << sync_config.error().message << "\n";
+    return config::kExitBadSetting;
+  }
   install_stop_signals();
   SystemClock clock;
   const auto started = clock.monotonic();
@@ -239,6 +274,8 @@ int run(const config::Settings& s) {
     readers.push_back(std::make_unique<SerialReader>(*dev, s.text("serial-door"), static_cast<int>(s.integer("serial-baud"))));
   }
 
+  std::unique_ptr<SyncService> sync;
+
   // Technicians' requests, on the store thread (the state they read lives there).
   std::uint64_t local_scans = 0;
   auto answer = [&](const Json& req) -> Json {
@@ -254,7 +291,7 @@ int run(const config::Settings& s) {
                      {"oldest_age_s", use.oldest_outbox_ms ? Json((now_ms - use.oldest_outbox_ms) / 1000) : Json(nullptr)}};
       return {{"ok", true}, {"branch", branch}, {"broker", {{"url", s.text("mqtt")}, {"connected", link.connected()}}},
               {"ingest", {{"connected", ingest.connected()}}},
-              {"cloud", {{"configured", false}, {"state", "standalone (the sync issue adds the cloud link)"}}},
+              {"cloud", sync ? sync->status() : Json{{"configured", false}, {"state", "standalone"}}},
               {"outbox", {{"depth", outbox["depth"]}, {"bytes", outbox["bytes"]}, {"oldest_age_s", outbox["oldest_age_s"]}}},
               {"disk_free_bytes", free_disk}, {"uptime_s", std::chrono::duration_cast<std::chrono::seconds>(clock.monotonic() - started).count()},
               {"members", store.member_count()}, {"telemetry", {{"stored", ingested.stored}, {"duplicates", ingested.duplicates}}},
@@ -267,7 +304,35 @@ int run(const config::Settings& s) {
       o["ok"] = true;
       return o;
     }
-    if (cmd == "sync") return {{"ok", true}, {"cloud", nullptr}, {"state", "standalone"}, {"detail", "no --cloud configured; the outbox keeps everything until one is"}};
+    if (cmd == "sync") {
+      if (!sync) return {{"ok", true}, {"cloud", nullptr}, {"state", "standalone"}, {"detail", "no --cloud configured; the outbox keeps everything until one is"}};
+      Json st = sync->status();
+      st["ok"] = true;
+      st["detail"] = st.value("last_error", Json(nullptr)).is_null() ? Json("") : st["last_error"];
+      return st;
+    }
+    if (cmd == "apply_replica") {
+      // From the sync thread: the cloud's replica, applied in one transaction, then the
+      // services reload what they keep in memory (calendar, QR keys, machine registry).
+      auto replica = parse_replica(req.value("replica", Json::object()));
+      if (!replica) return {{"ok", false}, {"error", replica.error().message}};
+      if (replica->branch.id != branch) return {{"ok", false}, {"error", "the cloud sent the replica of branch " + replica->branch.id}};
+      auto tz = load_time_zone(replica->branch.time_zone);
+      if (!tz) return {{"ok", false}, {"error", "unknown time zone " + replica->branch.time_zone}};
+      if (auto r = store.import_replica(*replica); !r) return {{"ok", false}, {"error", r.error().message}};
+      auto new_qr = make_qr_check(store.qr_keys(), log);
+      doors.reload(BranchCalendar(*tz, replica->branch.hours), new_qr);
+      machines.reload(new_qr);
+      return {{"ok", true}, {"members", replica->members.size()}};
+    }
+    if (cmd == "machine_command") {
+      const std::string kind = req.value("kind", "");
+      const auto k = kind == "unlink" ? std::optional(protocol::CommandKind::unlink)
+                     : kind == "set_maintenance" ? std::optional(protocol::CommandKind::set_maintenance)
+                     : kind == "clear_maintenance" ? std::optional(protocol::CommandKind::clear_maintenance) : std::nullopt;
+      if (!k) return {{"ok", false}, {"error", "unknown command kind"}};
+      return {{"ok", machines.on_cloud_command(req.value("machine_id", ""), *k)}};
+    }
     if (cmd == "readers") {
       Json list = Json::array();
       for (const auto& r : readers) list.push_back({{"reader", r->kind() + ":" + r->device()}, {"kind", r->kind()}, {"door", r->door()}, {"state", r->state()}});
@@ -300,6 +365,14 @@ int run(const config::Settings& s) {
       const auto depth = store.outbox_depth();
       check("outbox", depth < 1'000'000, "depth " + std::to_string(depth),
             "bring the cloud link back (spotter-edge sync)");
+      if (sync) {
+        Json st = sync->status();
+        check("cloud", st["state"] == "online", st["state"].get<std::string>() + (st["last_error"].is_null() ? "" : ": " + st["last_error"].get<std::string>()),
+              st["state"] == "unauthorized" ? "the gateway's id or secret was refused: ask an admin to rotate it and update --gateway-secret-file"
+                                            : "check the network path to --cloud (spotter-edge sync shows the last error)");
+      } else {
+        check("cloud", true, "standalone (no --cloud)", "");
+      }
       bool all_ok = true;
       for (const auto& c : checks) all_ok = all_ok && c["ok"].get<bool>();
       return {{"ok", true}, {"healthy", all_ok}, {"checks", checks}};
@@ -317,6 +390,32 @@ int run(const config::Settings& s) {
     if (future.wait_for(std::chrono::seconds(5)) != std::future_status::ready) return {{"ok", false}, {"error", "the agent is busy; try again"}};
     return future.get();
   }, tail);
+
+  if (*sync_config) {
+    // The sync thread hands the replica and machine commands to the store thread, as the
+    // control socket does.
+    auto via_store = [&inbox](Json request, bool wait) -> Json {
+      auto promise = std::make_shared<std::promise<Json>>();
+      auto future = promise->get_future();
+      InboundMessage m{kControl, "", false};
+      m.control = promise;
+      m.control_request = std::move(request);
+      inbox.push(std::move(m));
+      if (!wait) return Json{{"ok", true}};
+      if (future.wait_for(std::chrono::seconds(60)) != std::future_status::ready) return Json{{"ok", false}, {"error", "store thread busy"}};
+      return future.get();
+    };
+    sync = std::make_unique<SyncService>(
+        **sync_config, clock, log.with({{"part", "sync"}}),
+        [via_store](const Json& replica) -> Status {
+          Json r = via_store(Json{{"cmd", "apply_replica"}, {"replica", replica}}, true);
+          if (!r.value("ok", false)) return fail("replica", r.value("error", "not applied"));
+          return {};
+        },
+        [via_store](const std::string& machine, const std::string& kind) {
+          (void)via_store(Json{{"cmd", "machine_command"}, {"machine_id", machine}, {"kind", kind}}, false);
+        });
+  }
 
   std::thread worker([&] {
     doors.end_overdue_sessions();  // the agent may have been down when some were due
@@ -392,6 +491,7 @@ int run(const config::Settings& s) {
     }
   });
   ingest.start();
+  if (sync) sync->start();
   while (!stop_requested().load() && !link.start(5000)) {
     for (int i = 0; i < 10 && !stop_requested().load(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
@@ -405,6 +505,7 @@ int run(const config::Settings& s) {
     }
   }
   log.info("stopping");
+  if (sync) sync->stop();
   for (auto& r : readers) r->stop();
   ingest.stop();
   link.stop();

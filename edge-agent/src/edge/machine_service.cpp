@@ -127,6 +127,17 @@ std::optional<TelemetryRow> MachineService::ingest(const protocol::Topic& topic,
 
 void MachineService::on_member_left(const std::string& member_id) { apply(floor_.on_member_left(member_id, clock_.now())); }
 
+bool MachineService::on_cloud_command(const std::string& machine_id, protocol::CommandKind kind) {
+  if (floor_.machines().find(machine_id) == floor_.machines().end()) return false;
+  apply(floor_.on_cloud_command(machine_id, kind, clock_.now()));
+  return true;
+}
+
+void MachineService::reload(std::shared_ptr<const QrCheck> qr) {
+  qr_ = std::move(qr);
+  for (const auto& m : store_.machine_registry()) floor_.add_machine(m.id, m.category, m.type);
+}
+
 void MachineService::tick() { apply(floor_.tick(clock_.now(), "p-")); }
 
 }  // namespace spotter::edge

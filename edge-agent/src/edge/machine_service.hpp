@@ -25,6 +25,10 @@ class MachineService {
   std::optional<TelemetryRow> ingest(const protocol::Topic& topic, const std::string& payload, std::int64_t received_at_ms);
   void on_member_left(const std::string& member_id);
   void tick();
+  // A command from the cloud; false for a machine this branch does not have.
+  bool on_cloud_command(const std::string& machine_id, protocol::CommandKind kind);
+  // After a new replica: the QR keys and the machine registry.
+  void reload(std::shared_ptr<const QrCheck> qr);
   const MachineFloor& floor() const { return floor_; }
   Json machines_json() const;
 

@@ -90,6 +90,9 @@ class MachineFloor {
   FloorChanges on_member_left(const std::string& member_id, WallTime now);
   // Silence, polls and idle links. Call every few seconds.
   FloorChanges tick(WallTime now, const std::string& poll_req_prefix);
+  // A command from the cloud (a member unlinked in the app, staff set maintenance): the
+  // link ends here too where it applies, and the machine is told.
+  FloorChanges on_cloud_command(const std::string& machine, protocol::CommandKind kind, WallTime now);
 
   const std::map<std::string, MachineInfo>& machines() const { return machines_; }
   std::optional<protocol::Category> category_of(const std::string& machine) const;

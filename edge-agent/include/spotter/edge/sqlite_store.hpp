@@ -63,6 +63,22 @@ class SqliteEdgeStore final : public DoorStore {
   std::int64_t member_count() const;
 
   std::int64_t outbox_depth() const;
+
+  // Cloud sync (docs/sync.md). The oldest events first, at most `max_events` and about
+  // `max_bytes`; then each is either gone (applied or a duplicate in the cloud) or moved to
+  // the quarantine with the cloud's reason, so it never blocks the events behind it.
+  struct OutboxEvent {
+    std::int64_t seq = 0;
+    std::string event_id, kind;
+    std::int64_t at_ms = 0;
+    std::string body;
+  };
+  std::vector<OutboxEvent> outbox_batch(std::size_t max_events, std::size_t max_bytes) const;
+  Status outbox_settle(const std::vector<std::int64_t>& done, const std::vector<std::pair<std::int64_t, std::string>>& quarantined,
+                       std::int64_t now_ms);
+  std::int64_t quarantine_count() const;
+  std::optional<std::string> sync_value(const std::string& key) const;
+  Status set_sync_value(const std::string& key, const std::string& value);
   int schema_version() const;
 
  private:

@@ -5,7 +5,7 @@
 
 namespace spotter::edge::schema {
 
-inline constexpr std::array<const char*, 4> kMigrations = {
+inline constexpr std::array<const char*, 5> kMigrations = {
     // 1: replica, sessions, door events, used QR codes, outbox.
     R"sql(
 CREATE TABLE branch (
@@ -62,6 +62,13 @@ INSERT INTO ingest_state VALUES (1, 0, 0);
     R"sql(
 ALTER TABLE ingest_state ADD COLUMN telemetry_bytes INTEGER NOT NULL DEFAULT 0;
 UPDATE ingest_state SET telemetry_bytes = (SELECT COALESCE(SUM(LENGTH(body)), 0) FROM telemetry);
+)sql",
+    // 5: cloud sync: what the cloud refused (kept for technicians), and the sync positions.
+    R"sql(
+CREATE TABLE outbox_quarantine (
+  seq INTEGER PRIMARY KEY, event_id TEXT NOT NULL, kind TEXT NOT NULL, at_ms INTEGER NOT NULL, body TEXT NOT NULL,
+  reason TEXT NOT NULL, quarantined_at_ms INTEGER NOT NULL);
+CREATE TABLE sync_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 )sql",
 };
 

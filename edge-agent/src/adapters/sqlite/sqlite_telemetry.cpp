@@ -2,6 +2,7 @@
 // storage use and eviction under the budget, and the outbox summary.
 #include "store_impl.hpp"
 
+#include "spotter/common/log.hpp"
 #include "spotter/edge/workout_aggregate.hpp"
 #include "spotter/protocol/codec.hpp"
 
@@ -169,9 +170,79 @@ Json SqliteEdgeStore::outbox_summary(std::int64_t now_ms) const {
   Json kinds = Json::object();
   SQLite::Statement q(impl_->db, "SELECT kind, COUNT(*) FROM outbox GROUP BY kind ORDER BY kind");
   while (q.executeStep()) kinds[q.getColumn(0).getString()] = q.getColumn(1).getInt64();
+  Json quarantined = Json::array();
+  SQLite::Statement qq(impl_->db, "SELECT event_id, kind, reason, quarantined_at_ms FROM outbox_quarantine ORDER BY seq DESC LIMIT 20");
+  while (qq.executeStep())
+    quarantined.push_back({{"event_id", qq.getColumn(0).getString()}, {"kind", qq.getColumn(1).getString()},
+                           {"reason", qq.getColumn(2).getString()}, {"at", format_rfc3339_ms(qq.getColumn(3).getInt64())}});
   return {{"depth", use.outbox_rows}, {"bytes", use.outbox_bytes}, {"evictable_bytes", use.evictable_outbox_bytes},
           {"oldest_age_s", use.oldest_outbox_ms ? Json((now_ms - use.oldest_outbox_ms) / 1000) : Json(nullptr)},
-          {"by_kind", kinds}, {"telemetry_rows", telemetry_count()}, {"telemetry_bytes", use.telemetry_bytes}};
+          {"by_kind", kinds}, {"telemetry_rows", telemetry_count()}, {"telemetry_bytes", use.telemetry_bytes},
+          {"quarantined", quarantine_count()}, {"quarantine_latest", quarantined}};
+}
+
+std::vector<SqliteEdgeStore::OutboxEvent> SqliteEdgeStore::outbox_batch(std::size_t max_events, std::size_t max_bytes) const {
+  SQLite::Statement q(impl_->db, "SELECT seq, event_id, kind, at_ms, body FROM outbox ORDER BY seq LIMIT ?");
+  q.bind(1, static_cast<std::int64_t>(max_events));
+  std::vector<OutboxEvent> out;
+  std::size_t bytes = 0;
+  while (q.executeStep()) {
+    OutboxEvent e{q.getColumn(0).getInt64(), q.getColumn(1).getString(), q.getColumn(2).getString(), q.getColumn(3).getInt64(), q.getColumn(4).getString()};
+    bytes += e.body.size() + e.event_id.size() + 64;
+    if (!out.empty() && bytes > max_bytes) break;
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+Status SqliteEdgeStore::outbox_settle(const std::vector<std::int64_t>& done, const std::vector<std::pair<std::int64_t, std::string>>& quarantined,
+                                      std::int64_t now_ms) {
+  try {
+    SQLite::Transaction t(impl_->db);
+    SQLite::Statement move(impl_->db, "INSERT OR REPLACE INTO outbox_quarantine SELECT seq, event_id, kind, at_ms, body, ?, ? FROM outbox WHERE seq = ?");
+    for (const auto& [seq, reason] : quarantined) {
+      move.bind(1, reason);
+      move.bind(2, now_ms);
+      move.bind(3, seq);
+      move.exec();
+      move.reset();
+    }
+    SQLite::Statement del(impl_->db, "DELETE FROM outbox WHERE seq = ?");
+    auto remove = [&](std::int64_t seq) {
+      del.bind(1, seq);
+      del.exec();
+      del.reset();
+    };
+    for (auto seq : done) remove(seq);
+    for (const auto& q : quarantined) remove(q.first);
+    t.commit();
+    return {};
+  } catch (const SQLite::Exception& ex) {
+    return fail("storage", std::string("outbox not settled: ") + ex.what());
+  }
+}
+
+std::int64_t SqliteEdgeStore::quarantine_count() const {
+  return impl_->db.execAndGet("SELECT COUNT(*) FROM outbox_quarantine").getInt64();
+}
+
+std::optional<std::string> SqliteEdgeStore::sync_value(const std::string& key) const {
+  SQLite::Statement q(impl_->db, "SELECT value FROM sync_state WHERE key = ?");
+  q.bind(1, key);
+  if (!q.executeStep()) return std::nullopt;
+  return q.getColumn(0).getString();
+}
+
+Status SqliteEdgeStore::set_sync_value(const std::string& key, const std::string& value) {
+  try {
+    SQLite::Statement q(impl_->db, "INSERT INTO sync_state (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+    q.bind(1, key);
+    q.bind(2, value);
+    q.exec();
+    return {};
+  } catch (const SQLite::Exception& ex) {
+    return fail("storage", std::string("sync state not saved: ") + ex.what());
+  }
 }
 
 std::int64_t SqliteEdgeStore::member_count() const { return impl_->db.execAndGet("SELECT COUNT(*) FROM members").getInt64(); }

@@ -1,0 +1,222 @@
+#include "sync_service.hpp"
+
+#include "../adapters/beast/cloud_client.hpp"
+#include "spotter/common/sync_api.hpp"
+#include "spotter/edge/sqlite_store.hpp"
+
+namespace spotter::edge {
+namespace {
+using std::chrono::steady_clock;
+
+Status http_failure(const CloudResponse& r, const char* what) {
+  if (r.status == 401) return fail("unauthorized", std::string(what) + ": the cloud refused this gateway's credentials (revoked or rotated?)");
+  return fail("http", std::string(what) + ": HTTP " + std::to_string(r.status));
+}
+}  // namespace
+
+SyncService::SyncService(SyncSettings settings, const Clock& clock, Logger log, ApplyReplica apply, OnCommand command)
+    : settings_(std::move(settings)), clock_(clock), log_(std::move(log)), apply_(std::move(apply)), command_(std::move(command)),
+      client_(std::make_unique<CloudClient>(settings_.cloud_url)) {
+  status_ = {{"configured", true}, {"cloud", settings_.cloud_url}, {"gateway_id", settings_.gateway_id}, {"state", "starting"},
+             {"uploaded", 0}, {"quarantined", 0}, {"commands", 0}, {"replica_version", nullptr}, {"last_ok_at", nullptr}, {"last_error", nullptr}};
+}
+
+SyncService::~SyncService() { stop(); }
+
+void SyncService::start() { thread_ = std::thread([this] { run(); }); }
+
+void SyncService::stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void SyncService::wake() {
+  {
+    std::lock_guard lock(mu_);
+    woken_ = true;
+  }
+  cv_.notify_all();
+}
+
+Json SyncService::status() const {
+  std::lock_guard lock(status_mu_);
+  return status_;
+}
+
+void SyncService::set_state(const std::string& state, const std::string& error) {
+  std::lock_guard lock(status_mu_);
+  const bool changed = status_["state"] != state;
+  status_["state"] = state;
+  if (!error.empty()) status_["last_error"] = error;
+  if (state == "online") status_["last_ok_at"] = format_rfc3339_ms(clock_.now_ms());
+  status_["failures"] = backoff_.failures();
+  if (changed) log_.info("cloud link " + state, {{"cloud", settings_.cloud_url}, {"error", error}});
+}
+
+void SyncService::run() {
+  try {
+    store_ = std::make_unique<SqliteEdgeStore>(settings_.db_file);
+    if (auto v = store_->sync_value("replica_version")) {
+      std::lock_guard lock(status_mu_);
+      status_["replica_version"] = *v;
+    }
+  } catch (const std::exception& e) {
+    log_.error("sync cannot open the store", {{"error", e.what()}});
+    return;
+  }
+  auto next_attempt = steady_clock::now(), next_count = steady_clock::now();
+  while (true) {
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait_until(lock, std::min(next_attempt, steady_clock::now() + settings_.idle_poll), [this] { return stopping_ || woken_; });
+      if (stopping_) break;
+      woken_ = false;
+    }
+    if (steady_clock::now() < next_attempt) continue;
+    retry_after_.reset();
+    auto r = step();
+    if (r) {
+      backoff_.reset();
+      set_state("online", "");
+      next_attempt = steady_clock::now();
+    } else {
+      std::uniform_real_distribution<double> jitter(0.0, 1.0);
+      const auto wait = backoff_.after_failure(jitter(rng_), retry_after_);
+      set_state(r.error().code == "unauthorized" ? "unauthorized" : "offline", r.error().message);
+      if (r.error().code == "unauthorized") token_.clear();
+      next_attempt = steady_clock::now() + wait;
+    }
+    // Counting a large backlog is a table scan: every 2 s is enough for the CLI.
+    if (steady_clock::now() >= next_count) {
+      next_count = steady_clock::now() + std::chrono::seconds(2);
+      std::lock_guard lock(status_mu_);
+      status_["backlog"] = store_->outbox_depth();
+      status_["quarantined_here"] = store_->quarantine_count();
+    }
+  }
+  store_.reset();
+}
+
+Status SyncService::step() {
+  if (auto t = ensure_token(); !t) return t;
+  const auto now = steady_clock::now();
+  if (now >= next_commands_) {
+    if (auto c = poll_commands(); !c) return c;
+    next_commands_ = now + settings_.commands_every;
+  }
+  if (now >= next_replica_) {
+    if (auto r = poll_replica(); !r) return r;
+    next_replica_ = now + settings_.replica_every;
+  }
+  return upload();
+}
+
+Status SyncService::ensure_token() {
+  if (!token_.empty() && steady_clock::now() < token_renew_at_) return {};
+  Json body = {{"gateway_id", settings_.gateway_id}, {"secret", settings_.gateway_secret}};
+  auto r = client_->request("POST", std::string(sync_api::kGatewayToken), dump_json(body), "");
+  if (!r) return Unexpected<Error>{r.error()};
+  if (r->status != 200) {
+    retry_after_ = r->retry_after;
+    return http_failure(*r, "gateway token");
+  }
+  auto doc = parse_json_strict(r->body);
+  if (!doc || !doc->contains("access_token") || !(*doc)["access_token"].is_string()) return fail("http", "gateway token: unreadable answer");
+  token_ = (*doc)["access_token"].get<std::string>();
+  const auto lifetime = std::chrono::seconds(doc->value("expires_in", 600));
+  token_renew_at_ = steady_clock::now() + lifetime * 4 / 5;  // renewed well before it expires
+  return {};
+}
+
+Status SyncService::upload() {
+  // A catch-up goes out in consecutive batches; after a few the loop comes back round so
+  // commands and the replica keep flowing.
+  for (int round = 0; round < 20; ++round) {
+    auto batch = store_->outbox_batch(settings_.batch_events, sync_api::kMaxBatchBytes / 2);
+    if (batch.empty()) return {};
+    Json events = Json::array();
+    for (const auto& e : batch) {
+      auto body = parse_json_strict(e.body);
+      events.push_back({{"seq", e.seq}, {"event_id", e.event_id}, {"kind", e.kind}, {"at_ms", e.at_ms}, {"body", body ? *body : Json(e.body)}});
+    }
+    auto r = client_->request("POST", std::string(sync_api::kEvents), dump_json(Json{{"events", std::move(events)}}), token_);
+    if (!r) return Unexpected<Error>{r.error()};
+    if (r->status != 200) {
+      retry_after_ = r->retry_after;
+      return http_failure(*r, "upload");
+    }
+    auto doc = parse_json_strict(r->body, JsonLimits{.max_bytes = 16 << 20, .max_depth = 8});
+    if (!doc || !doc->contains("results") || !(*doc)["results"].is_array() || (*doc)["results"].size() != batch.size())
+      return fail("http", "upload: unreadable answer");
+    std::vector<std::int64_t> done;
+    std::vector<std::pair<std::int64_t, std::string>> quarantined;
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      const auto& res = (*doc)["results"][i];
+      if (res.value("status", "") == "quarantined") {
+        quarantined.emplace_back(batch[i].seq, res.value("reason", "refused by the cloud"));
+        log_.warn("cloud quarantined an event", {{"event_id", batch[i].event_id}, {"kind", batch[i].kind}, {"reason", res.value("reason", "")}});
+      } else {
+        done.push_back(batch[i].seq);
+      }
+    }
+    if (auto s = store_->outbox_settle(done, quarantined, clock_.now_ms()); !s) return s;
+    {
+      std::lock_guard lock(status_mu_);
+      status_["uploaded"] = status_["uploaded"].get<std::int64_t>() + static_cast<std::int64_t>(done.size());
+      status_["quarantined"] = status_["quarantined"].get<std::int64_t>() + static_cast<std::int64_t>(quarantined.size());
+      status_["last_upload_at"] = format_rfc3339_ms(clock_.now_ms());
+    }
+    if (batch.size() < settings_.batch_events) return {};
+  }
+  return {};
+}
+
+Status SyncService::poll_replica() {
+  const auto since = store_->sync_value("replica_version");
+  auto r = client_->request("GET", std::string(sync_api::kReplica) + (since ? "?since=" + *since : ""), "", token_);
+  if (!r) return Unexpected<Error>{r.error()};
+  if (r->status != 200) {
+    retry_after_ = r->retry_after;
+    return http_failure(*r, "replica");
+  }
+  auto doc = parse_json_strict(r->body, JsonLimits{.max_bytes = 256u << 20, .max_depth = 16});
+  if (!doc || !doc->contains("version") || !(*doc)["version"].is_number_integer()) return fail("http", "replica: unreadable answer");
+  const std::string version = std::to_string((*doc)["version"].get<std::int64_t>());
+  if (doc->value("changed", false)) {
+    // Applied on the store thread in one transaction: a door decision sees the old replica or
+    // the new one, never half of each.
+    if (auto s = apply_(doc->at("replica")); !s) return fail("replica", "replica not applied: " + s.error().message);
+    log_.info("replica updated from the cloud", {{"version", version}});
+  }
+  if (auto s = store_->set_sync_value("replica_version", version); !s) return s;
+  std::lock_guard lock(status_mu_);
+  status_["replica_version"] = version;
+  return {};
+}
+
+Status SyncService::poll_commands() {
+  const auto after = store_->sync_value("commands_after").value_or("0");
+  auto r = client_->request("GET", std::string(sync_api::kCommands) + "?after=" + after, "", token_);
+  if (!r) return Unexpected<Error>{r.error()};
+  if (r->status != 200) {
+    retry_after_ = r->retry_after;
+    return http_failure(*r, "commands");
+  }
+  auto doc = parse_json_strict(r->body);
+  if (!doc || !doc->contains("commands") || !(*doc)["commands"].is_array()) return fail("http", "commands: unreadable answer");
+  for (const auto& c : (*doc)["commands"]) {
+    if (!c.contains("machine_id") || !c["machine_id"].is_string() || !c.contains("kind") || !c["kind"].is_string()) continue;
+    command_(c["machine_id"].get<std::string>(), c["kind"].get<std::string>());
+    std::lock_guard lock(status_mu_);
+    status_["commands"] = status_["commands"].get<std::int64_t>() + 1;
+  }
+  if (doc->contains("last_id") && (*doc)["last_id"].is_number_integer())
+    return store_->set_sync_value("commands_after", std::to_string((*doc)["last_id"].get<std::int64_t>()));
+  return {};
+}
+
+}  // namespace spotter::edge

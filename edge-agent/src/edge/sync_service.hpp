@@ -1,0 +1,80 @@
+// The gateway's link to the cloud (docs/sync.md), on its own thread: a gateway token from
+// the id and secret, the outbox uploaded in order in batches, the replica downloaded when
+// its version moves, and commands for machines polled. Outbound connections only (gateways
+// sit behind NAT). Failures back off with jitter and honour Retry-After.
+// Threading: start/stop from the main thread; status() from any thread; the callbacks run on
+// the sync thread and hand work to the store thread.
+#pragma once
+#include <atomic>
+#include <condition_variable>
+#include <filesystem>
+#include <functional>
+#include <mutex>
+#include <random>
+#include <thread>
+
+#include "spotter/common/clock.hpp"
+#include "spotter/common/json.hpp"
+#include "spotter/common/log.hpp"
+#include "spotter/edge/sync_backoff.hpp"
+
+namespace spotter::edge {
+
+class CloudClient;
+class SqliteEdgeStore;
+
+struct SyncSettings {
+  std::string cloud_url;
+  std::string gateway_id;
+  std::string gateway_secret;
+  std::filesystem::path db_file;  // the sync thread opens its own connection for the outbox
+  std::chrono::milliseconds replica_every{3000};
+  std::chrono::milliseconds commands_every{500};
+  std::chrono::milliseconds idle_poll{100};  // how soon a new outbox event leaves
+  std::size_t batch_events = 500;
+};
+
+class SyncService {
+ public:
+  using ApplyReplica = std::function<Status(const Json& replica)>;
+  using OnCommand = std::function<void(const std::string& machine_id, const std::string& kind)>;
+
+  SyncService(SyncSettings settings, const Clock& clock, Logger log, ApplyReplica apply, OnCommand command);
+  ~SyncService();
+  void start();
+  void stop();
+  // The outbox has something new: upload now rather than at the next poll.
+  void wake();
+  Json status() const;
+
+ private:
+  void run();
+  Status step();
+  Status ensure_token();
+  Status upload();
+  Status poll_replica();
+  Status poll_commands();
+  void set_state(const std::string& state, const std::string& error);
+
+  SyncSettings settings_;
+  const Clock& clock_;
+  Logger log_;
+  ApplyReplica apply_;
+  OnCommand command_;
+  std::unique_ptr<CloudClient> client_;
+  std::unique_ptr<SqliteEdgeStore> store_;
+  SyncBackoff backoff_;
+  std::mt19937_64 rng_{std::random_device{}()};
+  std::string token_;
+  std::chrono::steady_clock::time_point token_renew_at_{}, next_replica_{}, next_commands_{};
+  std::optional<std::chrono::seconds> retry_after_;
+
+  std::thread thread_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false, woken_ = false;
+  mutable std::mutex status_mu_;
+  Json status_ = Json::object();
+};
+
+}  // namespace spotter::edge

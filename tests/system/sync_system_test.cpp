@@ -1,0 +1,256 @@
+// Edge and cloud in sync (docs/sync.md): real mosquitto, spotter-cloud, spotter-edge as
+// separate processes. Online live paths, revocation at the door, commands from the app, an
+// outage, and SIGKILL of either side in the middle of a catch-up.
+#include <doctest/doctest.h>
+
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <fstream>
+#include <regex>
+#include <set>
+
+#include "../cloud-service/client.hpp"
+#include "spotter/protocol/codec.hpp"
+#include "spotter/testing/broker.hpp"
+#include "spotter/testing/mqtt_probe.hpp"
+#include "spotter/testing/process.hpp"
+
+using namespace spotter;
+using namespace spotter::testing;
+using namespace spotter::protocol;
+using namespace std::chrono_literals;
+
+namespace {
+
+#if defined(__SANITIZE_ADDRESS__)
+constexpr auto kLive = 3000ms;  // the live-path bound, widened for the sanitizer build's slowness
+#else
+constexpr auto kLive = 1000ms;
+#endif
+constexpr const char* kPassword = "Str0ng-Passw0rd!";
+
+struct SyncWorld {
+  TempDir dir;
+  Broker broker{dir.path() / "broker"};
+  int cloud_port = free_port();
+  std::unique_ptr<ChildProcess> cloud, edge;
+  std::unique_ptr<HttpClient> http;
+  std::string admin, branch, member_id, member_token, gateway_id, secret_file;
+  MqttProbe devices{broker.uri(), "devices"};
+  int counter = 0;
+
+  SyncWorld() {
+    const std::string db = "sqlite:" + (dir.path() / "cloud.db").string();
+    ChildProcess create({bin("spotter-cloud"), "admin", "create", "--db", db, "--email", "admin@gym.test", "--password", kPassword}, dir.path());
+    REQUIRE(create.wait(30s) == 0);
+    start_cloud();
+    admin = login("admin@gym.test");
+    Json hours = Json::object();
+    for (const char* d : {"mon", "tue", "wed", "thu", "fri", "sat", "sun"}) hours[d] = Json::array({Json::array({"00:00", "24:00"})});
+    branch = post("/api/branches", {{"name", "Centro"}, {"timezone", "Europe/Madrid"}, {"opening_hours", hours}})["id"];
+    auto plan = post("/api/membership-plans", {{"name", "Monthly"}, {"price_cents", 3000}, {"duration_days", 30}, {"branch_ids", {branch}}})["id"];
+    member_id = post("/api/users", {{"email", "ana@gym.test"}, {"full_name", "Ana"}, {"role", "member"}, {"password", kPassword}, {"home_branch_id", branch}})["id"];
+    post("/api/subscriptions", {{"user_id", member_id}, {"plan_id", plan}});
+    post("/api/users/" + member_id + "/credentials", {{"kind", "nfc"}, {"uid", "04A1B2C3"}});
+    post("/api/machines", {{"branch_id", branch}, {"machine_id", "tm-1"}, {"name", "Treadmill 1"}, {"category", "cardio"}, {"type", "treadmill"}});
+    auto gw = post("/api/gateways", {{"branch_id", branch}, {"name", "front desk gateway"}});
+    gateway_id = gw["gateway_id"];
+    secret_file = (dir.path() / "gateway.secret").string();
+    std::ofstream(secret_file) << gw["secret"].get<std::string>() << "\n";
+    ::chmod(secret_file.c_str(), 0600);
+    member_token = login("ana@gym.test");
+    devices.subscribe("spotter/v1/" + branch + "/#", 1);
+    start_edge();
+    // The replica arrives from the cloud: the card opens the door.
+    REQUIRE(eventually([&] { return edge_status()["members"] == 1; }, 15s));
+  }
+
+  void start_cloud() {
+    cloud = std::make_unique<ChildProcess>(std::vector<std::string>{bin("spotter-cloud"), "serve", "--listen", "127.0.0.1:" + std::to_string(cloud_port),
+                                                                    "--db", "sqlite:" + (dir.path() / "cloud.db").string(), "--job-interval", "1s"},
+                                           dir.path());
+    REQUIRE(eventually([&] { return cloud->stderr_text().find("listening on") != std::string::npos; }, 15s));
+    http = std::make_unique<HttpClient>(cloud_port);
+  }
+  void start_edge(const std::string& batch = "500") {
+    edge = std::make_unique<ChildProcess>(std::vector<std::string>{bin("spotter-edge"), "run", "--branch", branch, "--mqtt", broker.uri(), "--data-dir",
+                                                                   (dir.path() / "edge").string(), "--cloud", "http://127.0.0.1:" + std::to_string(cloud_port),
+                                                                   "--gateway-id", gateway_id, "--gateway-secret-file", secret_file, "--sync-batch", batch},
+                                          dir.path());
+    REQUIRE(eventually([&] { return edge->stderr_text().find("\"running\"") != std::string::npos; }, 15s));
+  }
+  std::string login(const std::string& email) {
+    auto r = http->post("/api/auth/login", {{"email", email}, {"password", kPassword}});
+    REQUIRE_MESSAGE(r.status == 200, r.body);
+    return r.json["access_token"];
+  }
+  Json post(const std::string& target, const Json& body) {
+    auto r = http->post(target, body, admin);
+    REQUIRE_MESSAGE(r.status / 100 == 2, target, " ", r.body);
+    return r.json;
+  }
+  Json edge_status() {
+    ChildProcess cli({bin("spotter-edge"), "status", "--data-dir", (dir.path() / "edge").string(), "--json"}, dir.path());
+    if (cli.wait(10s) != 0) return Json::object();
+    return parse_json_strict(cli.stdout_text()).value_or(Json::object());
+  }
+  std::string topic(const std::string& device, MessageType type) const { return build_topic(branch, device, type); }
+  DoorDecision scan(const std::string& uid, const char* direction) {
+    const std::string req = "s-" + std::to_string(++counter);
+    devices.publish(topic("main", MessageType::door_scan), encode(DoorScan{req, {Credential::Kind::nfc, uid}, std::string(direction) == "in" ? Direction::in : Direction::out, std::nullopt}));
+    auto mine = [&](const Received& r) { return r.topic.ends_with("/decision") && r.payload.find("\"" + req + "\"") != std::string::npos; };
+    if (!devices.wait_for(mine, 1, 10s)) FAIL("no decision for ", req);
+    for (const auto& r : devices.messages())
+      if (mine(r)) return decode_door_decision(r.payload).value();
+    return {};
+  }
+  std::int64_t sessions_in_cloud() {
+    auto r = http->get("/api/sessions/history?limit=200&branch_id=" + branch, admin);
+    return r.status == 200 ? static_cast<std::int64_t>(r.json["items"].size()) : -1;
+  }
+};
+
+template <class Pred>
+std::chrono::milliseconds time_until(Pred pred, std::chrono::milliseconds timeout) {
+  const auto start = std::chrono::steady_clock::now();
+  if (!eventually(pred, timeout, 10ms)) return timeout + 1ms;
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+}
+
+}  // namespace
+
+TEST_CASE("online: door scan, machine tap, status change and workout reach the cloud within the live bounds; app commands reach the machine") {
+  SyncWorld w;
+  WsTestClient ws(w.cloud_port, "/api/ws/machines?access_token=" + w.member_token);
+  REQUIRE((*ws.next())["type"] == "welcome");
+
+  auto in = w.scan("04A1B2C3", "in");
+  REQUIRE(in.granted);
+  auto seen = time_until([&] { return w.http->get("/api/sessions/current", w.member_token).status == 200; }, 5s);
+  MESSAGE("door scan -> GET /api/sessions/current: ", seen.count(), " ms");
+  CHECK(seen <= kLive);
+  CHECK(w.http->get("/api/sessions/current", w.member_token).json["id"] == *in.session_id);
+
+  // The machine comes online: every subscribed WebSocket client hears it.
+  const auto published = std::chrono::steady_clock::now();
+  w.devices.publish(w.topic("tm-1", MessageType::machine_status), encode(MachineStatus{MachineState::idle, std::int64_t{1}, Category::cardio, "treadmill", "1.0", std::nullopt}), 1, true);
+  std::optional<Json> pushed;
+  do pushed = ws.next(5000ms);
+  while (pushed && ((*pushed)["type"] != "machine_status" || (*pushed)["state"] != "idle"));
+  REQUIRE(pushed);
+  const auto ws_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - published);
+  MESSAGE("machine status -> WebSocket client: ", ws_ms.count(), " ms");
+  CHECK(ws_ms <= kLive);
+
+  // A tap at the machine links it: visible in availability.
+  w.devices.publish(w.topic("tm-1", MessageType::machine_auth), encode(MachineAuth{"a-1", {Credential::Kind::nfc, "04A1B2C3"}, std::nullopt}));
+  auto linked = time_until([&] {
+    auto a = w.http->get("/api/machines/availability?branch_id=" + w.branch, w.member_token);
+    return a.status == 200 && !a.json["items"].empty() && a.json["items"][0]["linked"] == true;
+  }, 5s);
+  MESSAGE("machine tap -> availability linked: ", linked.count(), " ms");
+  CHECK(linked <= kLive);
+
+  // A workout from the machine lands on the member's workouts.
+  Workout wo{7, 1'700'000'000'000, 1'700'000'600'000, CardioSummary{}, std::string("boot1"), std::nullopt};
+  std::get<CardioSummary>(wo.summary).duration_s = 600;
+  w.devices.publish(w.topic("tm-1", MessageType::workout), encode(wo));
+  CHECK(eventually([&] { return w.http->get("/api/workouts", w.member_token).json["items"].size() == 1; }, 5s));
+
+  // The member unlinks in the app: the machine gets `cmd` unlink through the gateway.
+  w.devices.clear();
+  const auto unlinked = std::chrono::steady_clock::now();
+  REQUIRE(w.http->post("/api/machines/unlink", {{"machine_id", "tm-1"}}, w.member_token).status == 200);
+  REQUIRE(w.devices.wait_for([&](const Received& r) { return r.topic == w.topic("tm-1", MessageType::command) && r.payload.find("unlink") != std::string::npos; }, 1, 5s));
+  const auto cmd_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - unlinked);
+  MESSAGE("app unlink -> machine cmd: ", cmd_ms.count(), " ms");
+  CHECK(cmd_ms <= kLive);
+
+  // A card revoked in the cloud stops opening the door within 10 seconds.
+  REQUIRE(w.scan("04A1B2C3", "out").granted);
+  auto creds = w.http->get("/api/users/" + w.member_id + "/credentials", w.admin);
+  REQUIRE(w.http->del("/api/users/" + w.member_id + "/credentials/" + creds.json["items"][0]["id"].get<std::string>(), w.admin).status == 204);
+  DoorDecision last;
+  auto refused = time_until([&] {
+    last = w.scan("04A1B2C3", "in");
+    if (last.granted) (void)w.scan("04A1B2C3", "out");  // still in the replica: leave and try again
+    return !last.granted;
+  }, 15s);
+  MESSAGE("card revoked -> refused at the door: ", refused.count(), " ms (", to_string(last.reason), ")");
+  CHECK(last.reason == Reason::unknown_credential);  // a blocked card is not a credential
+  CHECK(refused <= 10s);
+  CHECK(w.http->get("/api/sync/quarantine", w.admin).json["items"].empty());
+}
+
+TEST_CASE("outage: doors keep deciding with the cloud down; afterwards every event arrives once, in order") {
+  SyncWorld w;
+  w.cloud->signal(SIGTERM);
+  REQUIRE(w.cloud->wait(15s) == 0);
+  for (int i = 0; i < 10; ++i) {
+    REQUIRE(w.scan("04A1B2C3", "in").granted);
+    REQUIRE(w.scan("04A1B2C3", "out").granted);
+  }
+  CHECK(eventually([&] { return w.edge_status()["cloud"]["state"] == "offline"; }, 10s));
+  w.start_cloud();
+  w.admin = w.login("admin@gym.test");
+  CHECK(eventually([&] { return w.sessions_in_cloud() == 10; }, 20s));
+  CHECK(eventually([&] { return w.edge_status()["outbox"]["depth"] == 0; }, 10s));
+  auto hist = w.http->get("/api/sessions/history?limit=200&branch_id=" + w.branch, w.admin);
+  for (const auto& s : hist.json["items"]) {
+    CHECK(s["status"] == "ended");
+    CHECK(s["ended_by"] == "door");
+  }
+  CHECK(w.http->get("/api/sync/quarantine", w.admin).json["items"].empty());
+}
+
+TEST_CASE("SIGKILL of the agent mid-upload and of the cloud mid-batch: nothing lost, nothing doubled") {
+  SyncWorld w;
+  w.cloud->signal(SIGTERM);
+  REQUIRE(w.cloud->wait(15s) == 0);
+  constexpr int kSessions = 150;
+  for (int i = 0; i < kSessions; ++i) {
+    REQUIRE(w.scan("04A1B2C3", "in").granted);
+    REQUIRE(w.scan("04A1B2C3", "out").granted);
+  }
+  // 600 events in batches of 10: the catch-up is 60 requests long. Kill the agent in it.
+  w.edge->signal(SIGTERM);
+  REQUIRE(w.edge->wait(15s) == 0);
+  w.start_edge("10");
+  w.start_cloud();
+  w.admin = w.login("admin@gym.test");
+  auto last_seq = [&]() -> std::int64_t {
+    auto g = w.http->get("/api/sync/gateways", w.admin);
+    return g.status == 200 && !g.json["items"].empty() ? g.json["items"][0]["last_seq"].get<std::int64_t>() : -1;
+  };
+  REQUIRE(eventually([&] { return last_seq() > 0; }, 20s, 1ms));
+  w.edge->signal(SIGKILL);
+  w.edge->wait(5s);
+  const auto at_agent_kill = last_seq();
+  MESSAGE("agent killed at cloud sequence ", at_agent_kill);
+  // ... and the cloud too, while it applies what the restarted agent sends.
+  w.start_edge("10");
+  REQUIRE(eventually([&] { return last_seq() > at_agent_kill; }, 20s, 1ms));
+  w.cloud->signal(SIGKILL);
+  w.cloud->wait(5s);
+  w.start_cloud();
+  w.admin = w.login("admin@gym.test");
+  CHECK(eventually([&] { return w.edge_status()["outbox"]["depth"] == 0; }, 60s));
+  MESSAGE("final cloud sequence ", last_seq());
+  CHECK(w.sessions_in_cloud() == kSessions);
+  auto hist = w.http->get("/api/sessions/history?limit=200&branch_id=" + w.branch, w.admin);
+  std::set<std::string> ids;
+  for (const auto& s : hist.json["items"]) {
+    ids.insert(s["id"].get<std::string>());
+    CHECK(s["status"] == "ended");
+  }
+  CHECK(ids.size() == kSessions);
+  CHECK(w.http->get("/api/sync/quarantine", w.admin).json["items"].empty());
+}
+
+TEST_CASE("a revoked gateway is refused and says so; its branch keeps deciding locally") {
+  SyncWorld w;
+  REQUIRE(w.http->post("/api/gateways/" + w.gateway_id + "/revoke", Json::object(), w.admin).status == 204);
+  CHECK(eventually([&] { return w.edge_status()["cloud"]["state"] == "unauthorized"; }, 15s));
+  CHECK(w.scan("04A1B2C3", "in").granted);
+}
