@@ -2,6 +2,7 @@
 //   bench_cloud seed --db PATH                 100,000 members, 1,000 machines in 10 branches
 //   bench_cloud pairs --port P [--clients 200 --seconds 10]
 //                                              POST /api/sessions/start + /end per client
+//   bench_cloud e2e --port P --mqtt URI --branch B --token T   machine status -> edge -> cloud -> WebSocket
 //   bench_cloud fanout --port P --token T [--clients 1000 --changes 40]
 //                                              a machine status change -> the last of N
 //                                              WebSocket clients has it
@@ -22,6 +23,7 @@
 
 #include "adapters/argon2/argon2_hasher.hpp"
 #include "adapters/sqlite/sqlite_database.hpp"
+#include "spotter/protocol/raw_mqtt.hpp"
 #include "spotter/common/json.hpp"
 
 namespace net = boost::asio;
@@ -273,6 +275,52 @@ int fanout(const std::vector<std::string>& args) {
   return 0;
 }
 
+// Machine status published on the branch broker -> the edge -> the cloud -> a WebSocket
+// client, while online.
+int e2e(const std::vector<std::string>& args) {
+  const int port = std::stoi(arg(args, "port", "8080")), changes = std::stoi(arg(args, "changes", "100"));
+  const std::string token = arg(args, "token", ""), branch = arg(args, "branch", ""), machine = arg(args, "machine", "tm-1");
+  net::io_context io;
+  websocket::stream<beast::tcp_stream> ws(io);
+  beast::get_lowest_layer(ws).connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)));
+  ws.handshake("127.0.0.1", "/api/ws/machines?branch_id=" + branch + "&access_token=" + token);
+  beast::flat_buffer buf;
+  ws.read(buf);  // welcome
+  spotter::sim::RawMqtt mqtt;
+  if (auto c = mqtt.connect(arg(args, "mqtt", "tcp://127.0.0.1:1883"), "bench-e2e"); !c) throw std::runtime_error(c.error().message);
+  const std::string topic = "spotter/v1/" + branch + "/machines/" + machine + "/status";
+  std::vector<double> ms;
+  int lost = 0;
+  for (int k = 0; k < changes; ++k) {
+    const std::string state = k % 2 ? "error" : "idle";
+    const auto ts = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    const auto sent = Clock::now();
+    mqtt.add_publish(topic, Json{{"state", state}, {"ts", ts}, {"category", "cardio"}}.dump(), 0, 0);
+    if (auto f = mqtt.flush(); !f) throw std::runtime_error(f.error().message);
+    bool got = false;
+    while (!got) {
+      bool done = false;
+      beast::error_code ec;
+      buf.clear();
+      ws.async_read(buf, [&](beast::error_code e, std::size_t) { ec = e, done = true; });
+      io.restart();
+      io.run_for(std::chrono::seconds(5));
+      if (!done || ec) break;
+      auto msg = spotter::parse_json_strict(beast::buffers_to_string(buf.data()));
+      if (msg && msg->value("machine_id", "") == machine && msg->value("state", "") == state) got = true;
+    }
+    if (!got) {
+      ++lost;
+      break;
+    }
+    ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - sent).count());
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  std::cout << Json{{"mode", "e2e_status_to_websocket"}, {"changes", ms.size()}, {"lost", lost}, {"p50_ms", percentile(ms, 0.5)},
+                    {"p99_ms", percentile(ms, 0.99)}, {"max_ms", percentile(ms, 1.0)}}.dump() << "\n";
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -282,6 +330,7 @@ int main(int argc, char** argv) {
     if (mode == "seed") return seed(args);
     if (mode == "pairs") return pairs(args);
     if (mode == "fanout") return fanout(args);
+    if (mode == "e2e") return e2e(args);
   } catch (const std::exception& e) {
     std::cerr << "bench_cloud: " << e.what() << "\n";
     return 1;
