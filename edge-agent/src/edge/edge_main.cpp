@@ -472,6 +472,7 @@ int run(const config::Settings& s) {
         if (!m.urgent) applied = std::max(applied, m.journal_end);
       }
       flush();
+      if (sync) sync->wake();  // whatever this batch put in the outbox leaves now
     }
   });
   std::atomic<std::uint64_t> local_reads{0};

@@ -69,20 +69,24 @@ void SyncService::run() {
     return;
   }
   auto next_attempt = steady_clock::now(), next_count = steady_clock::now();
+  bool backing_off = false;
   while (true) {
     {
+      // Idle: sleep until the next poll, or until the store thread says the outbox grew
+      // (wake); backing off: until the backoff ends, whatever happens.
       std::unique_lock lock(mu_);
-      cv_.wait_until(lock, std::min(next_attempt, steady_clock::now() + settings_.idle_poll), [this] { return stopping_ || woken_; });
+      cv_.wait_until(lock, next_attempt, [this, backing_off] { return stopping_ || (woken_ && !backing_off); });
       if (stopping_) break;
       woken_ = false;
     }
-    if (steady_clock::now() < next_attempt) continue;
+    if (backing_off && steady_clock::now() < next_attempt) continue;
     retry_after_.reset();
     auto r = step();
+    backing_off = !r;
     if (r) {
       backoff_.reset();
       set_state("online", "");
-      next_attempt = steady_clock::now();
+      next_attempt = steady_clock::now() + (*r ? std::chrono::milliseconds(0) : settings_.idle_poll);
     } else {
       std::uniform_real_distribution<double> jitter(0.0, 1.0);
       const auto wait = backoff_.after_failure(jitter(rng_), retry_after_);
@@ -101,15 +105,15 @@ void SyncService::run() {
   store_.reset();
 }
 
-Status SyncService::step() {
-  if (auto t = ensure_token(); !t) return t;
+Result<bool> SyncService::step() {
+  if (auto t = ensure_token(); !t) return Unexpected<Error>{t.error()};
   const auto now = steady_clock::now();
   if (now >= next_commands_) {
-    if (auto c = poll_commands(); !c) return c;
+    if (auto c = poll_commands(); !c) return Unexpected<Error>{c.error()};
     next_commands_ = now + settings_.commands_every;
   }
   if (now >= next_replica_) {
-    if (auto r = poll_replica(); !r) return r;
+    if (auto r = poll_replica(); !r) return Unexpected<Error>{r.error()};
     next_replica_ = now + settings_.replica_every;
   }
   return upload();
@@ -132,12 +136,12 @@ Status SyncService::ensure_token() {
   return {};
 }
 
-Status SyncService::upload() {
+Result<bool> SyncService::upload() {
   // A catch-up goes out in consecutive batches; after a few the loop comes back round so
   // commands and the replica keep flowing.
   for (int round = 0; round < 20; ++round) {
     auto batch = store_->outbox_batch(settings_.batch_events, sync_api::kMaxBatchBytes / 2);
-    if (batch.empty()) return {};
+    if (batch.empty()) return false;
     Json events = Json::array();
     for (const auto& e : batch) {
       auto body = parse_json_strict(e.body);
@@ -147,11 +151,11 @@ Status SyncService::upload() {
     if (!r) return Unexpected<Error>{r.error()};
     if (r->status != 200) {
       retry_after_ = r->retry_after;
-      return http_failure(*r, "upload");
+      return Unexpected<Error>{http_failure(*r, "upload").error()};
     }
     auto doc = parse_json_strict(r->body, JsonLimits{.max_bytes = 16 << 20, .max_depth = 8});
     if (!doc || !doc->contains("results") || !(*doc)["results"].is_array() || (*doc)["results"].size() != batch.size())
-      return fail("http", "upload: unreadable answer");
+      return Unexpected<Error>{Error{"http", "upload: unreadable answer"}};
     std::vector<std::int64_t> done;
     std::vector<std::pair<std::int64_t, std::string>> quarantined;
     for (std::size_t i = 0; i < batch.size(); ++i) {
@@ -163,16 +167,16 @@ Status SyncService::upload() {
         done.push_back(batch[i].seq);
       }
     }
-    if (auto s = store_->outbox_settle(done, quarantined, clock_.now_ms()); !s) return s;
+    if (auto s = store_->outbox_settle(done, quarantined, clock_.now_ms()); !s) return Unexpected<Error>{s.error()};
     {
       std::lock_guard lock(status_mu_);
       status_["uploaded"] = status_["uploaded"].get<std::int64_t>() + static_cast<std::int64_t>(done.size());
       status_["quarantined"] = status_["quarantined"].get<std::int64_t>() + static_cast<std::int64_t>(quarantined.size());
       status_["last_upload_at"] = format_rfc3339_ms(clock_.now_ms());
     }
-    if (batch.size() < settings_.batch_events) return {};
+    if (batch.size() < settings_.batch_events) return false;
   }
-  return {};
+  return true;  // more to send: come straight back
 }
 
 Status SyncService::poll_replica() {

@@ -49,9 +49,10 @@ class SyncService {
 
  private:
   void run();
-  Status step();
+  // True when there is more to send at once (a catch-up).
+  Result<bool> step();
   Status ensure_token();
-  Status upload();
+  Result<bool> upload();
   Status poll_replica();
   Status poll_commands();
   void set_state(const std::string& state, const std::string& error);
