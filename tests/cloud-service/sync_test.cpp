@@ -1,5 +1,7 @@
 // The cloud's side of gateway sync: replica by version, ordered idempotent upload with
 // quarantine, commands, branch isolation (docs/sync.md).
+#include <fstream>
+
 #include "fixture.hpp"
 
 using namespace spotter;
@@ -143,4 +145,43 @@ TEST_CASE("commands: an unlink in the app and staff maintenance reach the branch
   // A gateway of another branch cannot write this branch's data.
   auto foreign = http.post("/api/sync/events", {{"events", {event(1, "machine_status", {{"machine_id", "tm-1"}, {"state", "offline"}})}}}, gw_north);
   CHECK(foreign.json["results"][0]["status"] == "quarantined");
+}
+
+TEST_CASE("spotter-cloud import loads a standalone gateway's replica file; a gateway then downloads the same branch") {
+  TempDir dir;
+  const std::string db = "sqlite:" + (dir.path() / "c.db").string();
+  const std::int64_t year = 365LL * 86'400'000;
+  Json doc = {{"branch", {{"id", "north"}, {"name", "North"}, {"timezone", "Europe/Madrid"}, {"opening_hours", all_day()}}},
+              {"members", {{{"id", "m-1"}, {"display_name", "Ana"}}, {{"id", "m-2"}, {"display_name", "Bo"}}}},
+              {"memberships", {{{"id", "ms-1"}, {"member_id", "m-1"}, {"starts_at_ms", 0}, {"expires_at_ms", 4'000'000'000'000}},
+                               {{"id", "ms-2"}, {"member_id", "m-2"}, {"starts_at_ms", 0}, {"expires_at_ms", 4'000'000'000'000 - year}, {"suspended", true}, {"branch_ids", {"north"}}}}},
+              {"cards", {{{"uid", "04A1B2C3"}, {"member_id", "m-1"}}, {{"uid", "04B0B0B0"}, {"member_id", "m-2"}, {"blocked", true}}}},
+              {"machines", {{{"id", "tm-1"}, {"name", "Treadmill"}, {"category", "cardio"}, {"type", "treadmill"}}}}};
+  std::ofstream(dir.path() / "r.json") << doc.dump();
+  REQUIRE(cloud::Main({"import", "--db", db, (dir.path() / "r.json").string()}) == 0);
+  REQUIRE(cloud::Main({"import", "--db", db, (dir.path() / "r.json").string()}) == 0);  // idempotent
+  std::ofstream(dir.path() / "bad.json") << R"({"branch":{"id":"x y"}})";
+  CHECK(cloud::Main({"import", "--db", db, (dir.path() / "bad.json").string()}) == 1);
+  REQUIRE(cloud::Main({"admin", "create", "--db", db, "--email", "admin@gym.test", "--password", TestCloud::kPassword}) == 0);
+  ManualClock clock;
+  cloud::ServiceConfig c;
+  c.db_file = dir.path() / "c.db";
+  c.clock = &clock;
+  c.run_job_thread = false;
+  c.argon2_memory_kib = 1024;
+  c.argon2_passes = 1;
+  c.log_sink = std::make_shared<MemoryLogSink>();
+  auto service = cloud::Service::start(c);
+  HttpClient http(service->port());
+  const std::string admin = http.post("/api/auth/login", {{"email", "admin@gym.test"}, {"password", TestCloud::kPassword}}).json["access_token"];
+  auto g = http.post("/api/gateways", {{"branch_id", "north"}, {"name", "gw"}}, admin);
+  REQUIRE(g.status == 201);
+  const std::string gw = http.post("/api/gateways/token", {{"gateway_id", g.json["gateway_id"]}, {"secret", g.json["secret"]}}).json["access_token"];
+  auto rep = http.get("/api/sync/replica", gw).json["replica"];
+  CHECK(rep["branch"]["id"] == "north");
+  CHECK(rep["members"].size() == 2);
+  CHECK(rep["machines"][0]["id"] == "tm-1");
+  CHECK(rep["cards"].size() == 2);
+  for (const auto& card : rep["cards"]) CHECK(card["blocked"] == (card["uid"] == "04B0B0B0"));
+  for (const auto& m : rep["memberships"]) CHECK(m["suspended"] == (m["id"] == "ms-2"));
 }

@@ -6,6 +6,7 @@
 #include "../adapters/sqlite/sqlite_database.hpp"
 #include "../core/rules.hpp"
 #include "keys.hpp"
+#include "replica_import.hpp"
 #include "spotter/cloud/service.hpp"
 #include "spotter/common/config.hpp"
 #include "spotter/common/ids.hpp"
@@ -22,7 +23,8 @@ const char* kSummary =
     "Commands:\n"
     "  spotter-cloud serve --listen HOST:PORT --db sqlite:PATH\n"
     "  spotter-cloud admin create --db sqlite:PATH --email E --password P\n"
-    "  spotter-cloud keys rotate --db sqlite:PATH   (restart serve to sign with the new keys)";
+    "  spotter-cloud keys rotate --db sqlite:PATH   (restart serve to sign with the new keys)\n"
+    "  spotter-cloud import --db sqlite:PATH FILE.json   (a branch in the gateway replica format)";
 
 Option db_option() {
   return {.name = "db", .help = "sqlite:PATH (postgresql:// is not supported yet)", .kind = Kind::text, .default_value = "sqlite:./spotter-cloud.db"};
@@ -109,6 +111,32 @@ int admin_create(const config::Settings& s) {
   return 0;
 }
 
+int import_file(const config::Settings& s, const std::vector<std::string>& positional) {
+  auto path = sqlite_path(s.text("db"));
+  if (!path) return bad("--db", "only sqlite:PATH is supported (postgresql:// comes later)");
+  if (positional.size() != 1) return bad("FILE", "import needs one FILE.json (the replica format of docs/edge-agent.md)");
+  auto text = config::process_environment().read_file(positional[0]);
+  if (!text) {
+    std::cerr << "spotter-cloud import: cannot read " << positional[0] << "\n";
+    return 1;
+  }
+  auto doc = parse_json_strict(*text, JsonLimits{.max_bytes = 512u << 20, .max_depth = 16});
+  if (!doc) {
+    std::cerr << "spotter-cloud import: " << positional[0] << " is not valid JSON: " << doc.error().message << "\n";
+    return 1;
+  }
+  auto db = SqliteDatabase::open(*path);
+  SystemClock clock;
+  auto counts = import_branch_replica(*db, *doc, clock.now_ms());
+  if (!counts) {
+    std::cerr << "spotter-cloud import: " << counts.error().message << "\n";
+    return 1;
+  }
+  std::cout << "imported branch " << (*doc)["branch"].value("id", "") << ": " << counts->members << " members, " << counts->subscriptions
+            << " subscriptions, " << counts->cards << " cards, " << counts->machines << " machines\n";
+  return 0;
+}
+
 int keys_rotate(const config::Settings& s) {
   auto path = sqlite_path(s.text("db"));
   if (!path) return bad("--db", "only sqlite:PATH is supported (postgresql:// comes later)");
@@ -143,6 +171,7 @@ int Main(const std::vector<std::string>& args) {
   if (name == "serve") opts = serve_options(), run = serve;
   else if (name == "admin create") opts = admin_options(), run = admin_create;
   else if (name == "keys rotate") opts = {db_option()}, run = keys_rotate;
+  else if (name == "import") opts = {db_option()}, run = nullptr;
   else return bad(command, "unknown command (see --help)");
   auto parsed = config::parse(opts, {args.begin() + static_cast<std::ptrdiff_t>(skip), args.end()}, config::process_environment());
   if (!parsed) {
@@ -158,6 +187,7 @@ int Main(const std::vector<std::string>& args) {
     return 0;
   }
   try {
+    if (!run) return import_file(parsed->settings, parsed->positional);
     return run(parsed->settings);
   } catch (const std::exception& e) {
     std::cerr << "spotter-cloud: " << e.what() << "\n";
