@@ -40,8 +40,8 @@ DoorOutcome entry(const std::string& member, const std::string& session_id) {
 
 TEST_CASE("the schema is created once and a newer one is refused") {
   TempDb db;
-  { SqliteEdgeStore s(db.file); CHECK(s.schema_version() == 5); }
-  { SqliteEdgeStore s(db.file); CHECK(s.schema_version() == 5); }
+  { SqliteEdgeStore s(db.file); CHECK(s.schema_version() == 6); }
+  { SqliteEdgeStore s(db.file); CHECK(s.schema_version() == 6); }
   {
     SQLite::Database raw(db.file.string(), SQLite::OPEN_READWRITE);
     raw.exec("PRAGMA user_version = 99");
@@ -121,10 +121,10 @@ TEST_CASE("a version 1 database is migrated, keeping what it held") {
   {
     SQLite::Database raw(db.file.string(), SQLite::OPEN_READWRITE);
     raw.exec("DROP TABLE machine_links; DROP TABLE machine_states; DROP TABLE telemetry; DROP TABLE ingest_state; "
-             "DROP TABLE outbox_quarantine; DROP TABLE sync_state; PRAGMA user_version = 1");
+             "DROP TABLE outbox_quarantine; DROP TABLE sync_state; DROP INDEX outbox_by_kind; PRAGMA user_version = 1");
   }
   SqliteEdgeStore s(db.file);
-  CHECK(s.schema_version() == 5);
+  CHECK(s.schema_version() == 6);
   CHECK(s.open_session("ana")->id == "ses1");
   CHECK(s.open_links().empty());
 }

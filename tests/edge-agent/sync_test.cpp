@@ -39,7 +39,7 @@ TEST_CASE("outbox batches come oldest first; settled events leave; quarantined o
   REQUIRE(s.import_replica(r).ok());
   add_session(s, "ana", "ses1", 1000);
   add_session(s, "bo", "ses2", 2000);
-  auto batch = s.outbox_batch(3, 1 << 20);
+  auto batch = s.outbox_batch(3, 1 << 20, true);
   REQUIRE(batch.size() == 3);
   CHECK(batch[0].seq < batch[1].seq);
   CHECK(batch[0].kind == "door_event");
@@ -47,14 +47,15 @@ TEST_CASE("outbox batches come oldest first; settled events leave; quarantined o
   REQUIRE(s.outbox_settle({batch[0].seq, batch[2].seq}, {{batch[1].seq, "unknown member ana"}}, 5000).ok());
   CHECK(s.outbox_depth() == 1);
   CHECK(s.quarantine_count() == 1);
-  auto rest = s.outbox_batch(10, 1 << 20);
+  auto rest = s.outbox_batch(10, 1 << 20, true);
   REQUIRE(rest.size() == 1);
   CHECK(rest[0].seq > batch[2].seq);
   auto summary = s.outbox_summary(6000);
   CHECK(summary["quarantined"] == 1);
   CHECK(summary["quarantine_latest"][0]["reason"] == "unknown member ana");
   // A byte cap still returns at least one event, so a huge one cannot wedge the upload.
-  CHECK(s.outbox_batch(10, 1).size() == 1);
+  CHECK(s.outbox_batch(10, 1, true).size() == 1);
+  CHECK(s.outbox_batch(10, 1 << 20, false).empty());  // no bulk events here
 }
 
 TEST_CASE("sync positions survive a reopen") {

@@ -6,6 +6,8 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include <SQLiteCpp/SQLiteCpp.h>
+
 #include <fstream>
 #include <regex>
 #include <set>
@@ -253,4 +255,27 @@ TEST_CASE("a revoked gateway is refused and says so; its branch keeps deciding l
   REQUIRE(w.http->post("/api/gateways/" + w.gateway_id + "/revoke", Json::object(), w.admin).status == 204);
   CHECK(eventually([&] { return w.edge_status()["cloud"]["state"] == "unauthorized"; }, 15s));
   CHECK(w.scan("04A1B2C3", "in").granted);
+}
+
+TEST_CASE("a catch-up of bulk events does not hold back a member at the door (live lane)") {
+  SyncWorld w;
+  w.edge->signal(SIGTERM);
+  REQUIRE(w.edge->wait(15s) == 0);
+  {
+    // 200,000 machine status changes buffered while offline.
+    SQLite::Database db((w.dir.path() / "edge" / "edge.db").string(), SQLite::OPEN_READWRITE);
+    db.exec("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 200000) "
+            "INSERT INTO outbox (event_id, kind, at_ms, body, bytes, evictable) SELECT 'ms.' || x, 'machine_status', 1763700000000 + x, "
+            "json_object('machine_id', 'tm-1', 'state', CASE WHEN x % 2 THEN 'idle' ELSE 'error' END, 'at_ms', 1763700000000 + x), 80, 1 FROM c");
+  }
+  w.start_edge("200");
+  REQUIRE(eventually([&] { return w.edge_status()["cloud"]["state"] == "online"; }, 15s));
+  auto in = w.scan("04A1B2C3", "in");
+  REQUIRE(in.granted);
+  auto seen = time_until([&] { return w.http->get("/api/sessions/current", w.member_token).status == 200; }, 10s);
+  const auto backlog = w.edge_status()["outbox"]["depth"].get<std::int64_t>();
+  MESSAGE("door scan during a catch-up -> cloud: ", seen.count(), " ms, with ", backlog, " bulk events still queued");
+  CHECK(seen <= 3s);
+  CHECK(backlog > 0);
+  CHECK(eventually([&] { return w.edge_status()["outbox"]["depth"] == 0; }, 120s));
 }

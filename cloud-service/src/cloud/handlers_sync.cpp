@@ -1,5 +1,7 @@
 // Gateway sync (docs/sync.md): replica download by version, ordered idempotent event upload
 // with quarantine, and commands for the branch's machines. Admins see quarantine and status.
+#include <map>
+
 #include "floor.hpp"
 #include "spotter/common/encoding.hpp"
 #include "spotter/common/sync_api.hpp"
@@ -110,12 +112,18 @@ HttpResponse events(App& app, RequestContext& ctx) {
     auto gw = app.db.query("SELECT last_seq FROM gateways WHERE id = ?", {g.id});
     if (!gw) return Unexpected<Error>{gw.error()};
     last_seq = gw->empty() ? 0 : gw->front().integer(0);
+    std::map<std::string, std::int64_t> lane_seq;
+    auto lanes = app.db.query("SELECT lane, last_seq FROM gateway_lanes WHERE gateway_id = ?", {g.id});
+    if (!lanes) return Unexpected<Error>{lanes.error()};
+    for (const auto& l : *lanes) lane_seq[l.text(0)] = l.integer(1);
     const std::int64_t now = app.now_ms();
     for (const auto& e : body["events"]) {
       const std::int64_t seq = e["seq"].get<std::int64_t>();
       const std::string event_id = e["event_id"].get<std::string>(), kind = e["kind"].get<std::string>().substr(0, 40);
-      // Per-gateway order: anything at or below the last applied sequence was seen.
-      if (seq <= last_seq) {
+      // Per gateway and lane, in order: anything at or below the lane's last applied
+      // sequence was seen.
+      const std::string lane(sync_api::to_string(sync_api::lane_of(kind)));
+      if (seq <= lane_seq[lane]) {
         results.push_back({{"event_id", event_id}, {"status", "duplicate"}});
         continue;
       }
@@ -133,7 +141,13 @@ HttpResponse events(App& app, RequestContext& ctx) {
       if (!applied->reason.empty()) result["reason"] = applied->reason;
       if (applied->quarantined) ++quarantined;
       results.push_back(std::move(result));
-      last_seq = seq;
+      lane_seq[lane] = seq;
+      last_seq = std::max(last_seq, seq);
+    }
+    for (const auto& [lane, seq] : lane_seq) {
+      auto l = app.db.execute("INSERT INTO gateway_lanes (gateway_id, lane, last_seq) VALUES (?, ?, ?) "
+                              "ON CONFLICT (gateway_id, lane) DO UPDATE SET last_seq = excluded.last_seq", {g.id, lane, seq});
+      if (!l) return Unexpected<Error>{l.error()};
     }
     auto upd = app.db.execute("UPDATE gateways SET last_seq = ?, last_contact_at = ? WHERE id = ?", {last_seq, now, g.id});
     return upd ? Status{} : Status{Unexpected<Error>{upd.error()}};

@@ -137,46 +137,55 @@ Status SyncService::ensure_token() {
 }
 
 Result<bool> SyncService::upload() {
-  // A catch-up goes out in consecutive batches; after a few the loop comes back round so
-  // commands and the replica keep flowing.
+  // Each round sends the live lane first, so a member at a door is never behind a backlog of
+  // machine status; after 20 full rounds the loop comes back round so commands and the
+  // replica keep flowing during a long catch-up.
   for (int round = 0; round < 20; ++round) {
-    auto batch = store_->outbox_batch(settings_.batch_events, sync_api::kMaxBatchBytes / 2);
-    if (batch.empty()) return false;
-    Json events = Json::array();
-    for (const auto& e : batch) {
-      auto body = parse_json_strict(e.body);
-      events.push_back({{"seq", e.seq}, {"event_id", e.event_id}, {"kind", e.kind}, {"at_ms", e.at_ms}, {"body", body ? *body : Json(e.body)}});
+    bool full = false;
+    for (bool live : {true, false}) {
+      auto sent = send_batch(live);
+      if (!sent) return Unexpected<Error>{sent.error()};
+      if (*sent == settings_.batch_events) full = true;
     }
-    auto r = client_->request("POST", std::string(sync_api::kEvents), dump_json(Json{{"events", std::move(events)}}), token_);
-    if (!r) return Unexpected<Error>{r.error()};
-    if (r->status != 200) {
-      retry_after_ = r->retry_after;
-      return Unexpected<Error>{http_failure(*r, "upload").error()};
-    }
-    auto doc = parse_json_strict(r->body, JsonLimits{.max_bytes = 16 << 20, .max_depth = 8});
-    if (!doc || !doc->contains("results") || !(*doc)["results"].is_array() || (*doc)["results"].size() != batch.size())
-      return Unexpected<Error>{Error{"http", "upload: unreadable answer"}};
-    std::vector<std::int64_t> done;
-    std::vector<std::pair<std::int64_t, std::string>> quarantined;
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-      const auto& res = (*doc)["results"][i];
-      if (res.value("status", "") == "quarantined") {
-        quarantined.emplace_back(batch[i].seq, res.value("reason", "refused by the cloud"));
-        log_.warn("cloud quarantined an event", {{"event_id", batch[i].event_id}, {"kind", batch[i].kind}, {"reason", res.value("reason", "")}});
-      } else {
-        done.push_back(batch[i].seq);
-      }
-    }
-    if (auto s = store_->outbox_settle(done, quarantined, clock_.now_ms()); !s) return Unexpected<Error>{s.error()};
-    {
-      std::lock_guard lock(status_mu_);
-      status_["uploaded"] = status_["uploaded"].get<std::int64_t>() + static_cast<std::int64_t>(done.size());
-      status_["quarantined"] = status_["quarantined"].get<std::int64_t>() + static_cast<std::int64_t>(quarantined.size());
-      status_["last_upload_at"] = format_rfc3339_ms(clock_.now_ms());
-    }
-    if (batch.size() < settings_.batch_events) return false;
+    if (!full) return false;  // what was waiting has gone
   }
   return true;  // more to send: come straight back
+}
+
+Result<std::size_t> SyncService::send_batch(bool live) {
+  auto batch = store_->outbox_batch(settings_.batch_events, sync_api::kMaxBatchBytes / 2, live);
+  if (batch.empty()) return std::size_t{0};
+  Json events = Json::array();
+  for (const auto& e : batch) {
+    auto body = parse_json_strict(e.body);
+    events.push_back({{"seq", e.seq}, {"event_id", e.event_id}, {"kind", e.kind}, {"at_ms", e.at_ms}, {"body", body ? *body : Json(e.body)}});
+  }
+  auto r = client_->request("POST", std::string(sync_api::kEvents), dump_json(Json{{"events", std::move(events)}}), token_);
+  if (!r) return Unexpected<Error>{r.error()};
+  if (r->status != 200) {
+    retry_after_ = r->retry_after;
+    return Unexpected<Error>{http_failure(*r, "upload").error()};
+  }
+  auto doc = parse_json_strict(r->body, JsonLimits{.max_bytes = 16 << 20, .max_depth = 8});
+  if (!doc || !doc->contains("results") || !(*doc)["results"].is_array() || (*doc)["results"].size() != batch.size())
+    return Unexpected<Error>{Error{"http", "upload: unreadable answer"}};
+  std::vector<std::int64_t> done;
+  std::vector<std::pair<std::int64_t, std::string>> quarantined;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    const auto& res = (*doc)["results"][i];
+    if (res.value("status", "") == "quarantined") {
+      quarantined.emplace_back(batch[i].seq, res.value("reason", "refused by the cloud"));
+      log_.warn("cloud quarantined an event", {{"event_id", batch[i].event_id}, {"kind", batch[i].kind}, {"reason", res.value("reason", "")}});
+    } else {
+      done.push_back(batch[i].seq);
+    }
+  }
+  if (auto s = store_->outbox_settle(done, quarantined, clock_.now_ms()); !s) return Unexpected<Error>{s.error()};
+  std::lock_guard lock(status_mu_);
+  status_["uploaded"] = status_["uploaded"].get<std::int64_t>() + static_cast<std::int64_t>(done.size());
+  status_["quarantined"] = status_["quarantined"].get<std::int64_t>() + static_cast<std::int64_t>(quarantined.size());
+  status_["last_upload_at"] = format_rfc3339_ms(clock_.now_ms());
+  return batch.size();
 }
 
 Status SyncService::poll_replica() {

@@ -53,6 +53,8 @@ class SyncService {
   Result<bool> step();
   Status ensure_token();
   Result<bool> upload();
+  // One batch of one lane: how many events went (0: the lane is empty).
+  Result<std::size_t> send_batch(bool live);
   Status poll_replica();
   Status poll_commands();
   void set_state(const std::string& state, const std::string& error);

@@ -5,7 +5,7 @@
 
 namespace spotter::cloud::schema {
 
-inline constexpr std::array<const char*, 2> kMigrations = {
+inline constexpr std::array<const char*, 3> kMigrations = {
     R"sql(
 CREATE TABLE branches (id TEXT PRIMARY KEY, name TEXT NOT NULL, timezone TEXT NOT NULL,
   opening_hours TEXT NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
@@ -96,6 +96,11 @@ CREATE TABLE gateway_commands (id INTEGER PRIMARY KEY AUTOINCREMENT, branch_id T
 CREATE INDEX gateway_commands_branch ON gateway_commands(branch_id, id);
 CREATE TABLE replica_version (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL);
 INSERT INTO replica_version VALUES (1, 1);
+)sql",
+    // 3: a sequence per upload lane (live events never wait behind a bulk catch-up).
+    R"sql(
+CREATE TABLE gateway_lanes (gateway_id TEXT NOT NULL REFERENCES gateways(id), lane TEXT NOT NULL, last_seq INTEGER NOT NULL,
+  PRIMARY KEY (gateway_id, lane));
 )sql",
 };
 

@@ -27,4 +27,17 @@ inline constexpr std::array<std::string_view, 9> kEventKinds = {
     "door_event", "session_started", "session_ended", "link_started", "link_ended",
     "machine_status", "maintenance", "workout", "eviction"};
 
+// Two lanes, each in order and exactly once on its own, so a catch-up of machine status
+// and telemetry-derived events never holds back a member at a door: door, session, link and
+// maintenance events are `live`; everything else is `bulk`.
+enum class Lane { live, bulk };
+inline constexpr std::array<std::string_view, 6> kLiveKinds = {"door_event", "session_started", "session_ended",
+                                                               "link_started", "link_ended", "maintenance"};
+inline Lane lane_of(std::string_view kind) {
+  for (auto k : kLiveKinds)
+    if (k == kind) return Lane::live;
+  return Lane::bulk;
+}
+inline std::string_view to_string(Lane lane) { return lane == Lane::live ? "live" : "bulk"; }
+
 }  // namespace spotter::sync_api

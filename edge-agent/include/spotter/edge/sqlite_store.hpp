@@ -73,7 +73,8 @@ class SqliteEdgeStore final : public DoorStore {
     std::int64_t at_ms = 0;
     std::string body;
   };
-  std::vector<OutboxEvent> outbox_batch(std::size_t max_events, std::size_t max_bytes) const;
+  // `live`: only the live lane's kinds (common/sync_api.hpp); otherwise only the others.
+  std::vector<OutboxEvent> outbox_batch(std::size_t max_events, std::size_t max_bytes, bool live) const;
   Status outbox_settle(const std::vector<std::int64_t>& done, const std::vector<std::pair<std::int64_t, std::string>>& quarantined,
                        std::int64_t now_ms);
   std::int64_t quarantine_count() const;

@@ -5,7 +5,7 @@
 
 namespace spotter::edge::schema {
 
-inline constexpr std::array<const char*, 5> kMigrations = {
+inline constexpr std::array<const char*, 6> kMigrations = {
     // 1: replica, sessions, door events, used QR codes, outbox.
     R"sql(
 CREATE TABLE branch (
@@ -69,6 +69,10 @@ CREATE TABLE outbox_quarantine (
   seq INTEGER PRIMARY KEY, event_id TEXT NOT NULL, kind TEXT NOT NULL, at_ms INTEGER NOT NULL, body TEXT NOT NULL,
   reason TEXT NOT NULL, quarantined_at_ms INTEGER NOT NULL);
 CREATE TABLE sync_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+)sql",
+    // 6: the live upload lane is found without scanning a bulk backlog.
+    R"sql(
+CREATE INDEX outbox_by_kind ON outbox(kind, seq);
 )sql",
 };
 

@@ -3,6 +3,7 @@
 #include "store_impl.hpp"
 
 #include "spotter/common/log.hpp"
+#include "spotter/common/sync_api.hpp"
 #include "spotter/edge/workout_aggregate.hpp"
 #include "spotter/protocol/codec.hpp"
 
@@ -181,8 +182,11 @@ Json SqliteEdgeStore::outbox_summary(std::int64_t now_ms) const {
           {"quarantined", quarantine_count()}, {"quarantine_latest", quarantined}};
 }
 
-std::vector<SqliteEdgeStore::OutboxEvent> SqliteEdgeStore::outbox_batch(std::size_t max_events, std::size_t max_bytes) const {
-  SQLite::Statement q(impl_->db, "SELECT seq, event_id, kind, at_ms, body FROM outbox ORDER BY seq LIMIT ?");
+std::vector<SqliteEdgeStore::OutboxEvent> SqliteEdgeStore::outbox_batch(std::size_t max_events, std::size_t max_bytes, bool live) const {
+  std::string kinds;
+  for (auto k : sync_api::kLiveKinds) kinds += (kinds.empty() ? "'" : ", '") + std::string(k) + "'";
+  SQLite::Statement q(impl_->db, std::string("SELECT seq, event_id, kind, at_ms, body FROM outbox WHERE kind ") + (live ? "IN (" : "NOT IN (") + kinds +
+                                     ") ORDER BY seq LIMIT ?");
   q.bind(1, static_cast<std::int64_t>(max_events));
   std::vector<OutboxEvent> out;
   std::size_t bytes = 0;
