@@ -42,9 +42,24 @@ TEST_CASE("replica: the branch's members, cards, memberships, machines and QR ke
   REQUIRE(http.del("/api/users/" + ana.id + "/credentials/" + creds.json["items"][0]["id"].get<std::string>(), cloud.admin()).status == 204);
   auto next = http.get("/api/sync/replica?since=" + std::to_string(version), gw);
   CHECK(next.json["changed"] == true);
-  CHECK(next.json["replica"]["cards"][0]["blocked"] == true);
+  // Only what changed: Ana, with all her memberships and cards.
+  REQUIRE(next.json.contains("delta"));
+  REQUIRE(next.json["delta"]["members"].size() == 1);
+  CHECK(next.json["delta"]["members"][0]["id"] == ana.id);
+  CHECK(next.json["delta"]["members"][0]["cards"][0]["blocked"] == true);
+  CHECK(next.json["delta"]["members"][0]["memberships"].size() == 1);
+  // Her subscription expires: she leaves this branch's replica.
+  const auto v2 = next.json["version"].get<std::int64_t>();
+  cloud.clock.advance(std::chrono::hours(24 * 31));
+  cloud.service->run_jobs_once();
+  const auto gw2 = cloud.gateway_token(centro);
+  auto gone = http.get("/api/sync/replica?since=" + std::to_string(v2), gw2);
+  REQUIRE(gone.json.contains("delta"));
+  CHECK(gone.json["delta"]["removed_members"].size() + gone.json["delta"]["members"].size() >= 1);
+  // A version this cloud never gave (a restored gateway) gets a whole snapshot.
+  CHECK(http.get("/api/sync/replica?since=99999999", gw2).json.contains("replica"));
   // Users' tokens cannot read it; gateways cannot use user routes.
-  CHECK(http.get("/api/sync/replica", ana.token).status == 403);
+  CHECK(http.get("/api/sync/replica", cloud.login("ana@gym.test", TestCloud::kPassword)).status == 403);
   CHECK(http.get("/api/sync/replica").status == 401);
 }
 

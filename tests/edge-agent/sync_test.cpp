@@ -82,3 +82,39 @@ TEST_CASE("retries back off exponentially with jitter, honour Retry-After, and s
   CHECK(b.failures() == 0);
   CHECK(b.after_failure(0.999) <= 500ms);
 }
+
+TEST_CASE("a replica delta replaces a member's memberships and cards, removes members and machines, in one go") {
+  TempFile f;
+  SqliteEdgeStore s(f.file);
+  ReplicaSnapshot r;
+  r.branch.id = "b1";
+  r.members = {{"ana", "Ana", false}, {"bo", "Bo", false}};
+  r.memberships = {{"ms1", "ana", 0, 4'000'000'000'000, false, {}}, {"ms2", "bo", 0, 4'000'000'000'000, false, {}}};
+  r.cards = {{"04A1B2C3", "ana", false}, {"04B0B0B0", "bo", false}};
+  r.machines = {{"tm-1", "Treadmill", protocol::Category::cardio, "treadmill"}};
+  REQUIRE(s.import_replica(r).ok());
+  auto delta = parse_replica_delta(Json{
+      {"members", {{{"id", "ana"}, {"display_name", "Ana M."},
+                    {"memberships", {{{"id", "ms1"}, {"member_id", "ana"}, {"starts_at_ms", 0}, {"expires_at_ms", 4'000'000'000'000}, {"suspended", true}}}},
+                    {"cards", {{{"uid", "04A1B2C3"}, {"member_id", "ana"}, {"blocked", true}}, {{"uid", "04B0B0B0"}, {"member_id", "ana"}}}}}}},
+      {"removed_members", {"bo"}},
+      {"machines", {{{"id", "rw-1"}, {"name", "Rower"}, {"category", "cardio"}, {"type", "rower"}}}},
+      {"removed_machines", {"tm-1"}}});
+  REQUIRE(delta.ok());
+  REQUIRE(s.apply_replica_delta(*delta).ok());
+  CHECK(s.member("ana")->display_name == "Ana M.");
+  CHECK_FALSE(s.member("bo").has_value());
+  CHECK_FALSE(s.member_by_card("04A1B2C3").has_value());  // blocked
+  CHECK(s.member_by_card("04B0B0B0")->id == "ana");      // Bo's old UID is Ana's now
+  REQUIRE(s.memberships_of("ana").size() == 1);
+  CHECK(s.memberships_of("ana")[0].suspended);
+  CHECK(s.memberships_of("bo").empty());
+  auto machines = s.machine_registry();
+  REQUIRE(machines.size() == 1);
+  CHECK(machines[0].id == "rw-1");
+  // Malformed deltas are refused whole, naming the entry.
+  auto bad = parse_replica_delta(Json{{"members", {{{"id", "x y"}}}}});
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().message.find("delta.members[0]") != std::string::npos);
+  CHECK_FALSE(parse_replica_delta(Json{{"members", {{{"id", "a"}, {"display_name", "A"}, {"cards", {{{"uid", "04A1B2C3"}, {"member_id", "b"}}}}}}}}).ok());
+}

@@ -41,7 +41,7 @@ HttpResponse create_machine(App& app, RequestContext& ctx) {
     return storage_failure(app, r.error(), "machine");
   }
   audit(app, ctx, "machine.create", machine_id, {{"branch_id", branch_id}});
-  bump_replica_version(app);
+  replica_changed(app, "machine", machine_id);
   publish_machine(app, machine_id);
   return json_response(201, {{"machine_id", machine_id}, {"branch_id", branch_id}, {"name", name}, {"category", category}, {"type", type},
                              {"state", "offline"}, {"last_seen_at", nullptr}, {"created_at", rfc3339(now)}});

@@ -92,7 +92,6 @@ HttpResponse create_plan(App& app, RequestContext& ctx) {
   });
   if (!tx) return storage_failure(app, tx.error(), "plan");
   audit(app, ctx, "plan.create", id, {{"name", name}});
-  bump_replica_version(app);
   return json_response(201, {{"id", id}, {"name", name}, {"price_cents", price}, {"duration_days", days}, {"branch_ids", branch_ids}, {"created_at", rfc3339(now)}});
 }
 
@@ -138,7 +137,7 @@ HttpResponse create_subscription(App& app, RequestContext& ctx) {
                           "VALUES (?, ?, ?, ?, ?, 'active', ?, ?)", {id, user_id, plan_id, start, expires, now, now});
   if (!r) return storage_failure(app, r.error(), "subscription");
   audit(app, ctx, "subscription.create", id, {{"user_id", user_id}, {"plan_id", plan_id}});
-  bump_replica_version(app);
+  replica_changed(app, "user", user_id);
   auto row = app.db.query(std::string("SELECT ") + kSubscriptionColumns + " FROM subscriptions WHERE id = ?", {id});
   if (!row || row->empty()) return storage_failure(app, row ? Error{"sql", "vanished"} : row.error(), "subscription");
   return json_response(201, subscription_json(row->front(), now));
@@ -156,7 +155,7 @@ HttpResponse set_suspended(App& app, RequestContext& ctx, bool suspend) {
   auto r = app.db.execute("UPDATE subscriptions SET status = ?, updated_at = ? WHERE id = ?", {std::string(suspend ? "suspended" : "active"), now, ctx.param("id")});
   if (!r) return storage_failure(app, r.error(), "subscription");
   audit(app, ctx, suspend ? "subscription.suspend" : "subscription.resume", ctx.param("id"));
-  bump_replica_version(app);
+  replica_changed(app, "user", row->front().text(1));
   auto again = app.db.query(std::string("SELECT ") + kSubscriptionColumns + " FROM subscriptions WHERE id = ?", {ctx.param("id")});
   if (!again || again->empty()) return storage_failure(app, again ? Error{"sql", "vanished"} : again.error(), "subscription");
   return json_response(200, subscription_json(again->front(), now));

@@ -10,9 +10,9 @@
 
 namespace spotter::cloud {
 
-void bump_replica_version(App& app) {
-  if (auto r = app.db.execute("UPDATE replica_version SET version = version + 1 WHERE id = 1"); !r)
-    app.log.error("replica version bump failed", {{"error", r.error().message}});
+void replica_changed(App& app, std::string_view entity, const std::string& id) {
+  if (auto r = app.db.execute("INSERT INTO replica_changes (entity, entity_id) VALUES (?, ?)", {std::string(entity), id}); !r)
+    app.log.error("replica change not recorded", {{"error", r.error().message}});
 }
 
 void queue_gateway_command(App& app, const std::string& machine_id, const std::string& kind, const Json& body) {
@@ -26,63 +26,134 @@ namespace {
 
 GatewayInfo gateway_of(const RequestContext& ctx) { return {ctx.who().id, *ctx.who().branch_ids.begin()}; }
 
+// Members whose home is the branch or whose unexpired subscription opens it. `only` narrows
+// to one member (deltas).
+std::string members_sql(bool one) {
+  return std::string("SELECT u.id FROM users u WHERE u.role = 'member'") + (one ? " AND u.id = ?" : "") +
+         " AND (u.home_branch_id = ? OR EXISTS (SELECT 1 FROM subscriptions s LEFT JOIN plan_branches pb ON pb.plan_id = s.plan_id "
+         "WHERE s.user_id = u.id AND s.expires_at > ? AND (pb.branch_id IS NULL OR pb.branch_id = ?)))";
+}
+
+std::vector<SqlValue> members_params(const std::optional<std::string>& one, const std::string& branch_id, std::int64_t now) {
+  std::vector<SqlValue> p;
+  if (one) p.emplace_back(*one);
+  p.insert(p.end(), {branch_id, now, branch_id});
+  return p;
+}
+
+Json split_ids(const std::string& joined) {
+  Json out = Json::array();
+  for (std::size_t start = 0; !joined.empty() && start <= joined.size();) {
+    const auto comma = std::min(joined.find(',', start), joined.size());
+    out.push_back(joined.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return out;
+}
+
+// {members, memberships, cards} for the branch's members (or just `one`), as in the
+// replica import format.
+Try<Json> member_records(App& app, const std::string& branch_id, const std::optional<std::string>& one) {
+  const std::int64_t now = app.now_ms();
+  const std::string in = members_sql(one.has_value());
+  auto params = [&](std::vector<SqlValue> first) {
+    auto p = members_params(one, branch_id, now);
+    first.insert(first.end(), p.begin(), p.end());
+    return first;
+  };
+  auto members = app.db.query("SELECT id, full_name FROM users WHERE id IN (" + in + ") ORDER BY id", params({}));
+  auto subs = app.db.query("SELECT s.id, s.user_id, s.starts_at, s.expires_at, s.status, (SELECT group_concat(branch_id) FROM plan_branches WHERE plan_id = s.plan_id) "
+                           "FROM subscriptions s WHERE s.expires_at > ? AND s.status <> 'expired' AND s.user_id IN (" + in + ")", params({now}));
+  // A revoked card stays as blocked, unless its UID now belongs to someone else.
+  auto cards = app.db.query("SELECT uid, user_id, revoked_at FROM credentials WHERE kind = 'nfc' AND user_id IN (" + in + ") "
+                            "AND (revoked_at IS NULL OR uid NOT IN (SELECT uid FROM credentials WHERE revoked_at IS NULL))", params({}));
+  for (const auto* r : {&members, &subs, &cards})
+    if (!*r) return Unexpected<HttpResponse>{storage_failure(app, r->error(), "replica")};
+  Json out = {{"members", Json::array()}, {"memberships", Json::array()}, {"cards", Json::array()}};
+  for (const auto& m : *members) out["members"].push_back({{"id", m.text(0)}, {"display_name", m.text(1)}});
+  for (const auto& s : *subs)
+    out["memberships"].push_back({{"id", s.text(0)}, {"member_id", s.text(1)}, {"starts_at_ms", s.integer(2)}, {"expires_at_ms", s.integer(3)},
+                                  {"suspended", s.text(4) == "suspended"}, {"branch_ids", split_ids(s.text(5))}});
+  for (const auto& c : *cards) out["cards"].push_back({{"uid", c.text(0)}, {"member_id", c.text(1)}, {"blocked", !c.is_null(2)}});
+  return out;
+}
+
+Try<Json> machine_records(App& app, const std::string& branch_id, const std::optional<std::string>& one) {
+  auto machines = one ? app.db.query("SELECT id, name, category, type FROM machines WHERE branch_id = ? AND id = ?", {branch_id, *one})
+                      : app.db.query("SELECT id, name, category, type FROM machines WHERE branch_id = ? ORDER BY id", {branch_id});
+  if (!machines) return Unexpected<HttpResponse>{storage_failure(app, machines.error(), "replica")};
+  Json list = Json::array();
+  for (const auto& m : *machines) list.push_back({{"id", m.text(0)}, {"name", m.text(1)}, {"category", m.text(2)}, {"type", m.text(3)}});
+  return list;
+}
+
 Try<Json> build_replica(App& app, const std::string& branch_id) {
   auto branch = app.db.query("SELECT id, name, timezone, opening_hours FROM branches WHERE id = ?", {branch_id});
   if (!branch || branch->empty()) return Unexpected<HttpResponse>{storage_failure(app, branch ? Error{"sql", "branch gone"} : branch.error(), "branch")};
   const auto& b = branch->front();
   Json doc = {{"branch", {{"id", b.text(0)}, {"name", b.text(1)}, {"timezone", b.text(2)}, {"opening_hours", parse_json_strict(b.text(3)).value_or(Json::object())}}}};
-  const std::int64_t now = app.now_ms();
-  // Members whose current or future subscription opens this branch, or whose home it is.
-  const std::string members_sql =
-      "SELECT u.id FROM users u WHERE u.role = 'member' AND (u.home_branch_id = ? OR EXISTS (SELECT 1 FROM subscriptions s "
-      "LEFT JOIN plan_branches pb ON pb.plan_id = s.plan_id WHERE s.user_id = u.id AND s.expires_at > ? AND (pb.branch_id IS NULL OR pb.branch_id = ?)))";
-  auto members = app.db.query("SELECT id, full_name FROM users WHERE id IN (" + members_sql + ") ORDER BY id", {branch_id, now, branch_id});
-  auto subs = app.db.query("SELECT s.id, s.user_id, s.starts_at, s.expires_at, s.status, (SELECT group_concat(branch_id) FROM plan_branches WHERE plan_id = s.plan_id) "
-                           "FROM subscriptions s WHERE s.expires_at > ? AND s.status <> 'expired' AND s.user_id IN (" + members_sql + ")",
-                           {now, branch_id, now, branch_id});
-  auto cards = app.db.query("SELECT uid, user_id, revoked_at FROM credentials WHERE kind = 'nfc' AND user_id IN (" + members_sql + ") "
-                            "AND (revoked_at IS NULL OR uid NOT IN (SELECT uid FROM credentials WHERE revoked_at IS NULL))",
-                            {branch_id, now, branch_id});
-  auto machines = app.db.query("SELECT id, name, category, type FROM machines WHERE branch_id = ? ORDER BY id", {branch_id});
-  for (const auto* r : {&members, &subs, &cards, &machines})
-    if (!*r) return Unexpected<HttpResponse>{storage_failure(app, r->error(), "replica")};
-  Json list = Json::array();
-  for (const auto& m : *members) list.push_back({{"id", m.text(0)}, {"display_name", m.text(1)}});
-  doc["members"] = std::move(list);
-  list = Json::array();
-  for (const auto& s : *subs) {
-    Json branches = Json::array();
-    const std::string joined = s.text(5);
-    for (std::size_t start = 0; !joined.empty() && start <= joined.size();) {
-      const auto comma = std::min(joined.find(',', start), joined.size());
-      branches.push_back(joined.substr(start, comma - start));
-      start = comma + 1;
-    }
-    list.push_back({{"id", s.text(0)}, {"member_id", s.text(1)}, {"starts_at_ms", s.integer(2)}, {"expires_at_ms", s.integer(3)},
-                    {"suspended", s.text(4) == "suspended"}, {"branch_ids", branches}});
-  }
-  doc["memberships"] = std::move(list);
-  list = Json::array();
-  // A revoked card stays in the replica as blocked (unless the UID now belongs to someone).
-  for (const auto& c : *cards) list.push_back({{"uid", c.text(0)}, {"member_id", c.text(1)}, {"blocked", !c.is_null(2)}});
-  doc["cards"] = std::move(list);
-  list = Json::array();
-  for (const auto& m : *machines) list.push_back({{"id", m.text(0)}, {"name", m.text(1)}, {"category", m.text(2)}, {"type", m.text(3)}});
-  doc["machines"] = std::move(list);
-  list = Json::array();
-  for (const auto& [kid, sec1] : app.keys.qr_public_sec1) list.push_back({{"kid", kid}, {"public_key", base64url_encode(sec1)}});
-  doc["qr_keys"] = std::move(list);
+  SPOTTER_TRY(people, member_records(app, branch_id, std::nullopt));
+  SPOTTER_TRY(machines, machine_records(app, branch_id, std::nullopt));
+  doc["members"] = std::move(people["members"]);
+  doc["memberships"] = std::move(people["memberships"]);
+  doc["cards"] = std::move(people["cards"]);
+  doc["machines"] = std::move(machines);
+  Json keys = Json::array();
+  for (const auto& [kid, sec1] : app.keys.qr_public_sec1) keys.push_back({{"kid", kid}, {"public_key", base64url_encode(sec1)}});
+  doc["qr_keys"] = std::move(keys);
   return doc;
+}
+
+// What changed after `since`: each changed member with all their memberships and cards (or
+// their removal, when they no longer belong to this branch's replica), and machines. nullopt
+// when only a whole snapshot will do (a change to everything, or a version too old).
+Try<std::optional<Json>> build_delta(App& app, const std::string& branch_id, std::int64_t since) {
+  auto changes = app.db.query("SELECT DISTINCT entity, entity_id FROM replica_changes WHERE id > ?", {since});
+  if (!changes) return Unexpected<HttpResponse>{storage_failure(app, changes.error(), "replica changes")};
+  if (changes->size() > 5000) return std::optional<Json>{};
+  Json delta = {{"members", Json::array()}, {"removed_members", Json::array()}, {"machines", Json::array()}, {"removed_machines", Json::array()}};
+  for (const auto& c : *changes) {
+    const std::string entity = c.text(0), id = c.text(1);
+    if (entity == "user") {
+      SPOTTER_TRY(one, member_records(app, branch_id, id));
+      if (one["members"].empty()) {
+        delta["removed_members"].push_back(id);
+        continue;
+      }
+      Json m = one["members"][0];
+      m["memberships"] = std::move(one["memberships"]);
+      m["cards"] = std::move(one["cards"]);
+      delta["members"].push_back(std::move(m));
+    } else if (entity == "machine") {
+      SPOTTER_TRY(one, machine_records(app, branch_id, id));
+      if (one.empty()) delta["removed_machines"].push_back(id);
+      else delta["machines"].push_back(std::move(one[0]));
+    } else {
+      return std::optional<Json>{};
+    }
+  }
+  return std::optional<Json>{std::move(delta)};
 }
 
 HttpResponse replica(App& app, RequestContext& ctx) {
   const auto g = gateway_of(ctx);
-  auto version = app.db.query("SELECT version FROM replica_version WHERE id = 1");
-  if (!version || version->empty()) return storage_failure(app, version ? Error{"sql", "no version row"} : version.error(), "replica version");
+  auto version = app.db.query("SELECT COALESCE(MAX(id), 0) FROM replica_changes");
+  if (!version || version->empty()) return storage_failure(app, version ? Error{"sql", "no version"} : version.error(), "replica version");
   const std::int64_t v = version->front().integer(0);
   (void)app.db.execute("UPDATE gateways SET last_contact_at = ? WHERE id = ?", {app.now_ms(), g.id});
-  if (auto since = ctx.req.query_param("since"); !since.empty() && since == std::to_string(v))
-    return json_response(200, {{"changed", false}, {"version", v}});
+  std::int64_t since = -1;
+  if (auto text = ctx.req.query_param("since"); !text.empty()) {
+    try {
+      since = std::stoll(std::string(text));
+    } catch (const std::exception&) {
+      return validation_problem({{"since", "must be a version this service gave out"}});
+    }
+  }
+  if (since == v) return json_response(200, {{"changed", false}, {"version", v}});
+  if (since > 0 && since < v) {
+    SPOTTER_TRY(delta, build_delta(app, g.branch_id, since));
+    if (delta) return json_response(200, {{"changed", true}, {"version", v}, {"delta", std::move(*delta)}});
+  }
   SPOTTER_TRY(doc, build_replica(app, g.branch_id));
   return json_response(200, {{"changed", true}, {"version", v}, {"replica", std::move(doc)}});
 }

@@ -68,7 +68,7 @@ HttpResponse create_user(App& app, RequestContext& ctx) {
     return storage_failure(app, tx.error(), "user");
   }
   audit(app, ctx, "user.create", id, {{"role", role}});
-  bump_replica_version(app);
+  if (role == "member") replica_changed(app, "user", id);
   SPOTTER_TRY(user, load_user(app, id));
   return json_response(201, *user);
 }
@@ -141,7 +141,7 @@ HttpResponse add_credential(App& app, RequestContext& ctx) {
     return storage_failure(app, r.error(), "credential");
   }
   audit(app, ctx, "credential.add", id, {{"user_id", ctx.param("id")}});
-  bump_replica_version(app);
+  replica_changed(app, "user", ctx.param("id"));
   return json_response(201, {{"id", id}, {"user_id", ctx.param("id")}, {"kind", kind}, {"uid", *uid}, {"created_at", rfc3339(now)}, {"revoked_at", nullptr}});
 }
 
@@ -154,7 +154,7 @@ HttpResponse delete_credential(App& app, RequestContext& ctx) {
   if (!r) return storage_failure(app, r.error(), "credential");
   if (*r == 0) return not_found("credential");
   audit(app, ctx, "credential.revoke", ctx.param("credential_id"), {{"user_id", ctx.param("id")}});
-  bump_replica_version(app);
+  replica_changed(app, "user", ctx.param("id"));
   return no_content();
 }
 

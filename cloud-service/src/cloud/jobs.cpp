@@ -85,9 +85,9 @@ Result<int> Jobs::expire_subscriptions() {
     if (*u == 1) {
       ++changed;
       notify(app_, r.text(1), "subscription_expired", {{"subscription_id", r.text(0)}});
+      replica_changed(app_, "user", r.text(1));
     }
   }
-  if (changed > 0) bump_replica_version(app_);
   return changed;
 }
 

@@ -102,7 +102,7 @@ Result<ImportCounts> import_branch_replica(SqlDatabase& db, const Json& doc, std
                             {text_of(m, "id"), branch_id, text_of(m, "name", text_of(m, "id")), category, text_of(m, "type", "machine"), now, now}));
       ++counts.machines;
     }
-    IMPORT_SQL(db.execute("UPDATE replica_version SET version = version + 1 WHERE id = 1"));
+    IMPORT_SQL(db.execute("INSERT INTO replica_changes (entity, entity_id) VALUES ('all', ?)", {branch_id}));
     return {};
   });
   if (!tx) return Unexpected<Error>{tx.error()};

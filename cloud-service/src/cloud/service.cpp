@@ -61,7 +61,7 @@ std::unique_ptr<Service> Service::start(ServiceConfig config) {
   auto impl = std::make_unique<Impl>(std::move(config));
   Impl& s = *impl;
   // The QR keys may have been rotated while stopped: gateways fetch the replica again.
-  if (auto r = s.db->execute("UPDATE replica_version SET version = version + 1 WHERE id = 1", {}); !r)
+  if (auto r = s.db->execute("INSERT INTO replica_changes (entity, entity_id) VALUES ('all', 'keys')", {}); !r)
     throw std::runtime_error("database: " + r.error().message);
   s.server.listen(s.config.host, s.config.port);
   for (int i = 0; i < s.config.io_threads; ++i) s.io_threads.emplace_back([&s] { s.io.run(); });

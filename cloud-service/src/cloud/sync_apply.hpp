@@ -26,8 +26,10 @@ Result<ApplyResult> apply_sync_event(App& app, const GatewayInfo& gateway, const
 }  // namespace spotter::cloud
 
 namespace spotter::cloud {
-// Gateways poll the replica version; every change to what a replica holds bumps it.
-void bump_replica_version(App& app);
+// Gateways poll the replica by version; every change to what a replica holds is logged as
+// (entity, id) — "user" (a member, their memberships and cards), "machine", or "all" (the
+// branch, keys: a full snapshot) — and the log's newest id is the version.
+void replica_changed(App& app, std::string_view entity, const std::string& id);
 // A command for the branch's gateway to pass to a machine (unlink, set_maintenance,
 // clear_maintenance); gateways poll for them.
 void queue_gateway_command(App& app, const std::string& machine_id, const std::string& kind, const Json& body);

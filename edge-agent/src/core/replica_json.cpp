@@ -176,4 +176,39 @@ Json replica_to_json(const ReplicaSnapshot& s) {
   return doc;
 }
 
+Result<ReplicaDelta> parse_replica_delta(const Json& doc) {
+  if (!doc.is_object()) return fail("invalid_replica", "delta: must be an object");
+  ReplicaDelta out;
+  // Each part is checked by the import format's own parser, so both accept the same records.
+  const Json branch = {{"id", "delta"}};
+  std::size_t i = 0;
+  for (const auto& m : doc.value("members", Json::array())) {
+    const std::string where = "delta.members[" + std::to_string(i++) + "]";
+    if (!m.is_object()) return fail("invalid_replica", where + ": must be an object");
+    Json member = m;
+    member.erase("memberships");
+    member.erase("cards");
+    auto parsed = parse_replica({{"branch", branch}, {"members", Json::array({member})}, {"memberships", m.value("memberships", Json::array())},
+                                 {"cards", m.value("cards", Json::array())}});
+    if (!parsed) return fail("invalid_replica", where + ": " + parsed.error().message);
+    for (const auto& ms : parsed->memberships)
+      if (ms.member_id != parsed->members[0].id) return fail("invalid_replica", where + ": a membership of another member");
+    for (const auto& c : parsed->cards)
+      if (c.member_id != parsed->members[0].id) return fail("invalid_replica", where + ": a card of another member");
+    out.members.push_back({parsed->members[0], std::move(parsed->memberships), std::move(parsed->cards)});
+  }
+  auto machines = parse_replica({{"branch", branch}, {"machines", doc.value("machines", Json::array())}});
+  if (!machines) return fail("invalid_replica", "delta." + machines.error().message);
+  out.machines = std::move(machines->machines);
+  for (const char* key : {"removed_members", "removed_machines"}) {
+    const Json list = doc.value(key, Json::array());
+    if (!list.is_array()) return fail("invalid_replica", std::string("delta.") + key + ": must be an array");
+    for (const auto& id : list) {
+      if (!id.is_string() || !is_valid_id(id.get_ref<const std::string&>())) return fail("invalid_replica", std::string("delta.") + key + ": ids only");
+      (std::string(key) == "removed_members" ? out.removed_members : out.removed_machines).push_back(id.get<std::string>());
+    }
+  }
+  return out;
+}
+
 }  // namespace spotter::edge

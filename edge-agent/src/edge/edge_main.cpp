@@ -311,6 +311,13 @@ int run(const config::Settings& s) {
       st["detail"] = st.value("last_error", Json(nullptr)).is_null() ? Json("") : st["last_error"];
       return st;
     }
+    if (cmd == "apply_replica" && req.contains("delta")) {
+      auto delta = parse_replica_delta(req["delta"]);
+      if (!delta) return {{"ok", false}, {"error", delta.error().message}};
+      if (auto r = store.apply_replica_delta(*delta); !r) return {{"ok", false}, {"error", r.error().message}};
+      machines.reload(make_qr_check(store.qr_keys(), log));
+      return {{"ok", true}, {"members_changed", delta->members.size() + delta->removed_members.size()}};
+    }
     if (cmd == "apply_replica") {
       // From the sync thread: the cloud's replica, applied in one transaction, then the
       // services reload what they keep in memory (calendar, QR keys, machine registry).
@@ -407,8 +414,9 @@ int run(const config::Settings& s) {
     };
     sync = std::make_unique<SyncService>(
         **sync_config, clock, log.with({{"part", "sync"}}),
-        [via_store](const Json& replica) -> Status {
-          Json r = via_store(Json{{"cmd", "apply_replica"}, {"replica", replica}}, true);
+        [via_store](Json update) -> Status {
+          update["cmd"] = "apply_replica";
+          Json r = via_store(std::move(update), true);
           if (!r.value("ok", false)) return fail("replica", r.value("error", "not applied"));
           return {};
         },

@@ -202,8 +202,16 @@ Status SyncService::poll_replica() {
   if (doc->value("changed", false)) {
     // Applied on the store thread in one transaction: a door decision sees the old replica or
     // the new one, never half of each.
-    if (auto s = apply_(doc->at("replica")); !s) return fail("replica", "replica not applied: " + s.error().message);
-    log_.info("replica updated from the cloud", {{"version", version}});
+    const bool delta = doc->contains("delta");
+    if (!delta && !doc->contains("replica")) return fail("http", "replica: neither a replica nor a delta");
+    Json update = delta ? Json{{"delta", std::move((*doc)["delta"])}} : Json{{"replica", std::move((*doc)["replica"])}};
+    if (auto s = apply_(std::move(update)); !s) {
+      // A delta that does not apply (say, the replica was replaced meanwhile): start over
+      // from a whole snapshot.
+      (void)store_->set_sync_value("replica_version", "0");
+      return fail("replica", "replica not applied: " + s.error().message);
+    }
+    log_.info(delta ? "replica changes applied from the cloud" : "replica replaced from the cloud", {{"version", version}});
   }
   if (auto s = store_->set_sync_value("replica_version", version); !s) return s;
   std::lock_guard lock(status_mu_);

@@ -36,7 +36,8 @@ struct SyncSettings {
 
 class SyncService {
  public:
-  using ApplyReplica = std::function<Status(const Json& replica)>;
+  // {"replica": snapshot} or {"delta": changes}, applied on the store thread.
+  using ApplyReplica = std::function<Status(Json update)>;
   using OnCommand = std::function<void(const std::string& machine_id, const std::string& kind)>;
 
   SyncService(SyncSettings settings, const Clock& clock, Logger log, ApplyReplica apply, OnCommand command);

@@ -5,7 +5,7 @@
 
 namespace spotter::cloud::schema {
 
-inline constexpr std::array<const char*, 3> kMigrations = {
+inline constexpr std::array<const char*, 4> kMigrations = {
     R"sql(
 CREATE TABLE branches (id TEXT PRIMARY KEY, name TEXT NOT NULL, timezone TEXT NOT NULL,
   opening_hours TEXT NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
@@ -101,6 +101,12 @@ INSERT INTO replica_version VALUES (1, 1);
     R"sql(
 CREATE TABLE gateway_lanes (gateway_id TEXT NOT NULL REFERENCES gateways(id), lane TEXT NOT NULL, last_seq INTEGER NOT NULL,
   PRIMARY KEY (gateway_id, lane));
+)sql",
+    // 4: what changed in replicas, in order: the newest id is the replica version, and a
+    // gateway at version V gets only what changed after V.
+    R"sql(
+CREATE TABLE replica_changes (id INTEGER PRIMARY KEY AUTOINCREMENT, entity TEXT NOT NULL, entity_id TEXT NOT NULL);
+INSERT INTO replica_changes (entity, entity_id) VALUES ('all', 'start');
 )sql",
 };
 

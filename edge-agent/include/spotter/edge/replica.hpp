@@ -71,8 +71,23 @@ struct ReplicaSnapshot {
   std::vector<QrKey> qr_keys;
 };
 
+// What changed since the gateway's replica version (docs/sync.md): each member listed comes
+// with all of their memberships and cards, which replace what the gateway had for them.
+struct MemberUpdate {
+  MemberRecord member;
+  std::vector<MembershipRecord> memberships;
+  std::vector<NfcCard> cards;
+};
+struct ReplicaDelta {
+  std::vector<MemberUpdate> members;
+  std::vector<std::string> removed_members;
+  std::vector<MachineRecord> machines;
+  std::vector<std::string> removed_machines;
+};
+
 // Parses the import format; every error names the offending entry ("members[3].id: ...").
 Result<ReplicaSnapshot> parse_replica(const Json& doc);
+Result<ReplicaDelta> parse_replica_delta(const Json& doc);
 Json replica_to_json(const ReplicaSnapshot& snapshot);
 
 }  // namespace spotter::edge

@@ -22,6 +22,8 @@ class SqliteEdgeStore final : public DoorStore {
 
   // Replaces the replica in one transaction: decisions see the old one or the new one.
   Status import_replica(const ReplicaSnapshot& snapshot);
+  // Applies what changed since the last replica, in one transaction.
+  Status apply_replica_delta(const ReplicaDelta& delta);
   std::optional<BranchRecord> branch() const;
   std::vector<QrKey> qr_keys() const;
 

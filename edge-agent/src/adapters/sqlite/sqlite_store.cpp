@@ -126,6 +126,70 @@ Status SqliteEdgeStore::import_replica(const ReplicaSnapshot& s) {
   }
 }
 
+Status SqliteEdgeStore::apply_replica_delta(const ReplicaDelta& d) {
+  try {
+    auto& db = impl_->db;
+    SQLite::Transaction t(db);
+    auto by_member = [&](const char* sql, const std::string& id) {
+      SQLite::Statement q(db, sql);
+      q.bind(1, id);
+      q.exec();
+    };
+    auto forget = [&](const std::string& id) {
+      by_member("DELETE FROM memberships WHERE member_id = ?", id);
+      by_member("DELETE FROM cards WHERE member_id = ?", id);
+    };
+    for (const auto& id : d.removed_members) {
+      forget(id);
+      by_member("DELETE FROM members WHERE id = ?", id);
+    }
+    SQLite::Statement m(db, "INSERT OR REPLACE INTO members VALUES (?, ?, ?)");
+    SQLite::Statement ms(db, "INSERT OR REPLACE INTO memberships VALUES (?, ?, ?, ?, ?, ?)");
+    // A UID that moved to this member replaces the previous owner's (blocked) card.
+    SQLite::Statement c(db, "INSERT OR REPLACE INTO cards VALUES (?, ?, ?)");
+    for (const auto& u : d.members) {
+      forget(u.member.id);
+      m.bind(1, u.member.id);
+      m.bind(2, u.member.display_name);
+      m.bind(3, u.member.account_suspended ? 1 : 0);
+      m.exec();
+      m.reset();
+      for (const auto& x : u.memberships) {
+        ms.bind(1, x.id);
+        ms.bind(2, x.member_id);
+        ms.bind(3, x.starts_at_ms);
+        ms.bind(4, x.expires_at_ms);
+        ms.bind(5, x.suspended ? 1 : 0);
+        ms.bind(6, join(x.branch_ids));
+        ms.exec();
+        ms.reset();
+      }
+      for (const auto& x : u.cards) {
+        c.bind(1, x.uid);
+        c.bind(2, x.member_id);
+        c.bind(3, x.blocked ? 1 : 0);
+        c.exec();
+        c.reset();
+      }
+    }
+    for (const auto& id : d.removed_machines) by_member("DELETE FROM machines WHERE id = ?", id);
+    SQLite::Statement mc(db, "INSERT OR REPLACE INTO machines VALUES (?, ?, ?, ?)");
+    for (const auto& x : d.machines) {
+      mc.bind(1, x.id);
+      mc.bind(2, x.name);
+      if (x.category) mc.bind(3, std::string(protocol::to_string(*x.category)));
+      else mc.bind(3);
+      mc.bind(4, x.type);
+      mc.exec();
+      mc.reset();
+    }
+    t.commit();
+    return {};
+  } catch (const SQLite::Exception& ex) {
+    return fail("storage", std::string("replica changes not applied: ") + ex.what());
+  }
+}
+
 std::optional<BranchRecord> SqliteEdgeStore::branch() const {
   SQLite::Statement q(impl_->db, "SELECT id, name, time_zone, opening_hours FROM branch");
   if (!q.executeStep()) return std::nullopt;
