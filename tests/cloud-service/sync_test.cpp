@@ -206,3 +206,23 @@ TEST_CASE("spotter-cloud import loads a standalone gateway's replica file; a gat
   for (const auto& card : rep["cards"]) CHECK(card["blocked"] == (card["uid"] == "04B0B0B0"));
   for (const auto& m : rep["memberships"]) CHECK(m["suspended"] == (m["id"] == "ms-2"));
 }
+
+TEST_CASE("auto-ends on both sides converge: the first end wins, the later one changes nothing") {
+  TestCloud cloud;
+  auto& http = cloud.http;
+  auto centro = cloud.branch();
+  auto ana = cloud.member("ana@gym.test", centro, cloud.plan({centro}));
+  auto gw = cloud.gateway_token(centro);
+  const std::int64_t t0 = kMonday0900Utc;
+  REQUIRE(http.post("/api/sync/events", {{"events", {event(1, "session_started", {{"session_id", "ses_door"}, {"member_id", ana.id}, {"branch_id", centro}, {"started_at_ms", t0}})}}}, gw).status == 200);
+  // The gateway was offline: the cloud's job ends the session at 4 hours first.
+  cloud.clock.advance(std::chrono::hours(4) + std::chrono::minutes(1));
+  cloud.service->run_jobs_once();
+  // Then the gateway's own auto-end arrives (a little later by its clock): nothing changes.
+  const auto gw2 = cloud.gateway_token(centro);
+  auto late = http.post("/api/sync/events", {{"events", {event(2, "session_ended", {{"session_id", "ses_door"}, {"ended_at_ms", t0 + 4 * 3600000 + 30000}, {"ended_by", "timeout"}})}}}, gw2);
+  CHECK(late.json["results"][0]["status"] == "applied");
+  auto hist = http.get("/api/sessions/history", cloud.login("ana@gym.test", TestCloud::kPassword)).json["items"][0];
+  CHECK(hist["ended_by"] == "timeout");
+  CHECK(hist["ended_at"] == "2026-03-02T13:00:00.000Z");
+}

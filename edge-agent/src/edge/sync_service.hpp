@@ -67,7 +67,8 @@ class SyncService {
   OnCommand command_;
   std::unique_ptr<CloudClient> client_;
   std::unique_ptr<SqliteEdgeStore> store_;
-  SyncBackoff backoff_;
+  // Capped at 10 s: when the link comes back, draining starts within that.
+  SyncBackoff backoff_{std::chrono::milliseconds(500), std::chrono::seconds(10)};
   std::mt19937_64 rng_{std::random_device{}()};
   std::string token_;
   std::chrono::steady_clock::time_point token_renew_at_{}, next_replica_{}, next_commands_{};
