@@ -9,7 +9,6 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include <fstream>
-#include <regex>
 #include <set>
 
 #include "../cloud-service/client.hpp"
@@ -250,10 +249,29 @@ TEST_CASE("SIGKILL of the agent mid-upload and of the cloud mid-batch: nothing l
   CHECK(w.http->get("/api/sync/quarantine", w.admin).json["items"].empty());
 }
 
-TEST_CASE("a revoked gateway is refused and says so; its branch keeps deciding locally") {
+TEST_CASE("a gateway of another branch cannot read or write this one; a revoked gateway is refused and says so") {
   SyncWorld w;
+  // Branch B's gateway, through the same public routes the agent uses.
+  auto other = w.post("/api/branches", {{"name", "Norte"}, {"timezone", "UTC"}, {"opening_hours", Json::object()}})["id"].get<std::string>();
+  auto gw_b = w.post("/api/gateways", {{"branch_id", other}, {"name", "north"}});
+  auto token_b = w.http->post("/api/gateways/token", {{"gateway_id", gw_b["gateway_id"]}, {"secret", gw_b["secret"]}}).json["access_token"].get<std::string>();
+  auto replica_b = w.http->get("/api/sync/replica", token_b).json["replica"];
+  CHECK(replica_b["branch"]["id"] == other);
+  CHECK(replica_b["members"].empty());  // Ana belongs to this branch only
+  CHECK(replica_b["machines"].empty());
+  auto state = [&] { return w.http->get("/api/machines/availability?branch_id=" + w.branch, w.member_token).json["items"][0]["state"]; };
+  const Json before = state();
+  auto write = w.http->post("/api/sync/events", {{"events", {{{"seq", 1}, {"event_id", "x1"}, {"kind", "machine_status"},
+                                                              {"body", {{"machine_id", "tm-1"}, {"state", "offline"}}}}}}}, token_b);
+  CHECK(write.json["results"][0]["status"] == "quarantined");
+  CHECK(write.json["results"][0]["reason"].get<std::string>().find("unknown machine") == 0);  // not a machine of branch B
+  CHECK(state() == before);
+
   REQUIRE(w.http->post("/api/gateways/" + w.gateway_id + "/revoke", Json::object(), w.admin).status == 204);
   CHECK(eventually([&] { return w.edge_status()["cloud"]["state"] == "unauthorized"; }, 15s));
+  ChildProcess cli({bin("spotter-edge"), "sync", "--data-dir", (w.dir.path() / "edge").string()}, w.dir.path());
+  REQUIRE(cli.wait(10s) == 0);
+  CHECK(cli.stdout_text().find("unauthorized") != std::string::npos);
   CHECK(w.scan("04A1B2C3", "in").granted);
 }
 

@@ -74,8 +74,20 @@ void print(const std::string& command, const Json& r) {
                              cell(r["oldest_age_s"]));
     for (const auto& [kind, n] : r["by_kind"].items()) std::cout << fmt::format("  {:<18} {}\n", kind, cell(n));
     std::cout << fmt::format("raw telemetry kept: {} rows, {} bytes\n", cell(r["telemetry_rows"]), cell(r["telemetry_bytes"]));
+    if (r.contains("quarantined") && r["quarantined"].get<std::int64_t>() > 0) {
+      std::cout << fmt::format("refused by the cloud (kept aside, not blocking): {}\n", cell(r["quarantined"]));
+      table(r["quarantine_latest"], {{"at", "AT"}, {"kind", "KIND"}, {"event_id", "EVENT"}, {"reason", "REASON"}});
+    }
   } else if (command == "sync") {
-    std::cout << fmt::format("{}: {}\n", cell(r["state"]), cell(r["detail"]));
+    if (!r.contains("gateway_id")) {
+      std::cout << fmt::format("{}: {}\n", cell(r["state"]), cell(r["detail"]));
+    } else {
+      std::cout << fmt::format("cloud       {} ({})\ngateway     {}\nlast ok     {}\nlast error  {}\nreplica     version {}\n"
+                               "uploaded    {} events, {} refused by the cloud\nbacklog     {} events\ncommands    {} from the cloud\n",
+                               cell(r["state"]), cell(r["cloud"]), cell(r["gateway_id"]), cell(r["last_ok_at"]), cell(r["last_error"]),
+                               cell(r["replica_version"]), cell(r["uploaded"]), cell(r["quarantined"]), cell(r.value("backlog", Json(nullptr))),
+                               cell(r["commands"]));
+    }
   } else if (command == "readers") {
     table(r["readers"], {{"reader", "READER"}, {"kind", "KIND"}, {"door", "DOOR"}, {"state", "STATE"}});
     std::cout << cell(r["detail"]) << "\n";
