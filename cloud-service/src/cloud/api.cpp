@@ -136,8 +136,7 @@ std::optional<HttpResponse> Api::try_from_memory(const HttpRequest& request) {
   auto caller = app_.callers.get("fam:" + (*claims)["fam"].get<std::string>());
   if (!caller || caller->id != (*claims)["sub"].get<std::string>() || !caller->sees_branch(request.query_param("branch_id"))) return std::nullopt;
   HttpResponse response;
-  response.body.reserve(snapshot->items_json.size() + 40);
-  response.body.append("{\"items\":").append(snapshot->items_json).append(",\"next_cursor\":null}");
+  response.body = availability_body(*snapshot);
   app_.metrics.observe_request("GET /api/machines/availability", 200, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   return response;
 }

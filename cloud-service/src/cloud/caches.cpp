@@ -27,6 +27,13 @@ void CallerCache::clear() {
   entries_.clear();
 }
 
+std::string availability_body(const AvailabilitySnapshot& snapshot) {
+  std::string body;
+  body.reserve(snapshot.items_json.size() + 32);
+  body.append("{\"items\":").append(snapshot.items_json).append(",\"next_cursor\":null}");
+  return body;
+}
+
 std::uint64_t AvailabilityCache::version(const std::string& branch_id) const {
   std::shared_lock lock(mu_);
   auto it = entries_.find(branch_id);

@@ -40,6 +40,9 @@ struct AvailabilitySnapshot {
   std::size_t count = 0;
 };
 
+// The answer to GET /api/machines/availability for the whole branch.
+std::string availability_body(const AvailabilitySnapshot& snapshot);
+
 class AvailabilityCache {
  public:
   // The version to pass to store(): a snapshot built from data read after this call is

@@ -75,7 +75,7 @@ HttpResponse availability(App& app, RequestContext& ctx) {
       snapshot = built;
     }
     if (static_cast<std::int64_t>(snapshot->count) <= page.limit)
-      return HttpResponse{.status = 200, .content_type = "application/json", .body = "{\"items\":" + snapshot->items_json + ",\"next_cursor\":null}", .headers = {}};
+      return HttpResponse{.status = 200, .content_type = "application/json", .body = availability_body(*snapshot), .headers = {}};
   }
   SPOTTER_TRY(items, availability_page(app, branch_id, page.after.value_or(""), page.limit + 1));
   return json_response(200, page_json(std::move(items), page, [](const Json& m) { return m["machine_id"].get<std::string>(); }));

@@ -103,15 +103,8 @@ HttpResponse list_plans(App& app, RequestContext& ctx) {
   if (!rows) return storage_failure(app, rows.error(), "plans");
   Json items = Json::array();
   for (const auto& r : *rows) {
-    Json branches = Json::array();
-    std::string list = r.text(5);
-    for (std::size_t start = 0; !list.empty() && start <= list.size();) {
-      auto comma = std::min(list.find(',', start), list.size());
-      branches.push_back(list.substr(start, comma - start));
-      start = comma + 1;
-    }
     items.push_back({{"id", r.text(0)}, {"name", r.text(1)}, {"price_cents", r.integer(2)}, {"duration_days", r.integer(3)},
-                     {"created_at", rfc3339(r.integer(4))}, {"branch_ids", branches}});
+                     {"created_at", rfc3339(r.integer(4))}, {"branch_ids", split_ids(r.text(5))}});
   }
   return json_response(200, page_json(std::move(items), page, [](const Json& p) { return p["id"].get<std::string>(); }));
 }

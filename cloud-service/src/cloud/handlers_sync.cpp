@@ -41,16 +41,6 @@ std::vector<SqlValue> members_params(const std::optional<std::string>& one, cons
   return p;
 }
 
-Json split_ids(const std::string& joined) {
-  Json out = Json::array();
-  for (std::size_t start = 0; !joined.empty() && start <= joined.size();) {
-    const auto comma = std::min(joined.find(',', start), joined.size());
-    out.push_back(joined.substr(start, comma - start));
-    start = comma + 1;
-  }
-  return out;
-}
-
 // {members, memberships, cards} for the branch's members (or just `one`), as in the
 // replica import format.
 Try<Json> member_records(App& app, const std::string& branch_id, const std::optional<std::string>& one) {

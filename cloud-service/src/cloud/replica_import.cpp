@@ -9,12 +9,6 @@
 namespace spotter::cloud {
 namespace {
 
-#define IMPORT_SQL(expr)                                    \
-  do {                                                      \
-    auto import_r_ = (expr);                                \
-    if (!import_r_) return Unexpected<Error>{import_r_.error()}; \
-  } while (0)
-
 std::string text_of(const Json& j, const char* key, const std::string& fallback = "") {
   auto it = j.find(key);
   return it != j.end() && it->is_string() ? it->get<std::string>() : fallback;
@@ -39,7 +33,7 @@ Result<ImportCounts> import_branch_replica(SqlDatabase& db, const Json& doc, std
     if (doc.contains(list) && !doc[list].is_array()) return fail("invalid", std::string(list) + ": must be an array");
   ImportCounts counts;
   auto tx = db.transaction([&]() -> Status {
-    IMPORT_SQL(db.execute("INSERT INTO branches (id, name, timezone, opening_hours, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) "
+    SPOTTER_SQL(db.execute("INSERT INTO branches (id, name, timezone, opening_hours, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) "
                           "ON CONFLICT (id) DO UPDATE SET name = excluded.name, timezone = excluded.timezone, opening_hours = excluded.opening_hours, updated_at = excluded.updated_at",
                           {branch_id, text_of(b, "name", branch_id), tz, dump_json(hours->to_json()), now, now}));
     std::size_t i = 0;
@@ -47,7 +41,7 @@ Result<ImportCounts> import_branch_replica(SqlDatabase& db, const Json& doc, std
       if (auto s = check_id(m, "id", "members[" + std::to_string(i++) + "]"); !s) return s;
       const std::string id = text_of(m, "id");
       // Imported members have no login until they reset a password for a real address.
-      IMPORT_SQL(db.execute("INSERT INTO users (id, email, full_name, role, home_branch_id, created_at, updated_at) VALUES (?, ?, ?, 'member', ?, ?, ?) "
+      SPOTTER_SQL(db.execute("INSERT INTO users (id, email, full_name, role, home_branch_id, created_at, updated_at) VALUES (?, ?, ?, 'member', ?, ?, ?) "
                             "ON CONFLICT (id) DO UPDATE SET full_name = excluded.full_name, updated_at = excluded.updated_at",
                             {id, id + "@imported.invalid", text_of(m, "display_name", id), branch_id, now, now}));
       ++counts.members;
@@ -67,16 +61,16 @@ Result<ImportCounts> import_branch_replica(SqlDatabase& db, const Json& doc, std
         if (bid.is_string() && is_valid_id(bid.get_ref<const std::string&>())) branches.push_back(bid.get<std::string>()), key += bid.get<std::string>() + ",";
       if (!plans.count(key)) {
         const std::string plan_id = "plan_imported_" + std::to_string(plans.size() + 1);
-        IMPORT_SQL(db.execute("INSERT INTO plans (id, name, price_cents, duration_days, created_at) VALUES (?, 'Imported membership', 0, 30, ?) "
+        SPOTTER_SQL(db.execute("INSERT INTO plans (id, name, price_cents, duration_days, created_at) VALUES (?, 'Imported membership', 0, 30, ?) "
                               "ON CONFLICT (id) DO NOTHING", {plan_id, now}));
-        IMPORT_SQL(db.execute("DELETE FROM plan_branches WHERE plan_id = ?", {plan_id}));
+        SPOTTER_SQL(db.execute("DELETE FROM plan_branches WHERE plan_id = ?", {plan_id}));
         for (const auto& bid : branches)
-          IMPORT_SQL(db.execute("INSERT INTO plan_branches (plan_id, branch_id) SELECT ?, id FROM branches WHERE id = ?", {plan_id, bid}));
+          SPOTTER_SQL(db.execute("INSERT INTO plan_branches (plan_id, branch_id) SELECT ?, id FROM branches WHERE id = ?", {plan_id, bid}));
         plans[key] = plan_id;
       }
       const std::int64_t expires = ms["expires_at_ms"].get<std::int64_t>();
       const std::string status = expires <= now ? "expired" : (ms.value("suspended", false) ? "suspended" : "active");
-      IMPORT_SQL(db.execute("INSERT INTO subscriptions (id, user_id, plan_id, starts_at, expires_at, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+      SPOTTER_SQL(db.execute("INSERT INTO subscriptions (id, user_id, plan_id, starts_at, expires_at, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
                             "ON CONFLICT (id) DO UPDATE SET starts_at = excluded.starts_at, expires_at = excluded.expires_at, status = excluded.status, updated_at = excluded.updated_at",
                             {text_of(ms, "id"), text_of(ms, "member_id"), plans[key], ms["starts_at_ms"].get<std::int64_t>(), expires, status, now, now}));
       ++counts.subscriptions;
@@ -88,7 +82,7 @@ Result<ImportCounts> import_branch_replica(SqlDatabase& db, const Json& doc, std
       const std::string uid = text_of(c, "uid");
       if (uid.empty() || uid.size() > 20 || !is_valid_id(uid)) return fail("invalid", where + ".uid: not a card UID");
       const bool blocked = c.value("blocked", false);
-      IMPORT_SQL(db.execute("INSERT INTO credentials (id, user_id, kind, uid, created_at, revoked_at) VALUES (?, ?, 'nfc', ?, ?, ?) "
+      SPOTTER_SQL(db.execute("INSERT INTO credentials (id, user_id, kind, uid, created_at, revoked_at) VALUES (?, ?, 'nfc', ?, ?, ?) "
                             "ON CONFLICT (id) DO UPDATE SET user_id = excluded.user_id, revoked_at = excluded.revoked_at",
                             {"cred_imported_" + uid, text_of(c, "member_id"), uid, now, blocked ? SqlValue(now) : SqlValue(nullptr)}));
       ++counts.cards;
@@ -97,12 +91,12 @@ Result<ImportCounts> import_branch_replica(SqlDatabase& db, const Json& doc, std
     for (const auto& m : doc.value("machines", Json::array())) {
       if (auto s = check_id(m, "id", "machines[" + std::to_string(i++) + "]"); !s) return s;
       const std::string category = text_of(m, "category", "cardio");
-      IMPORT_SQL(db.execute("INSERT INTO machines (id, branch_id, name, category, type, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'offline', ?, ?) "
+      SPOTTER_SQL(db.execute("INSERT INTO machines (id, branch_id, name, category, type, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'offline', ?, ?) "
                             "ON CONFLICT (id) DO UPDATE SET name = excluded.name, category = excluded.category, type = excluded.type",
                             {text_of(m, "id"), branch_id, text_of(m, "name", text_of(m, "id")), category, text_of(m, "type", "machine"), now, now}));
       ++counts.machines;
     }
-    IMPORT_SQL(db.execute("INSERT INTO replica_changes (entity, entity_id) VALUES ('all', ?)", {branch_id}));
+    SPOTTER_SQL(db.execute("INSERT INTO replica_changes (entity, entity_id) VALUES ('all', ?)", {branch_id}));
     return {};
   });
   if (!tx) return Unexpected<Error>{tx.error()};

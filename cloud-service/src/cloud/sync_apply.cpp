@@ -23,12 +23,6 @@ std::optional<std::int64_t> time_field(const Json& body, const char* name) {
   return v;
 }
 
-#define SYNC_SQL(expr)                                   \
-  do {                                                   \
-    auto sync_r_ = (expr);                               \
-    if (!sync_r_) return Unexpected<Error>{sync_r_.error()}; \
-  } while (0)
-
 // The cloud session a gateway's session id stands for (itself, or the one it merged into).
 Result<std::optional<std::string>> resolve_session(App& app, const std::string& id) {
   auto alias = app.db.query("SELECT session_id FROM session_aliases WHERE alias_id = ?", {id});
@@ -62,10 +56,10 @@ Applied session_started(App& app, const GatewayInfo& g, const Json& b) {
   if (!active->empty()) {
     // One active session per member: the door's entry joins the one already open (an app
     // start, or an entry through another gateway).
-    SYNC_SQL(app.db.execute("INSERT INTO session_aliases (alias_id, session_id) VALUES (?, ?)", {*id, active->front().text(0)}));
+    SPOTTER_SQL(app.db.execute("INSERT INTO session_aliases (alias_id, session_id) VALUES (?, ?)", {*id, active->front().text(0)}));
     return ApplyResult{false, "merged into " + active->front().text(0)};
   }
-  SYNC_SQL(app.db.execute("INSERT INTO gym_sessions (id, user_id, branch_id, started_at, status, source) VALUES (?, ?, ?, ?, 'active', 'door')",
+  SPOTTER_SQL(app.db.execute("INSERT INTO gym_sessions (id, user_id, branch_id, started_at, status, source) VALUES (?, ?, ?, ?, 'active', 'door')",
                           {*id, *member, g.branch_id, *started}));
   return ApplyResult{};
 }
@@ -89,7 +83,7 @@ Applied session_ended(App& app, const Json& b, std::set<std::string>& touched) {
   if (!target) return Unexpected<Error>{target.error()};
   if (!*target) return quarantine("unknown session " + *id);
   // The first end wins: an app or job end already recorded stays.
-  SYNC_SQL(app.db.execute("UPDATE gym_sessions SET status = 'ended', ended_at = MAX(started_at, ?), ended_by = ? WHERE id = ? AND status = 'active'",
+  SPOTTER_SQL(app.db.execute("UPDATE gym_sessions SET status = 'ended', ended_at = MAX(started_at, ?), ended_by = ? WHERE id = ? AND status = 'active'",
                           {*ended, by, **target}));
   if (auto s = end_links_of(app, **target, *ended, touched); !s) return Unexpected<Error>{s.error()};
   return ApplyResult{};
@@ -123,11 +117,11 @@ Applied link_started(App& app, const GatewayInfo& g, const Json& b, std::set<std
     session = *resolved;
   }
   // The machine is the truth about who is on it: a link it reports replaces any other.
-  SYNC_SQL(app.db.execute("UPDATE machine_links SET ended_at = ?, ended_by = 'superseded' WHERE (machine_id = ? OR user_id = ?) AND ended_at IS NULL",
+  SPOTTER_SQL(app.db.execute("UPDATE machine_links SET ended_at = ?, ended_by = 'superseded' WHERE (machine_id = ? OR user_id = ?) AND ended_at IS NULL",
                           {*started, *machine, *member}));
-  SYNC_SQL(app.db.execute("INSERT INTO machine_links (id, machine_id, user_id, session_id, started_at) VALUES (?, ?, ?, ?, ?)",
+  SPOTTER_SQL(app.db.execute("INSERT INTO machine_links (id, machine_id, user_id, session_id, started_at) VALUES (?, ?, ?, ?, ?)",
                           {*id, *machine, *member, sql_opt(session), *started}));
-  SYNC_SQL(app.db.execute("DELETE FROM machine_queue WHERE machine_id = ? AND user_id = ?", {*machine, *member}));
+  SPOTTER_SQL(app.db.execute("DELETE FROM machine_queue WHERE machine_id = ? AND user_id = ?", {*machine, *member}));
   touched.insert(*machine);
   return ApplyResult{};
 }
@@ -140,7 +134,7 @@ Applied link_ended(App& app, const Json& b, std::set<std::string>& touched) {
   if (!row) return Unexpected<Error>{row.error()};
   if (row->empty()) return quarantine("unknown link " + *id);
   std::string by = b.contains("ended_by") && b["ended_by"].is_string() ? b["ended_by"].get<std::string>().substr(0, 32) : "machine";
-  SYNC_SQL(app.db.execute("UPDATE machine_links SET ended_at = ?, ended_by = ? WHERE id = ? AND ended_at IS NULL", {*ended, by, *id}));
+  SPOTTER_SQL(app.db.execute("UPDATE machine_links SET ended_at = ?, ended_by = ? WHERE id = ? AND ended_at IS NULL", {*ended, by, *id}));
   touched.insert(row->front().text(0));
   return ApplyResult{};
 }
@@ -154,7 +148,7 @@ Applied machine_status(App& app, const GatewayInfo& g, std::int64_t at, const Js
   if (!ok) return Unexpected<Error>{ok.error()};
   if (!*ok) return quarantine("unknown machine " + *machine);
   const std::int64_t when = time_field(b, "at_ms").value_or(at);
-  SYNC_SQL(app.db.execute("UPDATE machines SET state = ?, last_seen_at = MAX(COALESCE(last_seen_at, 0), ?), updated_at = ? WHERE id = ?",
+  SPOTTER_SQL(app.db.execute("UPDATE machines SET state = ?, last_seen_at = MAX(COALESCE(last_seen_at, 0), ?), updated_at = ? WHERE id = ?",
                           {state, when, app.now_ms(), *machine}));
   if (state == "offline" || state == "maintenance" || state == "error") {
     auto r = app.db.execute("UPDATE machine_links SET ended_at = ?, ended_by = ? WHERE machine_id = ? AND ended_at IS NULL", {when, state, *machine});
@@ -173,9 +167,9 @@ Applied maintenance(App& app, const GatewayInfo& g, std::int64_t at, const Json&
   if (!ok) return Unexpected<Error>{ok.error()};
   if (!*ok) return quarantine("unknown machine " + *machine);
   if (severity != "info") {
-    SYNC_SQL(app.db.execute("UPDATE machines SET state = 'maintenance', maintenance_code = ?, updated_at = ? WHERE id = ?", {code, app.now_ms(), *machine}));
-    SYNC_SQL(app.db.execute("UPDATE machine_links SET ended_at = ?, ended_by = 'maintenance' WHERE machine_id = ? AND ended_at IS NULL", {at, *machine}));
-    SYNC_SQL(app.db.execute("INSERT INTO notifications (user_id, kind, payload, created_at) VALUES (NULL, 'maintenance', ?, ?)",
+    SPOTTER_SQL(app.db.execute("UPDATE machines SET state = 'maintenance', maintenance_code = ?, updated_at = ? WHERE id = ?", {code, app.now_ms(), *machine}));
+    SPOTTER_SQL(app.db.execute("UPDATE machine_links SET ended_at = ?, ended_by = 'maintenance' WHERE machine_id = ? AND ended_at IS NULL", {at, *machine}));
+    SPOTTER_SQL(app.db.execute("INSERT INTO notifications (user_id, kind, payload, created_at) VALUES (NULL, 'maintenance', ?, ?)",
                             {dump_json(Json{{"machine_id", *machine}, {"branch_id", g.branch_id}, {"code", code}, {"severity", severity}}), app.now_ms()}));
   }
   touched.insert(*machine);
@@ -219,7 +213,7 @@ Applied door_event(App& app, const GatewayInfo& g, std::int64_t at, const Json& 
   const std::string id = b.contains("event_id") && b["event_id"].is_string() ? b["event_id"].get<std::string>().substr(0, 100) : "";
   if (id.empty() || !b.contains("granted") || !b["granted"].is_boolean()) return quarantine("malformed door_event");
   auto text = [&](const char* k) { return b.contains(k) && b[k].is_string() ? SqlValue(b[k].get<std::string>().substr(0, 64)) : SqlValue(nullptr); };
-  SYNC_SQL(app.db.execute("INSERT INTO door_events (id, gateway_id, branch_id, door_id, at, direction, member_id, granted, reason) "
+  SPOTTER_SQL(app.db.execute("INSERT INTO door_events (id, gateway_id, branch_id, door_id, at, direction, member_id, granted, reason) "
                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
                           {id, g.id, g.branch_id, text("door_id"), time_field(b, "at_ms").value_or(at), text("direction"), text("member_id"),
                            std::int64_t{b["granted"].get<bool>() ? 1 : 0}, text("reason")}));

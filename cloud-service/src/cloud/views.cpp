@@ -67,6 +67,16 @@ Json subscription_json(const SqlRow& r, std::int64_t now_ms) {
           {"created_at", rfc3339(r.integer(6))}};
 }
 
+Json split_ids(const std::string& joined) {
+  Json out = Json::array();
+  for (std::size_t start = 0; !joined.empty() && start <= joined.size();) {
+    const auto comma = std::min(joined.find(',', start), joined.size());
+    out.push_back(joined.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return out;
+}
+
 std::string sha256_hex(std::string_view text) {
   auto d = crypto::sha256(crypto::as_bytes(text));
   return hex_encode(crypto::ByteView(d.data(), d.size()));

@@ -19,5 +19,7 @@ inline constexpr const char* kSubscriptionColumns = "id, user_id, plan_id, start
 Json subscription_json(const SqlRow& row, std::int64_t now_ms);
 
 std::string sha256_hex(std::string_view text);
+// "a,b,c" (SQL group_concat) -> ["a","b","c"]; "" -> [].
+Json split_ids(const std::string& joined);
 
 }  // namespace spotter::cloud

@@ -387,41 +387,32 @@ int run(const config::Settings& s) {
     return {{"ok", false}, {"error", "unknown command \"" + cmd.substr(0, 32) + "\""}};
   };
   const std::filesystem::path socket_path = s.optional_text("control-socket").value_or((std::filesystem::path(s.text("data-dir")) / "control.sock").string());
-  ControlServer control(socket_path, [&inbox](const Json& req) -> Json {
+  // Technicians (control socket) and the sync thread reach the store thread the same way:
+  // a control message answered there. `wait` 0: do not wait for the answer.
+  auto ask_store = [&inbox](Json request, std::chrono::seconds wait) -> Json {
     auto promise = std::make_shared<std::promise<Json>>();
     auto future = promise->get_future();
     InboundMessage m{kControl, "", false};
     m.control = promise;
-    m.control_request = req;
+    m.control_request = std::move(request);
     inbox.push(std::move(m));
-    if (future.wait_for(std::chrono::seconds(5)) != std::future_status::ready) return {{"ok", false}, {"error", "the agent is busy; try again"}};
+    if (wait.count() == 0) return Json{{"ok", true}};
+    if (future.wait_for(wait) != std::future_status::ready) return Json{{"ok", false}, {"error", "the agent is busy; try again"}};
     return future.get();
-  }, tail);
+  };
+  ControlServer control(socket_path, [&ask_store](const Json& req) { return ask_store(req, std::chrono::seconds(5)); }, tail);
 
   if (*sync_config) {
-    // The sync thread hands the replica and machine commands to the store thread, as the
-    // control socket does.
-    auto via_store = [&inbox](Json request, bool wait) -> Json {
-      auto promise = std::make_shared<std::promise<Json>>();
-      auto future = promise->get_future();
-      InboundMessage m{kControl, "", false};
-      m.control = promise;
-      m.control_request = std::move(request);
-      inbox.push(std::move(m));
-      if (!wait) return Json{{"ok", true}};
-      if (future.wait_for(std::chrono::seconds(60)) != std::future_status::ready) return Json{{"ok", false}, {"error", "store thread busy"}};
-      return future.get();
-    };
     sync = std::make_unique<SyncService>(
         **sync_config, clock, log.with({{"part", "sync"}}),
-        [via_store](Json update) -> Status {
+        [&ask_store](Json update) -> Status {
           update["cmd"] = "apply_replica";
-          Json r = via_store(std::move(update), true);
+          Json r = ask_store(std::move(update), std::chrono::seconds(60));
           if (!r.value("ok", false)) return fail("replica", r.value("error", "not applied"));
           return {};
         },
-        [via_store](const std::string& machine, const std::string& kind) {
-          (void)via_store(Json{{"cmd", "machine_command"}, {"machine_id", machine}, {"kind", kind}}, false);
+        [&ask_store](const std::string& machine, const std::string& kind) {
+          (void)ask_store(Json{{"cmd", "machine_command"}, {"machine_id", machine}, {"kind", kind}}, std::chrono::seconds(0));
         });
   }
 

@@ -60,3 +60,10 @@ class SqlDatabase {
 };
 
 }  // namespace spotter::cloud
+
+// In a function returning Status or Result<T>: run a statement, return its error if it failed.
+#define SPOTTER_SQL(expr)                                          \
+  do {                                                             \
+    auto spotter_sql_r_ = (expr);                                  \
+    if (!spotter_sql_r_) return ::spotter::Unexpected<::spotter::Error>{spotter_sql_r_.error()}; \
+  } while (0)

@@ -18,6 +18,42 @@ std::string join(const std::vector<std::string>& ids) {
   return out;
 }
 
+// Row writers shared by the whole import and the delta (statements prepared by the caller).
+void write_member(SQLite::Statement& q, const MemberRecord& x) {
+  q.bind(1, x.id);
+  q.bind(2, x.display_name);
+  q.bind(3, x.account_suspended ? 1 : 0);
+  q.exec();
+  q.reset();
+}
+void write_membership(SQLite::Statement& q, const MembershipRecord& x) {
+  q.bind(1, x.id);
+  q.bind(2, x.member_id);
+  q.bind(3, x.starts_at_ms);
+  q.bind(4, x.expires_at_ms);
+  q.bind(5, x.suspended ? 1 : 0);
+  q.bind(6, join(x.branch_ids));
+  q.exec();
+  q.reset();
+}
+void write_card(SQLite::Statement& q, const NfcCard& x) {
+  q.bind(1, x.uid);
+  q.bind(2, x.member_id);
+  q.bind(3, x.blocked ? 1 : 0);
+  q.exec();
+  q.reset();
+}
+void write_machine(SQLite::Statement& q, const MachineRecord& x) {
+  q.bind(1, x.id);
+  q.bind(2, x.name);
+  if (x.category) q.bind(3, std::string(protocol::to_string(*x.category)));
+  else q.bind(3);
+  q.bind(4, x.type);
+  q.exec();
+  q.reset();
+}
+
+
 std::vector<std::string> split(const std::string& s) {
   std::vector<std::string> out;
   std::size_t start = 0;
@@ -76,42 +112,13 @@ Status SqliteEdgeStore::import_replica(const ReplicaSnapshot& s) {
     b.bind(4, dump_json(s.branch.hours.to_json()));
     b.exec();
     SQLite::Statement m(db, "INSERT INTO members VALUES (?, ?, ?)");
-    for (const auto& x : s.members) {
-      m.bind(1, x.id);
-      m.bind(2, x.display_name);
-      m.bind(3, x.account_suspended ? 1 : 0);
-      m.exec();
-      m.reset();
-    }
+    for (const auto& x : s.members) write_member(m, x);
     SQLite::Statement ms(db, "INSERT INTO memberships VALUES (?, ?, ?, ?, ?, ?)");
-    for (const auto& x : s.memberships) {
-      ms.bind(1, x.id);
-      ms.bind(2, x.member_id);
-      ms.bind(3, x.starts_at_ms);
-      ms.bind(4, x.expires_at_ms);
-      ms.bind(5, x.suspended ? 1 : 0);
-      ms.bind(6, join(x.branch_ids));
-      ms.exec();
-      ms.reset();
-    }
+    for (const auto& x : s.memberships) write_membership(ms, x);
     SQLite::Statement c(db, "INSERT INTO cards VALUES (?, ?, ?)");
-    for (const auto& x : s.cards) {
-      c.bind(1, x.uid);
-      c.bind(2, x.member_id);
-      c.bind(3, x.blocked ? 1 : 0);
-      c.exec();
-      c.reset();
-    }
+    for (const auto& x : s.cards) write_card(c, x);
     SQLite::Statement mc(db, "INSERT INTO machines VALUES (?, ?, ?, ?)");
-    for (const auto& x : s.machines) {
-      mc.bind(1, x.id);
-      mc.bind(2, x.name);
-      if (x.category) mc.bind(3, std::string(protocol::to_string(*x.category)));
-      else mc.bind(3);
-      mc.bind(4, x.type);
-      mc.exec();
-      mc.reset();
-    }
+    for (const auto& x : s.machines) write_machine(mc, x);
     SQLite::Statement k(db, "INSERT INTO qr_keys VALUES (?, ?)");
     for (const auto& x : s.qr_keys) {
       k.bind(1, x.kid);
@@ -149,40 +156,13 @@ Status SqliteEdgeStore::apply_replica_delta(const ReplicaDelta& d) {
     SQLite::Statement c(db, "INSERT OR REPLACE INTO cards VALUES (?, ?, ?)");
     for (const auto& u : d.members) {
       forget(u.member.id);
-      m.bind(1, u.member.id);
-      m.bind(2, u.member.display_name);
-      m.bind(3, u.member.account_suspended ? 1 : 0);
-      m.exec();
-      m.reset();
-      for (const auto& x : u.memberships) {
-        ms.bind(1, x.id);
-        ms.bind(2, x.member_id);
-        ms.bind(3, x.starts_at_ms);
-        ms.bind(4, x.expires_at_ms);
-        ms.bind(5, x.suspended ? 1 : 0);
-        ms.bind(6, join(x.branch_ids));
-        ms.exec();
-        ms.reset();
-      }
-      for (const auto& x : u.cards) {
-        c.bind(1, x.uid);
-        c.bind(2, x.member_id);
-        c.bind(3, x.blocked ? 1 : 0);
-        c.exec();
-        c.reset();
-      }
+      write_member(m, u.member);
+      for (const auto& x : u.memberships) write_membership(ms, x);
+      for (const auto& x : u.cards) write_card(c, x);
     }
     for (const auto& id : d.removed_machines) by_member("DELETE FROM machines WHERE id = ?", id);
     SQLite::Statement mc(db, "INSERT OR REPLACE INTO machines VALUES (?, ?, ?, ?)");
-    for (const auto& x : d.machines) {
-      mc.bind(1, x.id);
-      mc.bind(2, x.name);
-      if (x.category) mc.bind(3, std::string(protocol::to_string(*x.category)));
-      else mc.bind(3);
-      mc.bind(4, x.type);
-      mc.exec();
-      mc.reset();
-    }
+    for (const auto& x : d.machines) write_machine(mc, x);
     t.commit();
     return {};
   } catch (const SQLite::Exception& ex) {
