@@ -50,7 +50,10 @@ struct SqliteStore {
   SqliteEdgeStore store{file};
   SqliteStore() { REQUIRE(store.import_replica(branch()).ok()); }
   ~SqliteStore() {
-    for (const char* ext : {"", "-wal", "-shm"}) std::filesystem::remove(file.string() + ext);
+    for (const char* ext : {"", "-wal", "-shm"}) {
+      std::filesystem::remove(file.string() + ext);
+      std::filesystem::remove(std::filesystem::path(file).replace_extension(".telemetry.db").string() + ext);
+    }
   }
   std::size_t open_sessions() const {
     std::size_t n = 0;

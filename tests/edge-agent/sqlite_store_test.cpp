@@ -15,8 +15,15 @@ using namespace spotter::edge;
 namespace {
 struct TempDb {
   std::filesystem::path file = std::filesystem::temp_directory_path() / ("spotter-store-" + std::to_string(std::random_device{}()) + ".db");
+  std::filesystem::path telemetry_file() const {
+    auto t = file;
+    return t.replace_extension(".telemetry.db");
+  }
   ~TempDb() {
-    for (const char* ext : {"", "-wal", "-shm"}) std::filesystem::remove(file.string() + ext);
+    for (const char* ext : {"", "-wal", "-shm"}) {
+      std::filesystem::remove(file.string() + ext);
+      std::filesystem::remove(telemetry_file().string() + ext);
+    }
   }
 };
 
@@ -174,7 +181,13 @@ TEST_CASE("telemetry is stored once per (machine, boot_id, msg_id), with the jou
   CHECK(again->stored == 1);
   CHECK(again->duplicates == 1);
   CHECK(s.telemetry_count() == 5);
-  CHECK(s.outbox_depth() == 1);  // the workout
+  CHECK(s.outbox_depth() == 0);  // workouts reach the outbox from the store thread:
+  REQUIRE(s.record_workout_events({row("tm-1", "b1", 2), row("tm-1", "b1", 3, true)}).ok());
+  REQUIRE(s.record_workout_events({row("tm-1", "b1", 3, true)}).ok());  // a replay
+  CHECK(s.outbox_depth() == 1);
+  CHECK(s.applied_position() == JournalPosition{1, 900});
+  // A replayed batch from before the position counts its rows but keeps the position.
+  REQUIRE(s.record_telemetry({row("tm-2", "b1", 1)}, {1, 100}).ok());
   CHECK(s.applied_position() == JournalPosition{1, 900});
   REQUIRE(s.set_applied({1, 400}).ok());  // never moves back
   CHECK(s.applied_position() == JournalPosition{1, 900});
@@ -206,4 +219,27 @@ TEST_CASE("a link that ends without a workout message gets one aggregated from i
   CHECK(body["workout"]["aggregated"] == true);
   CHECK(body["workout"]["distance_m"] == 300.0);
   CHECK(body["session_id"] == "ses1");
+}
+
+TEST_CASE("telemetry lives in its own file, and a database from before the split has its telemetry moved there") {
+  TempDb db;
+  {
+    SqliteEdgeStore s(db.file);
+    REQUIRE(s.record_telemetry({TelemetryRow{"tm-1", "b", 1, false, 1, 1, std::nullopt, std::nullopt, std::nullopt, "{}"}}, {1, 50}).ok());
+  }
+  {
+    SQLite::Database t(db.telemetry_file().string(), SQLite::OPEN_READONLY);
+    CHECK(t.execAndGet("SELECT COUNT(*) FROM telemetry").getInt64() == 1);
+    // What an older agent left in the main file: rows and a journal position further on.
+    SQLite::Database main(db.file.string(), SQLite::OPEN_READWRITE);
+    main.exec("INSERT INTO telemetry VALUES ('tm-1', 'b', 2, 0, 2, 2, NULL, NULL, NULL, '{\"a\":1}'), "
+              "('tm-1', 'b', 1, 0, 1, 1, NULL, NULL, NULL, '{}')");
+    main.exec("UPDATE ingest_state SET segment = 3, offset = 70 WHERE id = 1");
+  }
+  SqliteEdgeStore s(db.file);
+  CHECK(s.telemetry_count() == 2);  // (tm-1, b, 1) once
+  CHECK(s.applied_position() == JournalPosition{3, 70});
+  CHECK(s.storage_use().telemetry_bytes == 9);  // "{}" and {"a":1}
+  SQLite::Database main(db.file.string(), SQLite::OPEN_READONLY);
+  CHECK(main.execAndGet("SELECT COUNT(*) FROM telemetry").getInt64() == 0);
 }

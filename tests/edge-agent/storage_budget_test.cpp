@@ -23,6 +23,7 @@ TEST_CASE("bytes_to_free: over budget, under the disk watermark, or nothing") {
 
 TEST_CASE("a week offline stays within the budget and keeps every door and session event") {
   auto file = std::filesystem::temp_directory_path() / ("spotter-week-" + std::to_string(std::random_device{}()) + ".db");
+  auto telemetry_file = std::filesystem::path(file).replace_extension(".telemetry.db");
   {
     SqliteEdgeStore s(file);
     ReplicaSnapshot r;
@@ -63,7 +64,9 @@ TEST_CASE("a week offline stays within the budget and keeps every door and sessi
       REQUIRE(s.record_floor(states, clock.now_ms()).ok());
       // The agent's budget check.
       if (auto need = bytes_to_free(s.storage_use(), limits, 1LL << 40); need > 0) {
-        REQUIRE(s.evict(need, clock.now_ms()).ok());
+        auto telemetry = s.evict_telemetry(need);
+        REQUIRE(telemetry.ok());
+        REQUIRE(s.evict(need, clock.now_ms(), *telemetry).ok());
         ++evictions;
       }
       clock.advance(std::chrono::hours(1));
@@ -79,7 +82,11 @@ TEST_CASE("a week offline stays within the budget and keeps every door and sessi
     CHECK(raw.execAndGet("SELECT COUNT(*) FROM outbox WHERE kind = 'session_ended'").getInt64() == door_events / 2);
     CHECK(raw.execAndGet("SELECT COUNT(*) FROM outbox WHERE kind = 'eviction'").getInt64() == evictions);
     // The newest telemetry is what is kept.
-    CHECK(raw.execAndGet("SELECT MAX(msg_id) FROM telemetry").getInt64() == msg);
+    SQLite::Database raw_telemetry(telemetry_file.string(), SQLite::OPEN_READONLY);
+    CHECK(raw_telemetry.execAndGet("SELECT MAX(msg_id) FROM telemetry").getInt64() == msg);
   }
-  for (const char* ext : {"", "-wal", "-shm"}) std::filesystem::remove(file.string() + ext);
+  for (const char* ext : {"", "-wal", "-shm"}) {
+    std::filesystem::remove(file.string() + ext);
+    std::filesystem::remove(telemetry_file.string() + ext);
+  }
 }

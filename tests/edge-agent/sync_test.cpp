@@ -17,7 +17,10 @@ namespace {
 struct TempFile {
   std::filesystem::path file = std::filesystem::temp_directory_path() / ("spotter-sync-" + hex_encode(crypto::random_bytes(6)) + ".db");
   ~TempFile() {
-    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(file.string() + suffix);
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+      std::filesystem::remove(file.string() + suffix);
+      std::filesystem::remove(std::filesystem::path(file).replace_extension(".telemetry.db").string() + suffix);
+    }
   }
 };
 

@@ -9,6 +9,8 @@
 
 #include <fstream>
 
+#include <SQLiteCpp/SQLiteCpp.h>
+
 #include "spotter/common/access_qr.hpp"
 #include "spotter/common/encoding.hpp"
 #include "spotter/common/json.hpp"
@@ -167,7 +169,20 @@ TEST_CASE("machine taps link members who are inside; leaving unlinks; quiet mach
   CHECK(linked.display_name == "Ana M.");
   CHECK(tap(R"("credential":{"kind":"nfc","uid":"04FFFFFF"})").reason == Reason::unknown_credential);
   CHECK(tap(R"("credential":{"kind":"nfc","uid":"bad"})").reason == Reason::malformed);
-  machine.publish("spotter/v1/b1/machines/tm-1/telemetry", R"({"msg_id":1,"ts":2,"link_id":")" + *linked.link_id + R"(","metrics":{"speed_kmh":9.5}})");
+  for (int i = 1; i <= 3; ++i) {
+    machine.publish("spotter/v1/b1/machines/tm-1/telemetry", R"({"msg_id":)" + std::to_string(i) + R"(,"ts":)" + std::to_string(i * 1000) +
+                                                                 R"(,"link_id":")" + *linked.link_id + R"(","metrics":{"speed_kmh":9.5,"distance_m":)" +
+                                                                 std::to_string(i * 100) + "}}");
+  }
+  const auto telemetry_db = f.dir.path() / "data" / "edge.telemetry.db";
+  auto stored = [&] {
+    try {
+      return SQLite::Database(telemetry_db.string(), SQLite::OPEN_READONLY).execAndGet("SELECT COUNT(*) FROM telemetry").getInt64();
+    } catch (const SQLite::Exception&) {
+      return std::int64_t{-1};
+    }
+  };
+  REQUIRE(eventually([&] { return stored() == 3; }, 10s));
   // Ana leaves: the machine is told to unlink.
   REQUIRE(f.nfc("04A1B2C3D4E5F6", "out").granted);
   auto unlink = [](const Received& r) { return r.topic.ends_with("/cmd") && r.payload.find("\"unlink\"") != std::string::npos; };
@@ -178,6 +193,12 @@ TEST_CASE("machine taps link members who are inside; leaving unlinks; quiet mach
   f.edge->signal(SIGTERM);
   REQUIRE(f.edge->wait(10s) == 0);
   CHECK(f.edge->stderr_text().find("\"machine unlinked\"") != std::string::npos);
+  // No `workout` came from the machine: the link's telemetry was summarised into one.
+  SQLite::Database db((f.dir.path() / "data" / "edge.db").string(), SQLite::OPEN_READONLY);
+  auto workout = parse_json_strict(db.execAndGet("SELECT body FROM outbox WHERE kind = 'workout'").getString()).value();
+  CHECK(workout["link_id"] == *linked.link_id);
+  CHECK(workout["workout"]["aggregated"] == true);
+  CHECK(workout["workout"]["distance_m"] == 300.0);
 }
 
 TEST_CASE("technician commands answer through the control socket, which only the agent's user and group may use") {

@@ -59,13 +59,13 @@ TEST_CASE("QoS 1 redeliveries and repeats are stored once; bad payloads are coun
   machine.publish(topic, "garbage");
   machine.publish("spotter/v1/b1/machines/tm-1/workout",
                   R"({"msg_id":6,"ts_start":1,"ts_end":2,"boot_id":"bt1","category":"strength","exercise":"leg_press","sets":[{"reps":10,"weight_kg":50}]})");
-  REQUIRE(eventually([&] { return stored(g.data / "edge.db") == 7; }, 15s));
+  REQUIRE(eventually([&] { return stored(g.data / "edge.telemetry.db") == 7; }, 15s));
   g.edge->signal(SIGTERM);
   REQUIRE(g.edge->wait(10s) == 0);
   auto log = g.edge->stderr_text();
   CHECK(log.find("\"rejected\":2") != std::string::npos);
   CHECK(log.find("\"telemetry_duplicates\":5") != std::string::npos);
-  CHECK(stored(g.data / "edge.db") == 7);
+  CHECK(stored(g.data / "edge.telemetry.db") == 7);
 }
 
 TEST_CASE("SIGKILL under load, then restart: every message the broker delivered is stored, once") {
@@ -76,16 +76,16 @@ TEST_CASE("SIGKILL under load, then restart: every message the broker delivered 
                      g.dir.path());
   // Kill it while messages are flowing, twice.
   for (int kill = 0; kill < 2; ++kill) {
-    REQUIRE(eventually([&] { return stored(g.data / "edge.db") > (kill + 1) * 5000; }, 30s));
+    REQUIRE(eventually([&] { return stored(g.data / "edge.telemetry.db") > (kill + 1) * 5000; }, 30s));
     g.edge->signal(SIGKILL);
     g.edge->wait(5s);
     g.start();
   }
   REQUIRE(flood.wait(60s) == 0);
-  if (!eventually([&] { return stored(g.data / "edge.db") >= kMessages; }, 60s)) {
-    FAIL("stored ", stored(g.data / "edge.db"), " of ", kMessages, "; edge log: ", g.edge->stderr_text().substr(0, 3000));
+  if (!eventually([&] { return stored(g.data / "edge.telemetry.db") >= kMessages; }, 60s)) {
+    FAIL("stored ", stored(g.data / "edge.telemetry.db"), " of ", kMessages, "; edge log: ", g.edge->stderr_text().substr(0, 3000));
   }
-  CHECK(stored(g.data / "edge.db") == kMessages);
+  CHECK(stored(g.data / "edge.telemetry.db") == kMessages);
   g.edge->signal(SIGTERM);
   REQUIRE(g.edge->wait(10s) == 0);
 }
@@ -112,7 +112,7 @@ TEST_CASE("a malformed-payload storm is counted and does not disturb valid traff
       devices.publish("spotter/v1/b1/machines/" + machine + "/" + kinds[i % 6], junk[i % 12], 1);
     }
   }
-  REQUIRE(eventually([&] { return stored(g.data / "edge.db") == valid; }, 30s));
+  REQUIRE(eventually([&] { return stored(g.data / "edge.telemetry.db") == valid; }, 30s));
   CHECK(g.edge->running());
   g.edge->signal(SIGTERM);
   REQUIRE(g.edge->wait(10s) == 0);

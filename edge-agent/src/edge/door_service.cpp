@@ -31,11 +31,12 @@ void DoorService::on_scan(const protocol::Topic& topic, const std::string& paylo
     }
     return;
   }
-  auto decision = decide_and_record(topic.device, *scan);
-  if (!decision.req_id.empty()) publish_(reply_topic, protocol::encode(decision));
+  auto decided = decide_and_record(topic.device, *scan);
+  if (!decided.reply.req_id.empty()) publish_(reply_topic, protocol::encode(decided.reply));
+  after_reply(decided);
 }
 
-protocol::DoorDecision DoorService::decide_and_record(const std::string& door, const protocol::DoorScan& scan) {
+DoorService::Decided DoorService::decide_and_record(const std::string& door, const protocol::DoorScan& scan) {
   auto now = clock_.now();
   std::string session_id = new_id("ses", now.time_since_epoch().count());
   auto outcome = decide_door({scan, door, now, session_id}, branch_id_, calendar_, store_, *qr_);
@@ -50,16 +51,20 @@ protocol::DoorDecision DoorService::decide_and_record(const std::string& door, c
   ++stats.scans;
   stats.granted += outcome.reply.granted ? 1 : 0;
   stats.last_scan_ms = now.time_since_epoch().count();
-  if (outcome.session_ended && member_left_) member_left_(outcome.session_ended->member_id);
   log_.info("door decision", {{"door", door}, {"req_id", scan.req_id}, {"granted", outcome.reply.granted},
                               {"reason", protocol::to_string(outcome.reply.reason)}, {"member", outcome.member_id.value_or("")}});
-  return outcome.reply;
+  Decided decided{outcome.reply, std::nullopt};
+  if (outcome.session_ended) decided.member_left = outcome.session_ended->member_id;
+  return decided;
 }
 
 protocol::DoorDecision DoorService::scan_locally(const std::string& door, const protocol::DoorScan& scan) {
-  auto decision = decide_and_record(door, scan);
-  if (!decision.req_id.empty()) publish_(protocol::build_topic(branch_id_, door, protocol::MessageType::door_decision), protocol::encode(decision));
-  return decision;
+  auto decided = decide_and_record(door, scan);
+  if (!decided.reply.req_id.empty()) {
+    publish_(protocol::build_topic(branch_id_, door, protocol::MessageType::door_decision), protocol::encode(decided.reply));
+  }
+  after_reply(decided);
+  return decided.reply;
 }
 
 void DoorService::on_reader_status(const protocol::Topic& topic, const std::string& payload) {

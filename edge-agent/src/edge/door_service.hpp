@@ -4,6 +4,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "spotter/common/clock.hpp"
@@ -60,7 +61,15 @@ class DoorService {
     std::int64_t last_scan_ms = 0;
     std::uint64_t scans = 0, granted = 0;
   };
-  protocol::DoorDecision decide_and_record(const std::string& door, const protocol::DoorScan& scan);
+  struct Decided {
+    protocol::DoorDecision reply;  // empty req_id: nothing durable, so no answer
+    std::optional<std::string> member_left;
+  };
+  Decided decide_and_record(const std::string& door, const protocol::DoorScan& scan);
+  // After the reply is out: the member's machines are freed (which may commit telemetry).
+  void after_reply(const Decided& d) {
+    if (d.member_left && member_left_) member_left_(*d.member_left);
+  }
 
   std::map<std::string, DoorStats> doors_;
   std::shared_ptr<const QrCheck> qr_;

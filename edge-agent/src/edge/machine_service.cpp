@@ -27,6 +27,7 @@ void MachineService::reject(const std::string& device, const protocol::Rejection
 
 void MachineService::apply(const FloorChanges& c) {
   if (c.empty()) return;
+  if (!c.links_ended.empty() && before_links_end_) before_links_end_();
   if (auto saved = store_.record_floor(c, clock_.now_ms()); !saved) {
     // Not durable, so not announced: the machine's next tap or status tries again.
     log_.error("machine changes not stored; not answering", {{"error", saved.error().message}});

@@ -24,6 +24,9 @@ class MachineService {
   // attached to the machine's current link; nullopt when rejected (and counted).
   std::optional<TelemetryRow> ingest(const protocol::Topic& topic, const std::string& payload, std::int64_t received_at_ms);
   void on_member_left(const std::string& member_id);
+  // Called before a link's end is recorded: the link's telemetry still in memory must be in
+  // SQLite first, because the end summarises it (store thread).
+  void before_links_end(std::function<void()> f) { before_links_end_ = std::move(f); }
   void tick();
   // A command from the cloud; false for a machine this branch does not have.
   bool on_cloud_command(const std::string& machine_id, protocol::CommandKind kind);
@@ -43,6 +46,7 @@ class MachineService {
   Logger log_;
   Publish publish_;
   RejectionCounts& rejections_;
+  std::function<void()> before_links_end_;
   MachineFloor floor_;
 };
 

@@ -1,6 +1,10 @@
 #pragma once
-// Hands messages from Paho's thread to the store thread. Bounded only by memory for now;
-// the ingest work adds back-pressure and batching.
+// Hands messages from the MQTT threads, the control socket and the sync thread to the store
+// thread. Two lanes: `push_urgent` for someone waiting (a member at a door or a machine, a
+// technician), taken first and in order; `push` for everything else, in order. What is in
+// it is already journaled, so a kill loses nothing; the telemetry reader waits for room
+// (wait_for_room) so a flood stays in the broker rather than in memory.
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -12,51 +16,40 @@ namespace spotter::edge {
 template <class T>
 class WorkQueue {
  public:
+  using Deadline = std::chrono::steady_clock::time_point;
+
   void push(T item) {
     {
       std::lock_guard lock(mu_);
-      items_.push_back(std::move(item));
+      normal_.push_back(std::move(item));
     }
     cv_.notify_one();
   }
   void push_all(std::vector<T>&& items) {
     {
       std::lock_guard lock(mu_);
-      for (auto& i : items) items_.push_back(std::move(i));
+      for (auto& i : items) normal_.push_back(std::move(i));
     }
     cv_.notify_one();
   }
-  // Ahead of everything waiting: for requests someone is standing at a door for.
-  void push_front(T item) {
+  void push_urgent(T item) {
     {
       std::lock_guard lock(mu_);
-      items_.push_front(std::move(item));
+      urgent_.push_back(std::move(item));
     }
     cv_.notify_one();
   }
-  // Blocks for the next item; nullopt once closed and drained.
-  std::optional<T> pop() {
+
+  // Waits until `deadline` at most, then takes up to `max` items, urgent ones first. An
+  // empty batch means nothing came in time; nullopt means closed and drained.
+  std::optional<std::vector<T>> pop_batch_until(std::size_t max, Deadline deadline) { return pop(max, deadline, true); }
+  // The same, taking only urgent items: for when ordinary work must wait.
+  std::optional<std::vector<T>> pop_urgent_until(std::size_t max, Deadline deadline) { return pop(max, deadline, false); }
+
+  // Blocks while `limit` or more ordinary items wait (and the queue is open).
+  void wait_for_room(std::size_t limit) {
     std::unique_lock lock(mu_);
-    cv_.wait(lock, [&] { return !items_.empty() || closed_; });
-    if (items_.empty()) return std::nullopt;
-    T item = std::move(items_.front());
-    items_.pop_front();
-    return item;
-  }
-  // Blocks for at least one item, then takes up to `max` of those waiting.
-  std::vector<T> pop_batch(std::size_t max) {
-    std::unique_lock lock(mu_);
-    cv_.wait(lock, [&] { return !items_.empty() || closed_; });
-    std::vector<T> out;
-    while (!items_.empty() && out.size() < max) {
-      out.push_back(std::move(items_.front()));
-      items_.pop_front();
-    }
-    return out;
-  }
-  std::size_t size() {
-    std::lock_guard lock(mu_);
-    return items_.size();
+    room_.wait(lock, [&] { return normal_.size() < limit || closed_; });
   }
 
   void close() {
@@ -65,12 +58,30 @@ class WorkQueue {
       closed_ = true;
     }
     cv_.notify_all();
+    room_.notify_all();
   }
 
  private:
+  std::optional<std::vector<T>> pop(std::size_t max, Deadline deadline, bool take_normal) {
+    std::unique_lock lock(mu_);
+    cv_.wait_until(lock, deadline, [&] { return !urgent_.empty() || (take_normal && !normal_.empty()) || closed_; });
+    if (closed_ && urgent_.empty() && normal_.empty()) return std::nullopt;
+    std::vector<T> out;
+    while (!urgent_.empty() && out.size() < max) {
+      out.push_back(std::move(urgent_.front()));
+      urgent_.pop_front();
+    }
+    while (take_normal && !normal_.empty() && out.size() < max) {
+      out.push_back(std::move(normal_.front()));
+      normal_.pop_front();
+    }
+    if (take_normal) room_.notify_all();
+    return out;
+  }
+
   std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<T> items_;
+  std::condition_variable cv_, room_;
+  std::deque<T> urgent_, normal_;
   bool closed_ = false;
 };
 

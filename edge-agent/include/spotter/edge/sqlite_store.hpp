@@ -1,7 +1,16 @@
 #pragma once
-// The gateway's SQLite database (one file in --data-dir): replica, sessions, door events,
-// used QR codes and the outbox. WAL mode; door and session writes commit with
-// synchronous=FULL so they survive power loss. Not thread-safe: one owner thread.
+// The gateway's SQLite databases in --data-dir: `edge.db` (replica, sessions, door events,
+// used QR codes, machine links, the outbox) and beside it `<name>.telemetry.db` (raw
+// telemetry and workouts, and how far the inbound journal is applied). WAL mode; door and
+// session writes commit with synchronous=FULL so they survive power loss.
+//
+// Two files, because a commit's fsync carries every page written to its file since the
+// last one: with telemetry in the same file, each door decision waited for the disk to
+// take the telemetry of the last few milliseconds (docs/edge-agent.md, BENCHMARKS.md).
+//
+// Threads: the "telemetry writer" methods (record_telemetry, set_applied, evict_telemetry)
+// use their own connection and may run on one thread while every other method runs on
+// another (the store thread); neither family is safe from two threads at once.
 #include <filesystem>
 #include <memory>
 
@@ -46,19 +55,30 @@ class SqliteEdgeStore final : public DoorStore {
   Status record_floor(const FloorChanges& changes, std::int64_t now_ms);
   Status record_maintenance(const std::string& machine_id, const protocol::Maintenance& report, std::int64_t now_ms);
 
-  // Telemetry and workouts in one transaction (synchronous=NORMAL: the inbound journal is
-  // what survives power loss), with the journal position they bring the store up to.
-  // Workouts also go to the outbox.
+  // Telemetry writer: telemetry and workouts in one transaction (synchronous=NORMAL: the
+  // inbound journal is what survives power loss), with the journal position they bring
+  // the store up to. Each (machine, boot_id, msg_id) is stored once.
   Result<IngestResult> record_telemetry(const std::vector<TelemetryRow>& rows, JournalPosition applied);
+  // Telemetry writer: the position, durable (synchronous=FULL) when this returns, so the
+  // journal before it may go. Never moves back.
   Status set_applied(JournalPosition applied);
+  // Store thread: a `workout` outbox event for each workout row, once per message (a
+  // replayed one is left as it is). Called before the rows go to the telemetry writer.
+  Status record_workout_events(const std::vector<TelemetryRow>& rows);
+
   JournalPosition applied_position() const;
   std::int64_t telemetry_count() const;
 
   StorageUse storage_use() const;
-  // Frees at least `bytes` if it can: raw telemetry oldest first, then evictable outbox
-  // events oldest first; records what went as an `eviction` outbox event. Returns the
-  // bytes freed.
-  Result<std::int64_t> evict(std::int64_t bytes, std::int64_t now_ms);
+  // Telemetry writer: raw telemetry, oldest first, until at least `bytes` are freed.
+  struct TelemetryEviction {
+    std::int64_t rows = 0, bytes = 0, from_ms = 0, to_ms = 0;
+  };
+  Result<TelemetryEviction> evict_telemetry(std::int64_t bytes);
+  // Store thread: after `evict_telemetry` freed `telemetry.bytes` of the `bytes` needed,
+  // evictable outbox events oldest first for the rest; records what went (both parts) as
+  // an `eviction` outbox event. Returns the bytes freed in all.
+  Result<std::int64_t> evict(std::int64_t bytes, std::int64_t now_ms, const TelemetryEviction& telemetry);
 
   // What `spotter-edge outbox` shows: depth, bytes, the oldest event's age, counts by kind.
   Json outbox_summary(std::int64_t now_ms) const;

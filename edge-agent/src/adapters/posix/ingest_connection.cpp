@@ -3,11 +3,13 @@
 #include <chrono>
 
 #include "spotter/protocol/raw_mqtt.hpp"
+#include "thread_priority.hpp"
 
 namespace spotter::edge {
 
 IngestConnection::IngestConnection(std::string uri, std::string client_id, std::vector<std::string> filters, InboundJournal& journal,
-                                   std::mutex& intake, std::function<std::int64_t()> now_ms, Sink sink, Logger log)
+                                   std::mutex& intake, std::function<std::int64_t()> now_ms, Sink sink,
+                                   std::function<void()> wait_for_room, Logger log)
     : uri_(std::move(uri)),
       client_id_(std::move(client_id)),
       filters_(std::move(filters)),
@@ -15,6 +17,7 @@ IngestConnection::IngestConnection(std::string uri, std::string client_id, std::
       intake_(intake),
       now_ms_(std::move(now_ms)),
       sink_(std::move(sink)),
+      wait_for_room_(std::move(wait_for_room)),
       log_(std::move(log)) {}
 
 IngestConnection::~IngestConnection() { stop(); }
@@ -28,6 +31,8 @@ void IngestConnection::stop() {
 }
 
 void IngestConnection::run() {
+  name_this_thread("telemetry-in");
+  lower_this_thread_priority();  // bulk work: doors first (thread_priority.hpp)
   using namespace std::chrono_literals;
   int backoff_ms = 500;
   while (!stop_) {
@@ -76,7 +81,11 @@ void IngestConnection::run() {
         }
         records.push_back({std::string_view(b).substr(2, tlen), std::string_view(b).substr(pos)});
       }
+      wait_for_room_();
       const auto now = now_ms_();
+      // Copied before taking the intake lock: a door scan waits for that lock.
+      out.reserve(records.size());
+      for (const auto& r : records) out.push_back({std::string(r.topic), std::string(r.payload), now, {}});
       bool handed_over = false;
       while (!handed_over && !stop_) {
         std::unique_lock lock(intake_);
@@ -88,10 +97,7 @@ void IngestConnection::run() {
           std::this_thread::sleep_for(1s);
           continue;
         }
-        out.reserve(records.size());
-        for (std::size_t i = 0; i < records.size(); ++i) {
-          out.push_back({std::string(records[i].topic), std::string(records[i].payload), now, (*ends)[i]});
-        }
+        for (std::size_t i = 0; i < out.size(); ++i) out[i].journal_end = (*ends)[i];
         sink_(std::move(out));
         handed_over = true;
       }

@@ -30,8 +30,11 @@ class IngestConnection {
   // `intake` is held across the journal write and the hand-over, and must be held the same
   // way by every other writer of the journal, so the store thread sees messages in journal
   // order (its "applied up to here" mark depends on it).
+  // `wait_for_room` is called before each batch is journaled, outside the lock: it blocks
+  // while the store thread is behind, so a flood waits in the broker, not in memory.
   IngestConnection(std::string uri, std::string client_id, std::vector<std::string> filters, InboundJournal& journal,
-                   std::mutex& intake, std::function<std::int64_t()> now_ms, Sink sink, Logger log);
+                   std::mutex& intake, std::function<std::int64_t()> now_ms, Sink sink, std::function<void()> wait_for_room,
+                   Logger log);
   ~IngestConnection();
   void start();
   void stop();
@@ -46,6 +49,7 @@ class IngestConnection {
   std::mutex& intake_;
   std::function<std::int64_t()> now_ms_;
   Sink sink_;
+  std::function<void()> wait_for_room_;
   Logger log_;
   std::atomic<bool> stop_{false}, connected_{false};
   std::thread thread_;

@@ -75,5 +75,24 @@ CREATE TABLE sync_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE INDEX outbox_by_kind ON outbox(kind, seq);
 )sql",
 };
+// Since version 6, telemetry lives in its own file (sqlite_store.hpp says why); the tables
+// of migrations 3 and 4 in the main file stay empty once their rows were moved across.
+
+// The telemetry file's own migrations.
+inline constexpr std::array<const char*, 1> kTelemetryMigrations = {
+    // 1: telemetry and workouts, each (machine, boot_id, msg_id) once; how far the inbound
+    // journal has been applied; a running byte count of raw telemetry for the budget.
+    R"sql(
+CREATE TABLE telemetry (
+  machine_id TEXT NOT NULL, boot_id TEXT NOT NULL, msg_id INTEGER NOT NULL, workout INTEGER NOT NULL,
+  device_ts_ms INTEGER NOT NULL, received_at_ms INTEGER NOT NULL,
+  link_id TEXT, session_id TEXT, member_id TEXT, body TEXT NOT NULL,
+  PRIMARY KEY (machine_id, boot_id, msg_id)) WITHOUT ROWID;
+CREATE INDEX telemetry_by_link ON telemetry(link_id) WHERE link_id IS NOT NULL;
+CREATE TABLE ingest_state (
+  id INTEGER PRIMARY KEY CHECK (id = 1), segment INTEGER NOT NULL, offset INTEGER NOT NULL, telemetry_bytes INTEGER NOT NULL);
+INSERT INTO ingest_state VALUES (1, 0, 0, 0);
+)sql",
+};
 
 }  // namespace spotter::edge::schema

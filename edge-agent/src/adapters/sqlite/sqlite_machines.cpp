@@ -46,10 +46,10 @@ namespace {
 // When a link ends without the machine having sent a `workout`, its telemetry is summarised
 // into one (marked `aggregated`), so the member's activity reaches the cloud either way.
 void summarise_link(SQLite::Database& db, const LinkEnd& end) {
-  SQLite::Statement has(db, "SELECT COUNT(*) FROM telemetry WHERE link_id = ? AND workout = 1");
+  SQLite::Statement has(db, "SELECT COUNT(*) FROM t.telemetry WHERE link_id = ? AND workout = 1");
   has.bind(1, end.link.id);
   if (has.executeStep() && has.getColumn(0).getInt64() > 0) return;
-  SQLite::Statement q(db, "SELECT body FROM telemetry WHERE link_id = ? AND workout = 0 ORDER BY device_ts_ms LIMIT 100000");
+  SQLite::Statement q(db, "SELECT body FROM t.telemetry WHERE link_id = ? AND workout = 0 ORDER BY device_ts_ms LIMIT 100000");
   q.bind(1, end.link.id);
   std::vector<protocol::Telemetry> samples;
   while (q.executeStep()) {

@@ -12,8 +12,8 @@ using store_detail::outbox_add;
 using store_detail::session_json;
 
 Result<IngestResult> SqliteEdgeStore::record_telemetry(const std::vector<TelemetryRow>& rows, JournalPosition applied) {
+  auto& db = impl_->tdb;
   try {
-    auto& db = impl_->db;
     db.exec("PRAGMA synchronous=NORMAL");
     SQLite::Transaction t(db);
     SQLite::Statement q(db, "INSERT OR IGNORE INTO telemetry VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
@@ -38,41 +38,65 @@ Result<IngestResult> SqliteEdgeStore::record_telemetry(const std::vector<Telemet
       }
       ++r.stored;
       stored_bytes += static_cast<std::int64_t>(row.body.size());
-      if (row.workout) {
-        Json body = {{"machine_id", row.machine_id}, {"boot_id", row.boot_id}, {"msg_id", row.msg_id},
-                     {"received_at_ms", row.received_at_ms}, {"workout", parse_json_strict(row.body).value_or(Json::object())}};
-        if (row.link_id) body["link_id"] = *row.link_id;
-        if (row.session_id) body["session_id"] = *row.session_id;
-        if (row.member_id) body["member_id"] = *row.member_id;
-        outbox_add(db, "wo." + row.machine_id + "." + row.boot_id + "." + std::to_string(row.msg_id), "workout", row.received_at_ms, body);
-      }
     }
-    SQLite::Statement pos(db, "UPDATE ingest_state SET segment = ?, offset = ?, telemetry_bytes = telemetry_bytes + ? WHERE id = 1");
+    SQLite::Statement pos(db, "UPDATE ingest_state SET segment = ?, offset = ?, telemetry_bytes = telemetry_bytes + ? "
+                              "WHERE id = 1 AND (segment < ? OR (segment = ? AND offset <= ?))");
     pos.bind(1, static_cast<std::int64_t>(applied.segment));
     pos.bind(2, static_cast<std::int64_t>(applied.offset));
     pos.bind(3, stored_bytes);
-    pos.exec();
+    pos.bind(4, static_cast<std::int64_t>(applied.segment));
+    pos.bind(5, static_cast<std::int64_t>(applied.segment));
+    pos.bind(6, static_cast<std::int64_t>(applied.offset));
+    if (pos.exec() == 0 && stored_bytes > 0) {
+      // A position behind the stored one (a replay): count the bytes, keep the position.
+      SQLite::Statement bytes(db, "UPDATE ingest_state SET telemetry_bytes = telemetry_bytes + ? WHERE id = 1");
+      bytes.bind(1, stored_bytes);
+      bytes.exec();
+    }
     t.commit();
     db.exec("PRAGMA synchronous=FULL");
     return r;
   } catch (const SQLite::Exception& ex) {
     try {
-      impl_->db.exec("PRAGMA synchronous=FULL");
+      db.exec("PRAGMA synchronous=FULL");
     } catch (const SQLite::Exception&) {
     }
     return fail("storage", std::string("telemetry not stored: ") + ex.what());
   }
 }
 
+Status SqliteEdgeStore::record_workout_events(const std::vector<TelemetryRow>& rows) {
+  try {
+    auto& db = impl_->db;
+    SQLite::Transaction t(db);
+    bool any = false;
+    for (const auto& row : rows) {
+      if (!row.workout) continue;
+      any = true;
+      Json body = {{"machine_id", row.machine_id}, {"boot_id", row.boot_id}, {"msg_id", row.msg_id},
+                   {"received_at_ms", row.received_at_ms}, {"workout", parse_json_strict(row.body).value_or(Json::object())}};
+      if (row.link_id) body["link_id"] = *row.link_id;
+      if (row.session_id) body["session_id"] = *row.session_id;
+      if (row.member_id) body["member_id"] = *row.member_id;
+      outbox_add(db, "wo." + row.machine_id + "." + row.boot_id + "." + std::to_string(row.msg_id), "workout", row.received_at_ms, body,
+                 /*if_new=*/true);
+    }
+    if (any) t.commit();
+    return {};
+  } catch (const SQLite::Exception& ex) {
+    return fail("storage", std::string("workouts not stored: ") + ex.what());
+  }
+}
+
 Status SqliteEdgeStore::set_applied(JournalPosition applied) {
   try {
-    SQLite::Statement pos(impl_->db, "UPDATE ingest_state SET segment = ?, offset = ? WHERE id = 1 AND (segment < ? OR (segment = ? AND offset < ?))");
+    SQLite::Statement pos(impl_->tdb, "UPDATE ingest_state SET segment = ?, offset = ? WHERE id = 1 AND (segment < ? OR (segment = ? AND offset < ?))");
     pos.bind(1, static_cast<std::int64_t>(applied.segment));
     pos.bind(2, static_cast<std::int64_t>(applied.offset));
     pos.bind(3, static_cast<std::int64_t>(applied.segment));
     pos.bind(4, static_cast<std::int64_t>(applied.segment));
     pos.bind(5, static_cast<std::int64_t>(applied.offset));
-    pos.exec();
+    pos.exec();  // autocommit, synchronous=FULL
     return {};
   } catch (const SQLite::Exception& ex) {
     return fail("storage", ex.what());
@@ -80,17 +104,17 @@ Status SqliteEdgeStore::set_applied(JournalPosition applied) {
 }
 
 JournalPosition SqliteEdgeStore::applied_position() const {
-  SQLite::Statement q(impl_->db, "SELECT segment, offset FROM ingest_state WHERE id = 1");
+  SQLite::Statement q(impl_->db, "SELECT segment, offset FROM t.ingest_state WHERE id = 1");
   if (!q.executeStep()) return {};
   return {static_cast<std::uint64_t>(q.getColumn(0).getInt64()), static_cast<std::uint64_t>(q.getColumn(1).getInt64())};
 }
 
-std::int64_t SqliteEdgeStore::telemetry_count() const { return impl_->db.execAndGet("SELECT COUNT(*) FROM telemetry").getInt64(); }
+std::int64_t SqliteEdgeStore::telemetry_count() const { return impl_->db.execAndGet("SELECT COUNT(*) FROM t.telemetry").getInt64(); }
 
 StorageUse SqliteEdgeStore::storage_use() const {
   auto& db = impl_->db;
   StorageUse u;
-  SQLite::Statement t(db, "SELECT telemetry_bytes FROM ingest_state WHERE id = 1");
+  SQLite::Statement t(db, "SELECT telemetry_bytes FROM t.ingest_state WHERE id = 1");
   if (t.executeStep()) u.telemetry_bytes = t.getColumn(0).getInt64();
   SQLite::Statement o(db, "SELECT COUNT(*), COALESCE(SUM(bytes), 0), COALESCE(SUM(CASE WHEN evictable = 1 THEN bytes ELSE 0 END), 0), "
                           "COALESCE(MIN(at_ms), 0) FROM outbox");
@@ -103,13 +127,13 @@ StorageUse SqliteEdgeStore::storage_use() const {
   return u;
 }
 
-Result<std::int64_t> SqliteEdgeStore::evict(std::int64_t bytes, std::int64_t now_ms) {
+Result<SqliteEdgeStore::TelemetryEviction> SqliteEdgeStore::evict_telemetry(std::int64_t bytes) {
   try {
-    auto& db = impl_->db;
+    auto& db = impl_->tdb;
     SQLite::Transaction t(db);
-    std::int64_t freed = 0, tele_rows = 0, tele_bytes = 0, out_rows = 0, out_bytes = 0, from_ms = 0, to_ms = 0;
-    // Raw telemetry first, oldest first, in chunks (no index on time: eviction is rare).
-    while (freed < bytes) {
+    TelemetryEviction e;
+    // Oldest first, in chunks (no index on time: eviction is rare).
+    while (e.bytes < bytes) {
       SQLite::Statement pick(db, "SELECT machine_id, boot_id, msg_id, LENGTH(body), received_at_ms FROM telemetry ORDER BY received_at_ms LIMIT 2000");
       SQLite::Statement del(db, "DELETE FROM telemetry WHERE machine_id = ? AND boot_id = ? AND msg_id = ?");
       int n = 0;
@@ -119,21 +143,35 @@ Result<std::int64_t> SqliteEdgeStore::evict(std::int64_t bytes, std::int64_t now
                              pick.getColumn(3).getInt64(), pick.getColumn(4).getInt64());
       }
       for (const auto& [m, b, id, len, at] : victims) {
-        if (freed >= bytes) break;
+        if (e.bytes >= bytes) break;
         del.bind(1, m);
         del.bind(2, b);
         del.bind(3, id);
         del.exec();
         del.reset();
-        freed += len;
-        tele_bytes += len;
-        ++tele_rows;
+        e.bytes += len;
+        ++e.rows;
         ++n;
-        if (from_ms == 0) from_ms = at;
-        to_ms = at;
+        if (e.from_ms == 0) e.from_ms = at;
+        e.to_ms = at;
       }
       if (n == 0) break;
     }
+    SQLite::Statement upd(db, "UPDATE ingest_state SET telemetry_bytes = MAX(0, telemetry_bytes - ?) WHERE id = 1");
+    upd.bind(1, e.bytes);
+    upd.exec();
+    t.commit();
+    return e;
+  } catch (const SQLite::Exception& ex) {
+    return fail("storage", std::string("telemetry eviction failed: ") + ex.what());
+  }
+}
+
+Result<std::int64_t> SqliteEdgeStore::evict(std::int64_t bytes, std::int64_t now_ms, const TelemetryEviction& telemetry) {
+  try {
+    auto& db = impl_->db;
+    SQLite::Transaction t(db);
+    std::int64_t freed = telemetry.bytes, out_rows = 0, out_bytes = 0;
     // Then the evictable outbox events (machine status changes), oldest first.
     while (freed < bytes) {
       SQLite::Statement pick(db, "SELECT seq, bytes FROM outbox WHERE evictable = 1 ORDER BY seq LIMIT 2000");
@@ -151,12 +189,10 @@ Result<std::int64_t> SqliteEdgeStore::evict(std::int64_t bytes, std::int64_t now
         ++out_rows;
       }
     }
-    SQLite::Statement upd(db, "UPDATE ingest_state SET telemetry_bytes = MAX(0, telemetry_bytes - ?) WHERE id = 1");
-    upd.bind(1, tele_bytes);
-    upd.exec();
-    if (tele_rows > 0 || out_rows > 0) {
-      Json body = {{"at_ms", now_ms}, {"telemetry_rows", tele_rows}, {"telemetry_bytes", tele_bytes}, {"telemetry_from_ms", from_ms},
-                   {"telemetry_to_ms", to_ms}, {"status_events", out_rows}, {"status_event_bytes", out_bytes}};
+    if (telemetry.rows > 0 || out_rows > 0) {
+      Json body = {{"at_ms", now_ms}, {"telemetry_rows", telemetry.rows}, {"telemetry_bytes", telemetry.bytes},
+                   {"telemetry_from_ms", telemetry.from_ms}, {"telemetry_to_ms", telemetry.to_ms}, {"status_events", out_rows},
+                   {"status_event_bytes", out_bytes}};
       outbox_add(db, "evict." + std::to_string(now_ms), "eviction", now_ms, body, true);
     }
     t.commit();

@@ -3,7 +3,9 @@
 // statements, and the helpers every write path uses.
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include <array>
 #include <stdexcept>
+#include <string>
 
 #include "schema.hpp"
 #include "spotter/edge/sqlite_store.hpp"
@@ -11,12 +13,22 @@
 namespace spotter::edge {
 
 struct SqliteEdgeStore::Impl {
+  // The telemetry writer's connection to the telemetry file (sqlite_store.hpp). Opened
+  // first: the main connection attaches that file as `t` for reads.
+  SQLite::Database tdb;
   SQLite::Database db;
   // Prepared once: door decisions are the hot path.
   SQLite::Statement by_card, by_id, memberships, open_session, qr_used;
 
+  static std::filesystem::path telemetry_file(const std::filesystem::path& file) {
+    auto t = file;
+    t.replace_extension(".telemetry.db");
+    return t;
+  }
+
   explicit Impl(const std::filesystem::path& file)
-      : db(file.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE, 5000),
+      : tdb(migrate(telemetry_file(file), schema::kTelemetryMigrations, "telemetry database")),
+        db(file.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE, 5000),
         by_card(prepare_after_migration(db, file),
                 "SELECT m.id, m.display_name, m.suspended FROM cards c JOIN members m ON m.id = c.member_id "
                 "WHERE c.uid = ? AND c.blocked = 0"),
@@ -25,8 +37,27 @@ struct SqliteEdgeStore::Impl {
         open_session(db, "SELECT id, member_id, branch_id, started_at_ms, entry_door FROM sessions WHERE member_id = ? AND ended_at_ms IS NULL"),
         qr_used(db, "SELECT 1 FROM qr_used WHERE jti = ?") {}
 
+  template <std::size_t N>
+  static SQLite::Database migrate(const std::filesystem::path& file, const std::array<const char*, N>& migrations, const char* what) {
+    SQLite::Database d(file.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE, 5000);
+    d.exec("PRAGMA journal_mode=WAL");
+    d.exec("PRAGMA synchronous=FULL");
+    d.exec("PRAGMA cache_size=-16384");  // a telemetry batch must not spill pages mid-transaction
+    int version = d.execAndGet("PRAGMA user_version").getInt();
+    if (version > static_cast<int>(N)) {
+      throw std::runtime_error(std::string(what) + " schema is newer (" + std::to_string(version) + ") than this spotter-edge knows");
+    }
+    for (int v = version; v < static_cast<int>(N); ++v) {
+      SQLite::Transaction t(d);
+      d.exec(migrations[static_cast<std::size_t>(v)]);
+      d.exec("PRAGMA user_version = " + std::to_string(v + 1));
+      t.commit();
+    }
+    return d;
+  }
+
   // Runs before the statements are prepared, so they see the current schema.
-  static SQLite::Database& prepare_after_migration(SQLite::Database& db, const std::filesystem::path&) {
+  static SQLite::Database& prepare_after_migration(SQLite::Database& db, const std::filesystem::path& file) {
     db.exec("PRAGMA journal_mode=WAL");
     db.exec("PRAGMA synchronous=FULL");
     db.exec("PRAGMA foreign_keys=ON");
@@ -43,7 +74,41 @@ struct SqliteEdgeStore::Impl {
       db.exec("PRAGMA user_version = " + std::to_string(v + 1));
       t.commit();
     }
+    SQLite::Statement attach(db, "ATTACH DATABASE ? AS t");
+    attach.bind(1, telemetry_file(file).string());
+    attach.exec();
+    move_legacy_telemetry(db);
     return db;
+  }
+
+  // A database from before the split keeps its telemetry and journal position in the main
+  // file: copied across, then removed, in two steps that can each be repeated after a crash.
+  static void move_legacy_telemetry(SQLite::Database& db) {
+    SQLite::Statement pos(db, "SELECT segment, offset FROM main.ingest_state WHERE id = 1");
+    std::int64_t segment = 0, offset = 0;
+    if (pos.executeStep()) {
+      segment = pos.getColumn(0).getInt64();
+      offset = pos.getColumn(1).getInt64();
+    }
+    pos.reset();
+    if (segment == 0 && offset == 0 && db.execAndGet("SELECT EXISTS (SELECT 1 FROM main.telemetry)").getInt() == 0) return;
+    {
+      SQLite::Transaction t(db);
+      db.exec("INSERT OR IGNORE INTO t.telemetry SELECT * FROM main.telemetry");
+      SQLite::Statement up(db, "UPDATE t.ingest_state SET segment = ?, offset = ? WHERE id = 1 AND (segment < ? OR (segment = ? AND offset < ?))");
+      up.bind(1, segment);
+      up.bind(2, offset);
+      up.bind(3, segment);
+      up.bind(4, segment);
+      up.bind(5, offset);
+      up.exec();
+      db.exec("UPDATE t.ingest_state SET telemetry_bytes = (SELECT COALESCE(SUM(LENGTH(body)), 0) FROM t.telemetry)");
+      t.commit();
+    }
+    SQLite::Transaction t(db);
+    db.exec("DELETE FROM main.telemetry");
+    db.exec("UPDATE main.ingest_state SET segment = 0, offset = 0, telemetry_bytes = 0");
+    t.commit();
   }
 };
 
