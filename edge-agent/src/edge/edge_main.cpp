@@ -50,8 +50,8 @@ const std::string kTick = "#tick";
 const std::string kControl = "#control";
 constexpr auto kTickEvery = std::chrono::seconds(2);
 // Telemetry commits (telemetry_writer.hpp). Measured with 10,000 messages/s and the door
-// benchmark running: 20 ms windows wrote 110-150 MB/s to the disk, 100 ms 60-75 MB/s,
-// 500 ms 50-57 MB/s (most of it the benchmark's own door commits), and doors answered
+// benchmark running: 20 ms windows wrote 110-150 MB/s to the disk, 100 ms 60-76 MB/s,
+// 500 ms 48-57 MB/s (most of it the benchmark's own door commits), and doors answered
 // fastest with 500 ms. The rows wait in memory meanwhile (at most 20,000, ~6 MB).
 constexpr auto kTelemetryCommitEvery = std::chrono::milliseconds(500);
 constexpr std::size_t kTelemetryCommitRows = 20000;
