@@ -2,6 +2,8 @@
 // storage use and eviction under the budget, and the outbox summary.
 #include "store_impl.hpp"
 
+#include <algorithm>
+
 #include "spotter/common/log.hpp"
 #include "spotter/common/sync_api.hpp"
 #include "spotter/edge/workout_aggregate.hpp"
@@ -66,13 +68,13 @@ Result<IngestResult> SqliteEdgeStore::record_telemetry(const std::vector<Telemet
 }
 
 Status SqliteEdgeStore::record_workout_events(const std::vector<TelemetryRow>& rows) {
+  // Called for every hand-over of telemetry; most hold no workout and cost nothing here.
+  if (std::none_of(rows.begin(), rows.end(), [](const TelemetryRow& r) { return r.workout; })) return {};
   try {
     auto& db = impl_->db;
     SQLite::Transaction t(db);
-    bool any = false;
     for (const auto& row : rows) {
       if (!row.workout) continue;
-      any = true;
       Json body = {{"machine_id", row.machine_id}, {"boot_id", row.boot_id}, {"msg_id", row.msg_id},
                    {"received_at_ms", row.received_at_ms}, {"workout", parse_json_strict(row.body).value_or(Json::object())}};
       if (row.link_id) body["link_id"] = *row.link_id;
@@ -81,7 +83,7 @@ Status SqliteEdgeStore::record_workout_events(const std::vector<TelemetryRow>& r
       outbox_add(db, "wo." + row.machine_id + "." + row.boot_id + "." + std::to_string(row.msg_id), "workout", row.received_at_ms, body,
                  /*if_new=*/true);
     }
-    if (any) t.commit();
+    t.commit();
     return {};
   } catch (const SQLite::Exception& ex) {
     return fail("storage", std::string("workouts not stored: ") + ex.what());
