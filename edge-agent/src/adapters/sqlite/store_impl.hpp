@@ -37,12 +37,10 @@ struct SqliteEdgeStore::Impl {
         open_session(db, "SELECT id, member_id, branch_id, started_at_ms, entry_door FROM sessions WHERE member_id = ? AND ended_at_ms IS NULL"),
         qr_used(db, "SELECT 1 FROM qr_used WHERE jti = ?") {}
 
+  // Versioned migrations, each in its own transaction with PRAGMA user_version; a schema
+  // newer than this program knows is a start-up error.
   template <std::size_t N>
-  static SQLite::Database migrate(const std::filesystem::path& file, const std::array<const char*, N>& migrations, const char* what) {
-    SQLite::Database d(file.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE, 5000);
-    d.exec("PRAGMA journal_mode=WAL");
-    d.exec("PRAGMA synchronous=FULL");
-    d.exec("PRAGMA cache_size=-16384");  // a telemetry batch must not spill pages mid-transaction
+  static void apply_migrations(SQLite::Database& d, const std::array<const char*, N>& migrations, const char* what) {
     int version = d.execAndGet("PRAGMA user_version").getInt();
     if (version > static_cast<int>(N)) {
       throw std::runtime_error(std::string(what) + " schema is newer (" + std::to_string(version) + ") than this spotter-edge knows");
@@ -53,6 +51,15 @@ struct SqliteEdgeStore::Impl {
       d.exec("PRAGMA user_version = " + std::to_string(v + 1));
       t.commit();
     }
+  }
+
+  template <std::size_t N>
+  static SQLite::Database migrate(const std::filesystem::path& file, const std::array<const char*, N>& migrations, const char* what) {
+    SQLite::Database d(file.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE, 5000);
+    d.exec("PRAGMA journal_mode=WAL");
+    d.exec("PRAGMA synchronous=FULL");
+    d.exec("PRAGMA cache_size=-16384");  // a telemetry batch must not spill pages mid-transaction
+    apply_migrations(d, migrations, what);
     return d;
   }
 
@@ -61,19 +68,8 @@ struct SqliteEdgeStore::Impl {
     db.exec("PRAGMA journal_mode=WAL");
     db.exec("PRAGMA synchronous=FULL");
     db.exec("PRAGMA foreign_keys=ON");
-    // Telemetry batches of thousands of rows must not spill pages to the WAL mid-transaction
-    // (measured: spills made the store thread the ingest bottleneck). 16 MiB at most.
-    db.exec("PRAGMA cache_size=-16384");
-    int version = db.execAndGet("PRAGMA user_version").getInt();
-    if (version > static_cast<int>(schema::kMigrations.size())) {
-      throw std::runtime_error("database schema is newer (" + std::to_string(version) + ") than this spotter-edge knows");
-    }
-    for (int v = version; v < static_cast<int>(schema::kMigrations.size()); ++v) {
-      SQLite::Transaction t(db);
-      db.exec(schema::kMigrations[static_cast<std::size_t>(v)]);
-      db.exec("PRAGMA user_version = " + std::to_string(v + 1));
-      t.commit();
-    }
+    db.exec("PRAGMA cache_size=-16384");  // 16 MiB at most
+    apply_migrations(db, schema::kMigrations, "database");
     SQLite::Statement attach(db, "ATTACH DATABASE ? AS t");
     attach.bind(1, telemetry_file(file).string());
     attach.exec();
