@@ -150,4 +150,14 @@ TEST_CASE("random bytes and constant-time comparison") {
   CHECK_FALSE(constant_time_equal(a, b));
   CHECK_FALSE(constant_time_equal(std::string_view("abc"), std::string_view("abcd")));
   CHECK(constant_time_equal(std::string_view(""), std::string_view("")));
+  // Compared eight bytes at a time, then the tail: a difference anywhere must count.
+  for (std::size_t size : {1u, 7u, 8u, 9u, 43u, 64u}) {
+    std::string x(size, 'a');
+    for (std::size_t at = 0; at < size; ++at) {
+      std::string y = x;
+      y[at] = 'b';
+      CHECK_FALSE(constant_time_equal(std::string_view(x), std::string_view(y)));
+    }
+    CHECK(constant_time_equal(std::string_view(x), std::string_view(std::string(size, 'a'))));
+  }
 }
