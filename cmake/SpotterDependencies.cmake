@@ -46,4 +46,6 @@ find_package(Boost 1.74 REQUIRED COMPONENTS system)
 # libargon2 (password hashes; its .pc is in libargon2-dev): the cloud only.
 if(SPOTTER_BUILD_CLOUD)
   pkg_check_modules(ARGON2 REQUIRED IMPORTED_TARGET libargon2)
+  # zlib (zlib1g-dev): gzip for the availability list, the most fetched answer.
+  find_package(ZLIB REQUIRED)
 endif()

@@ -22,6 +22,7 @@ struct HttpClient::Impl {
   net::io_context io;
   std::optional<beast::tcp_stream> stream;
   beast::flat_buffer buffer;
+  std::map<std::string, std::string> extra_headers;
 
   void connect() {
     stream.emplace(io);
@@ -34,6 +35,7 @@ struct HttpClient::Impl {
     http::request<http::string_body> req{http::string_to_verb(method), target, 11};
     req.set(http::field::host, "127.0.0.1");
     if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
+    for (const auto& [name, value] : extra_headers) req.set(name, value);
     if (!body.empty() || method == "POST") {
       req.set(http::field::content_type, ctype);
       req.body() = body;
@@ -85,6 +87,11 @@ Reply HttpClient::post(const std::string& t, const Json& body, const std::string
 Reply HttpClient::del(const std::string& t, const std::string& token) { return impl_->request("DELETE", t, "", token, ""); }
 Reply HttpClient::raw(const std::string& method, const std::string& t, const std::string& body, const std::string& token, const std::string& ctype) {
   return impl_->request(method, t, body, token, ctype);
+}
+
+void HttpClient::set_header(const std::string& name, const std::string& value) {
+  if (value.empty()) impl_->extra_headers.erase(name);
+  else impl_->extra_headers[name] = value;
 }
 
 struct WsTestClient::Impl {

@@ -31,6 +31,8 @@ class HttpClient {
   Reply del(const std::string& target, const std::string& token = "");
   Reply raw(const std::string& method, const std::string& target, const std::string& body, const std::string& token = "",
             const std::string& content_type = "application/json");
+  // Sent with every later request (e.g. Accept-Encoding); an empty value stops sending it.
+  void set_header(const std::string& name, const std::string& value);
 
  private:
   struct Impl;

@@ -22,6 +22,15 @@ TEST_CASE("query strings and percent-decoding reject what they cannot read") {
   CHECK_FALSE(parse_query("a=%C3%28", bad));
 }
 
+TEST_CASE("Accept-Encoding: gzip only when listed (or *) with a weight above zero") {
+  for (const char* yes : {"gzip", "GZip", "x-gzip", "deflate, gzip", "gzip;q=1", "gzip; q=0.001", "gzip;q=1.000", "*", "br;q=1, *;q=0.1",
+                          " gzip ,br", "identity;q=0, gzip"})
+    CHECK_MESSAGE(accepts_gzip(yes), yes);
+  for (const char* no : {"", "identity", "deflate, br", "gzip;q=0", "gzip;q=0.0", "gzip; q=0.000", "*;q=0", "gzip;q=0, *",
+                         "gzip;q=1.5", "gzip;q=2", "gzip;q=0.0001", "gzip;q=", "gzip;q=-1", "gzipx", ",,,", "gzip;q=abc"})
+    CHECK_MESSAGE(!accepts_gzip(no), no);
+}
+
 TEST_CASE("RFC 3339 times: offsets, fractions, and everything else refused") {
   CHECK(parse_rfc3339_ms("2026-03-02T09:00:00Z") == 1772442000000);
   CHECK(parse_rfc3339_ms("2026-03-02T10:00:00+01:00") == 1772442000000);

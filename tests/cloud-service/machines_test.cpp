@@ -1,11 +1,29 @@
 // Machines (seed 000 stories 3.2, 3.3): availability, link/unlink, queue, maintenance,
 // offline, workouts from devices; gateway credentials and branch isolation.
+#include <zlib.h>
+
 #include "fixture.hpp"
 
 using namespace spotter;
 using namespace spotter::testing;
 
 namespace {
+// zlib's own reader, so the test does not trust the code under test to undo its gzip.
+std::string gunzip(const std::string& data) {
+  z_stream z{};
+  REQUIRE(inflateInit2(&z, 15 + 16) == Z_OK);
+  std::string out(1 << 20, '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  z.avail_in = static_cast<uInt>(data.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  const int rc = inflate(&z, Z_FINISH);
+  out.resize(z.total_out);
+  inflateEnd(&z);
+  CHECK(rc == Z_STREAM_END);
+  return out;
+}
+
 Json workout(std::int64_t msg_id, std::int64_t start_ms) {
   return {{"machine_id", "tm-1"}, {"msg_id", msg_id}, {"ts_start", start_ms}, {"ts_end", start_ms + 600000}, {"category", "cardio"},
           {"boot_id", "b7f3a9"}, {"duration_s", 600}, {"distance_m", 1500.0}, {"calories_kcal", 120}};
@@ -74,6 +92,60 @@ TEST_CASE("link, busy machine, queue with position and wait, unlink hands over, 
   CHECK(ended.json["machines"][0]["ended_by"] == "session_end");
   CHECK(find_machine(http.get("/api/machines/availability?branch_id=" + centro, ana.token), "tm-1")["linked"] == false);
   CHECK(http.post("/api/machines/queue/leave", {{"machine_id", "tm-1"}}, cleo.token).status == 404);
+}
+
+TEST_CASE("availability from memory: gzip when asked, the same list, and still every check of the normal path") {
+  TestCloud cloud;
+  auto& http = cloud.http;
+  auto centro = cloud.branch("Centro");
+  auto north = cloud.branch("North");
+  for (int i = 0; i < 30; ++i) cloud.machine(centro, "tm-" + std::to_string(i));
+  auto ana = cloud.member("ana@gym.test", centro, cloud.plan({centro}));
+
+  // The first answer builds the branch's snapshot; the second comes from memory.
+  auto built = http.get("/api/machines/availability?branch_id=" + centro, ana.token);
+  auto cached = http.get("/api/machines/availability?branch_id=" + centro, ana.token);
+  REQUIRE(built.status == 200);
+  CHECK(built.json["items"].size() == 30);
+  CHECK(cached.body == built.body);
+  CHECK(cached.header("vary") == "accept-encoding");
+  CHECK(cached.header("content-encoding").empty());
+
+  for (const char* accept : {"gzip", "deflate, gzip;q=0.5", "br, *", "GZIP"}) {
+    CAPTURE(accept);
+    http.set_header("Accept-Encoding", accept);
+    auto zipped = http.get("/api/machines/availability?branch_id=" + centro, ana.token);
+    REQUIRE(zipped.status == 200);
+    CHECK(zipped.header("content-encoding") == "gzip");
+    CHECK(zipped.body.size() < built.body.size() / 4);
+    CHECK(gunzip(zipped.body) == built.body);
+  }
+  for (const char* refuse : {"gzip;q=0", "identity", "deflate", "*;q=0", "gzip;q=0.000, br", "gzip;q=abc"}) {
+    CAPTURE(refuse);
+    http.set_header("Accept-Encoding", refuse);
+    auto plain = http.get("/api/machines/availability?branch_id=" + centro, ana.token);
+    CHECK(plain.header("content-encoding").empty());
+    CHECK(plain.body == built.body);
+  }
+  http.set_header("Accept-Encoding", "gzip");
+
+  // A change is in the next answer, compressed or not.
+  auto gw = cloud.gateway_token(centro);
+  REQUIRE(http.post("/api/machines/heartbeat", {{"machine_id", "tm-7"}}, gw).status == 200);
+  CHECK(find_machine(Reply{.status = 200, .body = {}, .json = *parse_json_strict(gunzip(http.get("/api/machines/availability?branch_id=" + centro, ana.token).body)), .headers = {}},
+                     "tm-7")["state"] == "idle");
+
+  // Another branch, an expired token and a logged-out one are refused although the token
+  // and the list are in memory.
+  CHECK(http.get("/api/machines/availability?branch_id=" + north, ana.token).status == 403);
+  cloud.clock.advance(std::chrono::minutes(16));
+  CHECK(http.get("/api/machines/availability?branch_id=" + centro, ana.token).status == 401);
+  auto login = http.post("/api/auth/login", {{"email", "ana@gym.test"}, {"password", TestCloud::kPassword}});
+  const std::string access = login.json["access_token"];
+  REQUIRE(http.get("/api/machines/availability?branch_id=" + centro, access).status == 200);
+  REQUIRE(http.get("/api/machines/availability?branch_id=" + centro, access).status == 200);
+  REQUIRE(http.post("/api/auth/logout", {{"refresh_token", login.json["refresh_token"]}}, access).status == 204);
+  CHECK(http.get("/api/machines/availability?branch_id=" + centro, access).status == 401);
 }
 
 TEST_CASE("maintenance takes a machine out of use and ends its link; silence marks it offline") {

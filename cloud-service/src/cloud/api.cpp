@@ -1,6 +1,8 @@
 #include "api.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 
 #include "spotter/common/ids.hpp"
 
@@ -59,26 +61,41 @@ Api::Match Api::match(const HttpRequest& request) const {
   return best;
 }
 
+std::shared_ptr<const AccessClaims> Api::verified_claims(std::string_view token) {
+  const std::int64_t now = app_.now_ms();
+  if (auto known = app_.verified_tokens.get(token, now)) return known;
+  auto verified = app_.access_verifier.verify(token, app_.clock, kAccessOptions);
+  if (!verified) return nullptr;
+  const Json& c = *verified;
+  auto text = [&c](const char* name) { return c.contains(name) && c[name].is_string() ? c[name].get<std::string>() : std::string(); };
+  auto claims = std::make_shared<AccessClaims>(AccessClaims{.typ = text("typ"), .sub = text("sub"), .fam = text("fam")});
+  if (claims->typ.empty() || claims->sub.empty()) return nullptr;
+  // The verifier accepted exp and nbf as finite numbers (exp is required); keep its window.
+  const double leeway_ms = static_cast<double>(std::chrono::milliseconds(kAccessOptions.leeway).count());
+  auto to_ms = [](double ms) { return static_cast<std::int64_t>(std::clamp(ms, -9.0e18, 9.0e18)); };
+  claims->valid_until_ms = to_ms(std::floor(c["exp"].get<double>() * 1000.0 + leeway_ms));
+  claims->valid_from_ms = c.contains("nbf") ? to_ms(std::ceil(c["nbf"].get<double>() * 1000.0 - leeway_ms)) : 0;
+  app_.verified_tokens.put(token, claims);
+  return claims;
+}
+
 Try<Caller> Api::authenticate_user_token(std::string_view token) {
   if (token.empty()) return reject(401, "unauthenticated", "a bearer access token is required");
-  auto claims = app_.access_verifier.verify(token, app_.clock, kAccessOptions);
+  auto claims = verified_claims(token);
   if (!claims) return reject(401, "invalid-token", "the access token is invalid or expired");
-  const Json& c = *claims;
-  if (!c.contains("typ") || !c["typ"].is_string() || !c.contains("sub") || !c["sub"].is_string())
-    return reject(401, "invalid-token", "the access token is invalid or expired");
   Caller caller;
-  caller.id = c["sub"].get<std::string>();
-  const bool is_gateway = c["typ"] == "gateway";
-  const std::string cache_key = is_gateway ? "gw:" + caller.id : (c.contains("fam") && c["fam"].is_string() ? "fam:" + c["fam"].get<std::string>() : "");
+  caller.id = claims->sub;
+  const bool is_gateway = claims->typ == "gateway";
+  const std::string cache_key = is_gateway ? "gw:" + caller.id : (claims->fam.empty() ? "" : "fam:" + claims->fam);
   if (!cache_key.empty())
     if (auto cached = app_.callers.get(cache_key); cached && cached->id == caller.id) return *cached;
-  auto loaded = load_caller(c, std::move(caller));
+  auto loaded = load_caller(*claims, std::move(caller));
   if (loaded && !cache_key.empty()) app_.callers.put(cache_key, *loaded);
   return loaded;
 }
 
-Try<Caller> Api::load_caller(const Json& c, Caller caller) {
-  if (c["typ"] == "gateway") {
+Try<Caller> Api::load_caller(const AccessClaims& c, Caller caller) {
+  if (c.typ == "gateway") {
     auto rows = app_.db.query("SELECT branch_id FROM gateways WHERE id = ? AND revoked_at IS NULL", {caller.id});
     if (!rows) return Unexpected<HttpResponse>{storage_failure(app_, rows.error(), "gateway lookup")};
     if (rows->empty()) return reject(401, "revoked", "this gateway is revoked");
@@ -86,9 +103,8 @@ Try<Caller> Api::load_caller(const Json& c, Caller caller) {
     caller.branch_ids.insert(rows->front().text(0));
     return caller;
   }
-  if (c["typ"] != "access" || !c.contains("fam") || !c["fam"].is_string())
-    return reject(401, "invalid-token", "the access token is invalid or expired");
-  caller.family_id = c["fam"].get<std::string>();
+  if (c.typ != "access" || c.fam.empty()) return reject(401, "invalid-token", "the access token is invalid or expired");
+  caller.family_id = c.fam;
   // Logout and reuse detection revoke the family: its access tokens stop working at once.
   auto rows = app_.db.query(
       "SELECT u.role, u.home_branch_id FROM token_families f JOIN users u ON u.id = f.user_id "
@@ -130,13 +146,11 @@ std::optional<HttpResponse> Api::try_from_memory(const HttpRequest& request) {
   if (!snapshot) return std::nullopt;
   auto page = read_page(request);
   if (!page || static_cast<std::int64_t>(snapshot->count) > page->limit) return std::nullopt;
-  auto token = bearer_token(request);
-  auto claims = app_.access_verifier.verify(token, app_.clock, kAccessOptions);
-  if (!claims || !claims->contains("fam") || !(*claims)["fam"].is_string() || !claims->contains("sub") || !(*claims)["sub"].is_string()) return std::nullopt;
-  auto caller = app_.callers.get("fam:" + (*claims)["fam"].get<std::string>());
-  if (!caller || caller->id != (*claims)["sub"].get<std::string>() || !caller->sees_branch(request.query_param("branch_id"))) return std::nullopt;
-  HttpResponse response;
-  response.body = availability_body(*snapshot);
+  auto claims = verified_claims(bearer_token(request));
+  if (!claims || claims->typ != "access" || claims->fam.empty()) return std::nullopt;
+  auto caller = app_.callers.get("fam:" + claims->fam);
+  if (!caller || caller->id != claims->sub || !caller->sees_branch(request.query_param("branch_id"))) return std::nullopt;
+  HttpResponse response = availability_response(*snapshot, request);
   app_.metrics.observe_request("GET /api/machines/availability", 200, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   return response;
 }

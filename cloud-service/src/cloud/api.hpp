@@ -25,7 +25,9 @@ class Api {
   };
   Match match(const HttpRequest& request) const;
   Try<Caller> authenticate(const HttpRequest& request, Access access);
-  Try<Caller> load_caller(const Json& claims, Caller caller);
+  // The claims of a genuine, current access or gateway token; null otherwise.
+  std::shared_ptr<const AccessClaims> verified_claims(std::string_view token);
+  Try<Caller> load_caller(const AccessClaims& claims, Caller caller);
 
   App& app_;
   std::vector<Route> routes_;

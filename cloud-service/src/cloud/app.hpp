@@ -57,6 +57,7 @@ struct App {
   FailureLimiter login_by_account;
   std::string instance_id;  // job leases name their holder by it
   CallerCache callers;       // keys "fam:<family id>", "gw:<gateway id>"
+  VerifiedTokens verified_tokens;
   AvailabilityCache availability;
 
   App(SqlDatabase& d, const Clock& c, Logger l, PasswordHasher& h, Metrics& m, SigningKeys k);

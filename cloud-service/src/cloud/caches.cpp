@@ -2,6 +2,9 @@
 
 #include <mutex>
 
+#include "../adapters/zlib/gzip.hpp"
+#include "spotter/common/crypto.hpp"
+
 namespace spotter::cloud {
 
 std::optional<Caller> CallerCache::get(const std::string& key) const {
@@ -27,11 +30,38 @@ void CallerCache::clear() {
   entries_.clear();
 }
 
-std::string availability_body(const AvailabilitySnapshot& snapshot) {
-  std::string body;
-  body.reserve(snapshot.items_json.size() + 32);
-  body.append("{\"items\":").append(snapshot.items_json).append(",\"next_cursor\":null}");
-  return body;
+std::shared_ptr<const AccessClaims> VerifiedTokens::get(std::string_view token, std::int64_t now_ms) const {
+  const auto key = std::hash<std::string_view>{}(token);
+  std::shared_lock lock(mu_);
+  auto it = entries_.find(key);
+  if (it == entries_.end() || !crypto::constant_time_equal(it->second.token, token)) return nullptr;
+  const auto& claims = it->second.claims;
+  if (now_ms < claims->valid_from_ms || now_ms >= claims->valid_until_ms) return nullptr;
+  return claims;
+}
+
+void VerifiedTokens::put(std::string_view token, std::shared_ptr<const AccessClaims> claims) {
+  const auto key = std::hash<std::string_view>{}(token);
+  std::unique_lock lock(mu_);
+  if (entries_.size() > 100'000) entries_.clear();  // bounded; refilled on demand
+  entries_[key] = Entry{std::string(token), std::move(claims)};
+}
+
+AvailabilitySnapshot make_availability_snapshot(const Json& items) {
+  auto body = std::make_shared<const std::string>(dump_json(Json{{"items", items}, {"next_cursor", nullptr}}));
+  auto gzip = gzip_compress(*body);
+  return AvailabilitySnapshot{.body = std::move(body), .body_gzip = gzip ? std::make_shared<const std::string>(std::move(*gzip)) : nullptr,
+                              .count = items.size()};
+}
+
+HttpResponse availability_response(const AvailabilitySnapshot& snapshot, const HttpRequest& request) {
+  HttpResponse response{.status = 200, .content_type = "application/json", .body = {}, .headers = {{"vary", "accept-encoding"}},
+                        .shared_body = snapshot.body};
+  if (snapshot.body_gzip && accepts_gzip(request.accept_encoding)) {
+    response.shared_body = snapshot.body_gzip;
+    response.headers.emplace_back("content-encoding", "gzip");
+  }
+  return response;
 }
 
 std::uint64_t AvailabilityCache::version(const std::string& branch_id) const {

@@ -6,12 +6,16 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <shared_mutex>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
 #include "../core/authz.hpp"
+#include "../core/http.hpp"
+#include "spotter/common/json.hpp"
 
 namespace spotter::cloud {
 
@@ -35,13 +39,46 @@ class CallerCache {
   std::unordered_map<std::string, Entry> entries_;
 };
 
+// What a verified access or gateway token says, as far as authentication needs it.
+struct AccessClaims {
+  std::string typ;  // "access" or "gateway"
+  std::string sub;
+  std::string fam;  // access tokens: the refresh-token family; empty otherwise
+  std::int64_t valid_from_ms = 0;
+  std::int64_t valid_until_ms = 0;  // exp and nbf with the verifier's leeway applied
+};
+
+// Tokens this process has verified (signature, issuer, audience), so a client presenting the
+// same token again costs a hash lookup instead of an HMAC and a JSON parse. An entry vouches
+// only that this exact string is genuine and says these claims: the time window is checked on
+// every use, revocation is still decided by CallerCache and the database, and the presented
+// token is compared with the stored one in constant time. Keys never change while the process
+// runs, so an entry never outlives its key. Bounded; thread-safe.
+class VerifiedTokens {
+ public:
+  std::shared_ptr<const AccessClaims> get(std::string_view token, std::int64_t now_ms) const;
+  void put(std::string_view token, std::shared_ptr<const AccessClaims> claims);
+
+ private:
+  struct Entry {
+    std::string token;
+    std::shared_ptr<const AccessClaims> claims;
+  };
+  mutable std::shared_mutex mu_;
+  std::unordered_map<std::size_t, Entry> entries_;  // by std::hash of the token
+};
+
+// The answer to GET /api/machines/availability for the whole branch, built once per change
+// and shared by every request until the next one.
 struct AvailabilitySnapshot {
-  std::string items_json;  // the serialized `items` array, every machine of the branch
+  std::shared_ptr<const std::string> body;       // {"items":[every machine],"next_cursor":null}
+  std::shared_ptr<const std::string> body_gzip;  // the same, gzip-compressed; null if zlib failed
   std::size_t count = 0;
 };
 
-// The answer to GET /api/machines/availability for the whole branch.
-std::string availability_body(const AvailabilitySnapshot& snapshot);
+AvailabilitySnapshot make_availability_snapshot(const Json& items);
+// The 200 answer for `request` from the snapshot: gzip when the client accepts it.
+HttpResponse availability_response(const AvailabilitySnapshot& snapshot, const HttpRequest& request);
 
 class AvailabilityCache {
  public:
@@ -51,12 +88,15 @@ class AvailabilityCache {
   std::shared_ptr<const AvailabilitySnapshot> get(const std::string& branch_id) const;
   void store(const std::string& branch_id, std::uint64_t version, std::shared_ptr<const AvailabilitySnapshot> snapshot);
   void invalidate(const std::string& branch_id);
+  // Held while a snapshot is built, so a burst of misses builds it once (see the handler).
+  [[nodiscard]] std::unique_lock<std::mutex> lock_for_build() { return std::unique_lock(build_mu_); }
 
  private:
   struct Entry {
     std::uint64_t version = 0;
     std::shared_ptr<const AvailabilitySnapshot> items;
   };
+  std::mutex build_mu_;
   mutable std::shared_mutex mu_;
   std::unordered_map<std::string, Entry> entries_;
 };

@@ -68,14 +68,20 @@ HttpResponse availability(App& app, RequestContext& ctx) {
     // The whole branch, from the snapshot (rebuilt after any change to it).
     auto snapshot = app.availability.get(branch_id);
     if (!snapshot) {
-      const auto version = app.availability.version(branch_id);
-      SPOTTER_TRY(all, availability_page(app, branch_id, "", 100'000));
-      auto built = std::make_shared<AvailabilitySnapshot>(AvailabilitySnapshot{dump_json(all), all.size()});
-      app.availability.store(branch_id, version, built);
-      snapshot = built;
+      // One rebuild at a time: when a change empties the cache under load, the requests that
+      // missed wait for the first one's snapshot instead of each reading SQLite and compressing.
+      auto building = app.availability.lock_for_build();
+      snapshot = app.availability.get(branch_id);
+      if (!snapshot) {
+        const auto version = app.availability.version(branch_id);
+        SPOTTER_TRY(all, availability_page(app, branch_id, "", 100'000));
+        auto built = std::make_shared<const AvailabilitySnapshot>(make_availability_snapshot(all));
+        app.availability.store(branch_id, version, built);
+        snapshot = built;
+      }
     }
     if (static_cast<std::int64_t>(snapshot->count) <= page.limit)
-      return HttpResponse{.status = 200, .content_type = "application/json", .body = availability_body(*snapshot), .headers = {}};
+      return availability_response(*snapshot, ctx.req);
   }
   SPOTTER_TRY(items, availability_page(app, branch_id, page.after.value_or(""), page.limit + 1));
   return json_response(200, page_json(std::move(items), page, [](const Json& m) { return m["machine_id"].get<std::string>(); }));

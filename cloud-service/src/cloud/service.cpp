@@ -1,7 +1,5 @@
 #include "spotter/cloud/service.hpp"
 
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/thread_pool.hpp>
 
 #include <condition_variable>
@@ -27,7 +25,7 @@ struct Service::Impl {
         api(app),
         hub(metrics),
         jobs(app, JobSettings{.machine_offline_after = config.machine_offline_after, .lease = std::chrono::milliseconds(30'000)}),
-        work(boost::asio::make_work_guard(io)),
+        io(config.io_threads),
         workers(static_cast<std::size_t>(config.worker_threads)),
         server(io, workers, api, hub, ServerLimits{}) {
     app.events = &hub;
@@ -43,11 +41,9 @@ struct Service::Impl {
   Api api;
   WsHub hub;
   Jobs jobs;
-  boost::asio::io_context io;
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work;
+  IoPool io;
   boost::asio::thread_pool workers;
   HttpServer server;
-  std::vector<std::thread> io_threads;
   std::thread job_thread;
   std::mutex job_mu;
   std::condition_variable job_cv;
@@ -64,7 +60,7 @@ std::unique_ptr<Service> Service::start(ServiceConfig config) {
   if (auto r = s.db->execute("INSERT INTO replica_changes (entity, entity_id) VALUES ('all', 'keys')", {}); !r)
     throw std::runtime_error("database: " + r.error().message);
   s.server.listen(s.config.host, s.config.port);
-  for (int i = 0; i < s.config.io_threads; ++i) s.io_threads.emplace_back([&s] { s.io.run(); });
+  s.io.start();
   if (s.config.run_job_thread) {
     s.job_thread = std::thread([&s] {
       std::unique_lock lock(s.job_mu);
@@ -101,9 +97,7 @@ void Service::stop(std::chrono::milliseconds grace) {
   if (s.job_thread.joinable()) s.job_thread.join();
   // Close frames get a moment to leave before the loop stops.
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  s.work.reset();
   s.io.stop();
-  for (auto& t : s.io_threads) t.join();
   s.workers.join();
   s.app.log.info("stopped", {{"in_flight_at_stop", s.server.in_flight()}});
 }

@@ -1,5 +1,8 @@
 #include "http.hpp"
 
+#include <algorithm>
+#include <cctype>
+
 namespace spotter::cloud {
 namespace {
 const char* title_for(int status) {
@@ -88,6 +91,61 @@ bool parse_query(std::string_view text, std::map<std::string, std::string, std::
     if (!out.emplace(std::move(key), std::move(value)).second) return false;
   }
   return true;
+}
+
+namespace {
+
+std::string_view trim_ows(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+  return true;
+}
+
+// The weight of one Accept-Encoding element: -1 when malformed, else 0 (refused) or 1.
+int coding_weight(std::string_view params) {
+  int weight = 1;
+  while (!params.empty()) {
+    auto semi = params.find(';');
+    std::string_view param = trim_ows(params.substr(0, semi));
+    params = semi == std::string_view::npos ? std::string_view{} : params.substr(semi + 1);
+    if (param.size() < 2 || std::tolower(static_cast<unsigned char>(param[0])) != 'q' || param[1] != '=') continue;
+    std::string_view q = param.substr(2);
+    // qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] )
+    if (q.empty() || q.size() > 5 || (q[0] != '0' && q[0] != '1') || (q.size() > 1 && q[1] != '.')) return -1;
+    bool any_nonzero = false;
+    for (char c : q.substr(std::min<std::size_t>(q.size(), 2))) {
+      if (c < '0' || c > '9' || (q[0] == '1' && c != '0')) return -1;
+      any_nonzero = any_nonzero || c != '0';
+    }
+    weight = (q[0] == '1' || any_nonzero) ? 1 : 0;
+  }
+  return weight;
+}
+
+}  // namespace
+
+bool accepts_gzip(std::string_view header) {
+  int gzip = -2, star = -2;  // -2: not listed
+  while (!header.empty()) {
+    auto comma = header.find(',');
+    std::string_view element = trim_ows(header.substr(0, comma));
+    header = comma == std::string_view::npos ? std::string_view{} : header.substr(comma + 1);
+    if (element.empty()) continue;
+    auto semi = element.find(';');
+    std::string_view coding = trim_ows(element.substr(0, semi));
+    const int weight = coding_weight(semi == std::string_view::npos ? std::string_view{} : element.substr(semi + 1));
+    if (iequals(coding, "gzip") || iequals(coding, "x-gzip")) gzip = std::max(gzip, weight);
+    else if (coding == "*") star = std::max(star, weight);
+  }
+  if (gzip != -2) return gzip == 1;
+  return star == 1;
 }
 
 }  // namespace spotter::cloud

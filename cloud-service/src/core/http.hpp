@@ -2,6 +2,7 @@
 // adapter converts to and from these, tests build them directly.
 #pragma once
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -18,6 +19,7 @@ struct HttpRequest {
   std::map<std::string, std::string, std::less<>> query;
   std::string authorization;
   std::string content_type;
+  std::string accept_encoding;
   std::string body;
   std::string remote_ip;
 
@@ -32,6 +34,9 @@ struct HttpResponse {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+  // When set, sent instead of `body`: an answer many requests share (a cached snapshot)
+  // goes out without a copy per request.
+  std::shared_ptr<const std::string> shared_body;
 };
 
 // A handler's early exit: any helper that can fail with an HTTP answer returns Try<T>.
@@ -53,6 +58,9 @@ Unexpected<HttpResponse> reject(int status, std::string_view kind, std::string_v
 // "a=1&b=x%20y" -> map; false on bad percent-encoding or a repeated key.
 bool parse_query(std::string_view text, std::map<std::string, std::string, std::less<>>& out);
 bool percent_decode(std::string_view in, std::string& out);
+// Whether an Accept-Encoding header (RFC 9110 12.5.3) lets us answer with gzip: `gzip` (or
+// `x-gzip`, or else `*`) listed with a weight above zero. A malformed element counts as a no.
+bool accepts_gzip(std::string_view accept_encoding);
 
 // What SPOTTER_TRY returns on failure: converts to an HttpResponse (handlers) or a Try<T>
 // (helpers), so the same macro serves both.

@@ -17,7 +17,7 @@ struct ServiceConfig {
   std::filesystem::path db_file = "spotter-cloud.db";
   std::string host = "127.0.0.1";
   std::uint16_t port = 0;  // 0: a free port, see Service::port()
-  int io_threads = 2;       // run the io_context (HTTP and WebSocket)
+  int io_threads = 2;       // one io_context each (HTTP and WebSocket)
   int worker_threads = 4;   // run handlers (SQLite)
   bool run_job_thread = true;
   std::chrono::milliseconds job_interval{5000};

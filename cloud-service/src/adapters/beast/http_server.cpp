@@ -1,6 +1,5 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
@@ -16,9 +15,32 @@ using tcp = net::ip::tcp;
 
 namespace {
 
+// A response body held by shared_ptr: a cached answer is written straight from the one copy
+// every request shares; any other body is moved in (no copy either).
+struct SharedTextBody {
+  using value_type = std::shared_ptr<const std::string>;
+  static std::uint64_t size(const value_type& body) { return body ? body->size() : 0; }
+
+  class writer {
+   public:
+    using const_buffers_type = net::const_buffer;
+    template <bool isRequest, class Fields>
+    writer(const http::header<isRequest, Fields>&, const value_type& body) : body_(body) {}
+    void init(beast::error_code& ec) { ec = {}; }
+    boost::optional<std::pair<const_buffers_type, bool>> get(beast::error_code& ec) {
+      ec = {};
+      if (!body_ || body_->empty()) return boost::none;
+      return std::make_pair(net::const_buffer(body_->data(), body_->size()), false);
+    }
+
+   private:
+    const value_type& body_;
+  };
+};
+
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
-  HttpSession(tcp::socket socket, std::shared_ptr<HttpServer::Shared> shared)
+  HttpSession(ConnectionSocket socket, std::shared_ptr<HttpServer::Shared> shared)
       : stream_(std::move(socket)), shared_(std::move(shared)) {
     boost::system::error_code ec;
     auto endpoint = stream_.socket().remote_endpoint(ec);
@@ -66,10 +88,11 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     keep_alive_ = req.keep_alive();
     request.authorization = std::string(req[http::field::authorization]);
     request.content_type = std::string(req[http::field::content_type]);
+    request.accept_encoding = std::string(req[http::field::accept_encoding]);
     request.body = std::move(req.body());
     ++shared_->in_flight;
     if (auto fast = shared_->api.try_from_memory(request)) return write(std::move(*fast));
-    // SQLite work happens on the worker pool; the answer comes back to this strand.
+    // SQLite work happens on the worker pool; the answer comes back to this connection's thread.
     net::post(shared_->workers, [self = shared_from_this(), request = std::move(request)]() mutable {
       HttpResponse response = self->shared_->api.handle(request);
       net::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable { self->write(std::move(response)); });
@@ -90,7 +113,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     if (!response.content_type.empty()) res_.set(http::field::content_type, response.content_type);
     res_.set(http::field::cache_control, "no-store");
     for (const auto& [name, value] : response.headers) res_.set(name, value);
-    res_.body() = std::move(response.body);
+    res_.body() = response.shared_body ? std::move(response.shared_body) : std::make_shared<const std::string>(std::move(response.body));
     res_.keep_alive(keep_alive_ && !shared_->draining.load());
     res_.prepare_payload();
     http::async_write(stream_, res_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
@@ -106,10 +129,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     stream_.socket().close(ec);
   }
 
-  beast::tcp_stream stream_;
+  ConnectionStream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
-  http::response<http::string_body> res_;
+  http::response<SharedTextBody> res_;
   std::shared_ptr<HttpServer::Shared> shared_;
   std::string remote_ip_;
   bool keep_alive_ = true;
@@ -117,8 +140,29 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
 }  // namespace
 
-HttpServer::HttpServer(net::io_context& io, net::thread_pool& workers, Api& api, WsHub& hub, ServerLimits limits)
-    : io_(io), acceptor_(net::make_strand(io)),
+IoPool::IoPool(int threads) {
+  for (int i = 0; i < std::max(threads, 1); ++i) {
+    // Concurrency hint 1: one thread runs it; other threads still post to it safely.
+    contexts_.push_back(std::make_unique<net::io_context>(1));
+    guards_.push_back(net::make_work_guard(*contexts_.back()));
+  }
+}
+
+net::io_context& IoPool::next() { return *contexts_[next_.fetch_add(1, std::memory_order_relaxed) % contexts_.size()]; }
+
+void IoPool::start() {
+  for (auto& io : contexts_) threads_.emplace_back([&io = *io] { io.run(); });
+}
+
+void IoPool::stop() {
+  guards_.clear();
+  for (auto& io : contexts_) io->stop();
+  for (auto& t : threads_) t.join();
+  threads_.clear();
+}
+
+HttpServer::HttpServer(IoPool& io, net::thread_pool& workers, Api& api, WsHub& hub, ServerLimits limits)
+    : io_(io), acceptor_(io.first()), retry_(io.first()),
       shared_(std::make_shared<Shared>(workers, api, hub, limits, in_flight_)) {}
 
 void HttpServer::listen(const std::string& host, std::uint16_t port) {
@@ -128,13 +172,30 @@ void HttpServer::listen(const std::string& host, std::uint16_t port) {
   acceptor_.bind(endpoint);
   acceptor_.listen(net::socket_base::max_listen_connections);
   port_ = acceptor_.local_endpoint().port();
+  acceptor_.non_blocking(true);  // the burst loop in accept() must not block
   accept();
 }
 
 void HttpServer::accept() {
-  acceptor_.async_accept(net::make_strand(io_), [this](beast::error_code ec, tcp::socket socket) {
-    if (!ec) std::make_shared<HttpSession>(std::move(socket), shared_)->run();
-    if (acceptor_.is_open() && ec != net::error::operation_aborted) accept();
+  acceptor_.async_accept(io_.next(), [this](beast::error_code ec, ConnectionSocket socket) {
+    if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;
+    if (ec) {
+      // Out of descriptors or memory: retrying at once would spin; the backlog waits a moment.
+      retry_.expires_after(std::chrono::milliseconds(100));
+      retry_.async_wait([this](beast::error_code wait_ec) {
+        if (!wait_ec && acceptor_.is_open()) accept();
+      });
+      return;
+    }
+    std::make_shared<HttpSession>(std::move(socket), shared_)->run();
+    // A burst of connects (every app reconnecting after a network blip) is taken in one go:
+    // one accept per trip around a busy io_context left the last of 1,000 waiting seconds.
+    for (int i = 0; i < 1024; ++i) {
+      ConnectionSocket more = acceptor_.accept(io_.next(), ec);
+      if (ec) break;
+      std::make_shared<HttpSession>(std::move(more), shared_)->run();
+    }
+    accept();
   });
 }
 
@@ -143,6 +204,7 @@ void HttpServer::stop_accepting() {
   net::post(acceptor_.get_executor(), [this] {
     beast::error_code ec;
     acceptor_.close(ec);
+    retry_.cancel();
   });
 }
 

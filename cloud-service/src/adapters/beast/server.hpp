@@ -1,12 +1,15 @@
 // HTTP/1.1 + WebSocket on Boost.Beast. Threading contract:
-// - one io_context run by a small fixed pool of threads; every connection lives on its own
-//   strand, so its handlers never run concurrently; no thread per connection;
+// - one io_context per I/O thread (IoPool); a connection is given one of them when it is
+//   accepted and lives there for good, so its handlers never run concurrently without a
+//   strand (a strand costs a lock and an executor copy per handler); no thread per connection;
 // - request handling (SQLite) runs on `workers` (a thread_pool); the answer is posted back
-//   to the connection's strand;
+//   to the connection's io_context;
 // - the hub's publish() may be called from any thread (worker threads, the job thread).
 #pragma once
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 
 #include <atomic>
@@ -15,7 +18,9 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <thread>
 #include <unordered_map>
+#include <vector>
 
 #include "../../cloud/api.hpp"
 
@@ -54,9 +59,31 @@ class WsHub final : public MachineEvents {
   std::unordered_map<const WsClient*, std::weak_ptr<WsClient>> clients_;
 };
 
+// `threads` io_contexts, each run by its own thread from start() until stop().
+class IoPool {
+ public:
+  explicit IoPool(int threads);
+  ~IoPool() { stop(); }
+  IoPool(const IoPool&) = delete;
+  IoPool& operator=(const IoPool&) = delete;
+  boost::asio::io_context& first() { return *contexts_.front(); }
+  // Round robin over the contexts; any thread.
+  boost::asio::io_context& next();
+  void start();
+  // Lets queued handlers go, stops every context and joins the threads. Idempotent.
+  void stop();
+
+ private:
+  using Guard = boost::asio::executor_work_guard<boost::asio::io_context::executor_type>;
+  std::vector<std::unique_ptr<boost::asio::io_context>> contexts_;
+  std::vector<Guard> guards_;
+  std::vector<std::thread> threads_;
+  std::atomic<std::size_t> next_{0};
+};
+
 class HttpServer {
  public:
-  HttpServer(boost::asio::io_context& io, boost::asio::thread_pool& workers, Api& api, WsHub& hub, ServerLimits limits);
+  HttpServer(IoPool& io, boost::asio::thread_pool& workers, Api& api, WsHub& hub, ServerLimits limits);
   // Binds and starts accepting. Throws on a bad address or a port in use (startup error).
   void listen(const std::string& host, std::uint16_t port);
   std::uint16_t port() const { return port_; }
@@ -77,8 +104,9 @@ class HttpServer {
 
  private:
   void accept();
-  boost::asio::io_context& io_;
+  IoPool& io_;
   boost::asio::ip::tcp::acceptor acceptor_;
+  boost::asio::steady_timer retry_;
   std::atomic<std::int64_t> in_flight_{0};
   std::shared_ptr<Shared> shared_;
   std::uint16_t port_ = 0;

@@ -23,7 +23,7 @@ constexpr std::size_t kMaxControlReplies = 32;
 
 class WsSession final : public WsClient, public std::enable_shared_from_this<WsSession> {
  public:
-  WsSession(beast::tcp_stream stream, std::shared_ptr<HttpServer::Shared> shared, std::string remote_ip)
+  WsSession(ConnectionStream stream, std::shared_ptr<HttpServer::Shared> shared, std::string remote_ip)
       : ws_(std::move(stream)), shared_(std::move(shared)), remote_ip_(std::move(remote_ip)) {}
 
   ~WsSession() override { shared_->hub.remove(this); }
@@ -179,7 +179,7 @@ class WsSession final : public WsClient, public std::enable_shared_from_this<WsS
     });
   }
 
-  websocket::stream<beast::tcp_stream> ws_;
+  websocket::stream<ConnectionStream> ws_;
   beast::flat_buffer buffer_;
   std::shared_ptr<HttpServer::Shared> shared_;
   std::string remote_ip_;
@@ -190,7 +190,7 @@ class WsSession final : public WsClient, public std::enable_shared_from_this<WsS
   mutable std::mutex sub_mu_;
   bool all_ = false;
   std::set<std::string, std::less<>> branches_;
-  // Strand only.
+  // This connection's io_context thread only.
   std::deque<std::shared_ptr<const std::string>> control_;
   std::deque<std::string> order_;
   std::unordered_map<std::string, std::shared_ptr<const std::string>> pending_;
@@ -201,7 +201,7 @@ class WsSession final : public WsClient, public std::enable_shared_from_this<WsS
 
 }  // namespace
 
-void start_websocket(beast::tcp_stream stream, http::request<http::string_body> upgrade, std::shared_ptr<HttpServer::Shared> shared,
+void start_websocket(ConnectionStream stream, http::request<http::string_body> upgrade, std::shared_ptr<HttpServer::Shared> shared,
                      std::string remote_ip) {
   std::make_shared<WsSession>(std::move(stream), std::move(shared), std::move(remote_ip))->run(std::move(upgrade));
 }
