@@ -101,8 +101,12 @@ struct WsTestClient::Impl {
   bool is_closed = false;
 };
 
-WsTestClient::WsTestClient(int port, const std::string& target) : impl_(std::make_unique<Impl>()) {
+WsTestClient::WsTestClient(int port, const std::string& target, int receive_buffer) : impl_(std::make_unique<Impl>()) {
   auto& s = beast::get_lowest_layer(impl_->ws);
+  if (receive_buffer > 0) {
+    s.socket().open(tcp::v4());
+    s.socket().set_option(net::socket_base::receive_buffer_size(receive_buffer));
+  }
   s.expires_after(std::chrono::seconds(10));
   s.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)));
   s.expires_never();

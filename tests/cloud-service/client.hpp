@@ -41,8 +41,9 @@ class HttpClient {
 
 class WsTestClient {
  public:
-  // Connects and upgrades; throws on failure.
-  WsTestClient(int port, const std::string& target);
+  // Connects and upgrades; throws on failure. `receive_buffer` (bytes, 0: the default)
+  // makes a client that does not read push back on the server sooner.
+  WsTestClient(int port, const std::string& target, int receive_buffer = 0);
   ~WsTestClient();
   void send(const std::string& text);
   // The next text message, or nullopt after `timeout` or when the server closed.

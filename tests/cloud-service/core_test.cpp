@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include "core/fields.hpp"
+#include "core/latest_updates.hpp"
 #include "core/rate_limiter.hpp"
 #include "core/rules.hpp"
 
@@ -29,6 +30,25 @@ TEST_CASE("Accept-Encoding: gzip only when listed (or *) with a weight above zer
   for (const char* no : {"", "identity", "deflate, br", "gzip;q=0", "gzip;q=0.0", "gzip; q=0.000", "*;q=0", "gzip;q=0, *",
                          "gzip;q=1.5", "gzip;q=2", "gzip;q=0.0001", "gzip;q=", "gzip;q=-1", "gzipx", ",,,", "gzip;q=abc"})
     CHECK_MESSAGE(!accepts_gzip(no), no);
+}
+
+TEST_CASE("a slow WebSocket client's queue: one update per machine, the newest, in first-come order") {
+  LatestUpdates q;
+  auto text = [](const std::string& s) { return std::make_shared<const std::string>(s); };
+  CHECK(q.empty());
+  CHECK_FALSE(q.take());
+  // A thousand changes to three machines while the client does not read: three entries.
+  int replaced = 0;
+  for (int i = 0; i < 1000; ++i)
+    if (!q.put("m-" + std::to_string(i % 3), text(std::to_string(i)))) ++replaced;
+  CHECK(q.size() == 3);
+  CHECK(replaced == 997);
+  CHECK(**q.take() == "999");  // m-0 came first; its newest state is change 999
+  CHECK(**q.take() == "997");  // m-1
+  q.put("m-0", text("new"));   // a machine taken already queues again, behind the others
+  CHECK(**q.take() == "998");  // m-2
+  CHECK(**q.take() == "new");
+  CHECK(q.empty());
 }
 
 TEST_CASE("RFC 3339 times: offsets, fractions, and everything else refused") {

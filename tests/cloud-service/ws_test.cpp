@@ -98,3 +98,46 @@ TEST_CASE("WebSocket fan-out: every subscriber gets link, queue and maintenance 
   }
   CHECK(cloud.http.get("/metrics").body.find("spotter_ws_clients 20") != std::string::npos);
 }
+
+TEST_CASE("WebSocket back-pressure: a client that stops reading neither slows the others nor misses the current state") {
+  TestCloud cloud;
+  auto& http = cloud.http;
+  auto centro = cloud.branch();
+  const std::vector<std::string> machines = {"tm-1", "tm-2", "tm-3"};
+  for (const auto& m : machines) cloud.machine(centro, m);
+  auto gw = cloud.gateway_token(centro);
+  WsTestClient stalled(cloud.port(), "/api/ws/machines?access_token=" + cloud.admin(), 4096);
+  REQUIRE((*stalled.next())["type"] == "welcome");
+  WsTestClient reader(cloud.port(), "/api/ws/machines?access_token=" + cloud.admin());
+  REQUIRE((*reader.next())["type"] == "welcome");
+
+  // 600 changes; `stalled` reads nothing meanwhile, `reader` gets every one, in order. The
+  // server's send buffer (32 KiB) and the stalled client's receive buffer hold a few hundred
+  // updates at most; the rest wait in the session, one per machine.
+  const char* states[] = {"idle", "in_use"};
+  for (int i = 0; i < 600; ++i) {
+    const std::string& m = machines[static_cast<std::size_t>(i) % machines.size()];
+    const char* state = states[(i / 3) % 2];
+    REQUIRE(http.post("/api/machines/heartbeat", {{"machine_id", m}, {"state", state}}, gw).status == 200);
+    auto s = next_status(reader);
+    REQUIRE(s);
+    CHECK((*s)["machine_id"] == m);
+    CHECK((*s)["state"] == state);
+  }
+  // When it reads again it ends up with each machine's latest state (the last round, 199,
+  // is odd: in_use), whatever was coalesced on the way.
+  std::map<std::string, std::string> last;
+  int received = 0;
+  while (auto s = next_status(stalled)) {
+    ++received;
+    last[(*s)["machine_id"].get<std::string>()] = (*s)["state"].get<std::string>();
+  }
+  MESSAGE("the stalled client got " << received << " of 600 updates; the rest were coalesced");
+  CHECK(received < 600);
+  const auto metrics = http.get("/metrics").body;
+  const std::string name = "\nspotter_ws_messages_coalesced_total ";
+  const auto at = metrics.find(name);
+  REQUIRE(at != std::string::npos);
+  CHECK(std::stoi(metrics.substr(at + name.size())) == 600 - received);
+  CHECK(last == std::map<std::string, std::string>{{"tm-1", "in_use"}, {"tm-2", "in_use"}, {"tm-3", "in_use"}});
+}

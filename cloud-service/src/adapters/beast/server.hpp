@@ -33,6 +33,11 @@ struct ServerLimits {
   std::chrono::seconds read_timeout{30};
   std::chrono::seconds ws_idle{30};            // pings at half; no answer by then: closed
   std::size_t ws_max_message = 64 << 10;
+  // Kernel send buffer of a WebSocket connection (Linux doubles it). Left to autotuning it
+  // grows to megabytes per slow client and fills with states that are already stale; kept
+  // small, a client that does not keep up is held back in the session, where updates
+  // coalesce to one per machine. 32 KiB still takes a burst of ~100 changes at once.
+  int ws_send_buffer = 32 << 10;
 };
 
 class WsClient {

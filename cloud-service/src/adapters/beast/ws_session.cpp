@@ -8,6 +8,7 @@
 
 #include <deque>
 
+#include "../../core/latest_updates.hpp"
 #include "sessions.hpp"
 #include "spotter/common/ids.hpp"
 
@@ -29,6 +30,8 @@ class WsSession final : public WsClient, public std::enable_shared_from_this<WsS
   ~WsSession() override { shared_->hub.remove(this); }
 
   void run(http::request<http::string_body> upgrade) {
+    beast::error_code ignored;  // a refused size leaves the kernel's default: still correct
+    ws_.next_layer().socket().set_option(net::socket_base::send_buffer_size(shared_->limits.ws_send_buffer), ignored);
     websocket::stream_base::timeout timeouts{};
     timeouts.handshake_timeout = std::chrono::seconds(10);
     timeouts.idle_timeout = shared_->limits.ws_idle;
@@ -50,9 +53,7 @@ class WsSession final : public WsClient, public std::enable_shared_from_this<WsS
 
   void deliver(const std::string& machine_id, std::shared_ptr<const std::string> text) override {
     net::post(ws_.get_executor(), [self = shared_from_this(), machine_id, text = std::move(text)]() mutable {
-      auto [it, fresh] = self->pending_.insert_or_assign(machine_id, std::move(text));
-      if (fresh) self->order_.push_back(machine_id);
-      else self->shared_->api.app().metrics.ws_messages_coalesced++;
+      if (!self->pending_.put(machine_id, std::move(text))) self->shared_->api.app().metrics.ws_messages_coalesced++;
       self->write_next();
     });
   }
@@ -161,10 +162,8 @@ class WsSession final : public WsClient, public std::enable_shared_from_this<WsS
       writing_ = true;
       ws_.async_close(*closing_, [self = shared_from_this()](beast::error_code) {});
       return;
-    } else if (!order_.empty()) {
-      auto node = pending_.extract(order_.front());
-      order_.pop_front();
-      in_write_ = std::move(node.mapped());
+    } else if (auto update = pending_.take()) {
+      in_write_ = std::move(*update);
     } else {
       return;
     }
@@ -192,8 +191,7 @@ class WsSession final : public WsClient, public std::enable_shared_from_this<WsS
   std::set<std::string, std::less<>> branches_;
   // This connection's io_context thread only.
   std::deque<std::shared_ptr<const std::string>> control_;
-  std::deque<std::string> order_;
-  std::unordered_map<std::string, std::shared_ptr<const std::string>> pending_;
+  LatestUpdates pending_;
   std::shared_ptr<const std::string> in_write_;
   bool writing_ = false;
   std::optional<websocket::close_code> closing_;
