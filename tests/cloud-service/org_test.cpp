@@ -91,6 +91,15 @@ TEST_CASE("plans and subscriptions: expiry, suspension, resume; trainers only fo
   CHECK(http.post("/api/membership-plans", {{"name", "P"}, {"price_cents", -1}, {"duration_days", 0}}, cloud.admin()).status == 400);
   CHECK(http.post("/api/membership-plans", {{"name", "P"}, {"price_cents", 1}, {"duration_days", 3}, {"branch_ids", {"br_nope"}}}, cloud.admin()).status == 400);
   auto plan = cloud.plan({centro}, 30);
+  auto both = cloud.plan({norte, centro}, 30);
+  auto anywhere = cloud.plan({}, 30);
+  auto listed = http.get("/api/membership-plans?limit=10", cloud.admin());
+  REQUIRE(listed.status == 200);
+  std::map<std::string, Json> branches_of;
+  for (const auto& p : listed.json["items"]) branches_of[p["id"].get<std::string>()] = p["branch_ids"];
+  CHECK(branches_of[plan] == Json::array({centro}));
+  CHECK(branches_of[both] == Json(std::set<std::string>{norte, centro}));  // sorted
+  CHECK(branches_of[anywhere] == Json::array());
   auto sub = http.post("/api/subscriptions", {{"user_id", luis.id}, {"plan_id", plan}, {"starts_at", "2026-03-01T00:00:00Z"}}, trainer.token);
   REQUIRE(sub.status == 201);
   CHECK(sub.json["expires_at"] == "2026-03-31T00:00:00.000Z");

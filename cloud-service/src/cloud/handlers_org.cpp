@@ -97,14 +97,17 @@ HttpResponse create_plan(App& app, RequestContext& ctx) {
 
 HttpResponse list_plans(App& app, RequestContext& ctx) {
   SPOTTER_TRY(page, read_page(ctx.req));
-  auto rows = app.db.query("SELECT p.id, p.name, p.price_cents, p.duration_days, p.created_at, "
-                           "(SELECT group_concat(branch_id) FROM plan_branches WHERE plan_id = p.id) FROM plans p WHERE p.id > ? ORDER BY p.id LIMIT ?",
+  auto rows = app.db.query("SELECT p.id, p.name, p.price_cents, p.duration_days, p.created_at FROM plans p WHERE p.id > ? ORDER BY p.id LIMIT ?",
                            {page.after.value_or(""), page.limit + 1});
   if (!rows) return storage_failure(app, rows.error(), "plans");
+  std::vector<std::string> ids;
+  for (const auto& r : *rows) ids.push_back(r.text(0));
+  SPOTTER_TRY(branches, plan_branch_ids(app, ids));
   Json items = Json::array();
   for (const auto& r : *rows) {
+    auto b = branches.find(r.text(0));
     items.push_back({{"id", r.text(0)}, {"name", r.text(1)}, {"price_cents", r.integer(2)}, {"duration_days", r.integer(3)},
-                     {"created_at", rfc3339(r.integer(4))}, {"branch_ids", split_ids(r.text(5))}});
+                     {"created_at", rfc3339(r.integer(4))}, {"branch_ids", b == branches.end() ? Json::array() : b->second}});
   }
   return json_response(200, page_json(std::move(items), page, [](const Json& p) { return p["id"].get<std::string>(); }));
 }

@@ -1,6 +1,7 @@
 // Gateway sync (docs/sync.md): replica download by version, ordered idempotent event upload
 // with quarantine, and commands for the branch's machines. Admins see quarantine and status.
 #include <map>
+#include <set>
 
 #include "floor.hpp"
 #include "spotter/common/encoding.hpp"
@@ -52,18 +53,21 @@ Try<Json> member_records(App& app, const std::string& branch_id, const std::opti
     return first;
   };
   auto members = app.db.query("SELECT id, full_name FROM users WHERE id IN (" + in + ") ORDER BY id", params({}));
-  auto subs = app.db.query("SELECT s.id, s.user_id, s.starts_at, s.expires_at, s.status, (SELECT group_concat(branch_id) FROM plan_branches WHERE plan_id = s.plan_id) "
+  auto subs = app.db.query("SELECT s.id, s.user_id, s.starts_at, s.expires_at, s.status, s.plan_id "
                            "FROM subscriptions s WHERE s.expires_at > ? AND s.status <> 'expired' AND s.user_id IN (" + in + ")", params({now}));
   // A revoked card stays as blocked, unless its UID now belongs to someone else.
   auto cards = app.db.query("SELECT uid, user_id, revoked_at FROM credentials WHERE kind = 'nfc' AND user_id IN (" + in + ") "
                             "AND (revoked_at IS NULL OR uid NOT IN (SELECT uid FROM credentials WHERE revoked_at IS NULL))", params({}));
   for (const auto* r : {&members, &subs, &cards})
     if (!*r) return Unexpected<HttpResponse>{storage_failure(app, r->error(), "replica")};
+  std::set<std::string> plans;
+  for (const auto& s : *subs) plans.insert(s.text(5));
+  SPOTTER_TRY(branches, plan_branch_ids(app, std::vector<std::string>(plans.begin(), plans.end())));
   Json out = {{"members", Json::array()}, {"memberships", Json::array()}, {"cards", Json::array()}};
   for (const auto& m : *members) out["members"].push_back({{"id", m.text(0)}, {"display_name", m.text(1)}});
   for (const auto& s : *subs)
     out["memberships"].push_back({{"id", s.text(0)}, {"member_id", s.text(1)}, {"starts_at_ms", s.integer(2)}, {"expires_at_ms", s.integer(3)},
-                                  {"suspended", s.text(4) == "suspended"}, {"branch_ids", split_ids(s.text(5))}});
+                                  {"suspended", s.text(4) == "suspended"}, {"branch_ids", branches.contains(s.text(5)) ? branches[s.text(5)] : Json::array()}});
   for (const auto& c : *cards) out["cards"].push_back({{"uid", c.text(0)}, {"member_id", c.text(1)}, {"blocked", !c.is_null(2)}});
   return out;
 }

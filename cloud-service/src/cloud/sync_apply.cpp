@@ -83,8 +83,10 @@ Applied session_ended(App& app, const Json& b, std::set<std::string>& touched) {
   if (!target) return Unexpected<Error>{target.error()};
   if (!*target) return quarantine("unknown session " + *id);
   // The first end wins: an app or job end already recorded stays.
-  SPOTTER_SQL(app.db.execute("UPDATE gym_sessions SET status = 'ended', ended_at = MAX(started_at, ?), ended_by = ? WHERE id = ? AND status = 'active'",
-                          {*ended, by, **target}));
+  // CASE rather than SQLite's two-argument MAX (GREATEST elsewhere): portable SQL.
+  SPOTTER_SQL(app.db.execute("UPDATE gym_sessions SET status = 'ended', ended_at = CASE WHEN started_at > ? THEN started_at ELSE ? END, ended_by = ? "
+                             "WHERE id = ? AND status = 'active'",
+                          {*ended, *ended, by, **target}));
   if (auto s = end_links_of(app, **target, *ended, touched); !s) return Unexpected<Error>{s.error()};
   return ApplyResult{};
 }
@@ -148,8 +150,9 @@ Applied machine_status(App& app, const GatewayInfo& g, std::int64_t at, const Js
   if (!ok) return Unexpected<Error>{ok.error()};
   if (!*ok) return quarantine("unknown machine " + *machine);
   const std::int64_t when = time_field(b, "at_ms").value_or(at);
-  SPOTTER_SQL(app.db.execute("UPDATE machines SET state = ?, last_seen_at = MAX(COALESCE(last_seen_at, 0), ?), updated_at = ? WHERE id = ?",
-                          {state, when, app.now_ms(), *machine}));
+  SPOTTER_SQL(app.db.execute("UPDATE machines SET state = ?, last_seen_at = CASE WHEN last_seen_at > ? THEN last_seen_at ELSE ? END, updated_at = ? "
+                             "WHERE id = ?",
+                          {state, when, when, app.now_ms(), *machine}));
   if (state == "offline" || state == "maintenance" || state == "error") {
     auto r = app.db.execute("UPDATE machine_links SET ended_at = ?, ended_by = ? WHERE machine_id = ? AND ended_at IS NULL", {when, state, *machine});
     if (!r) return Unexpected<Error>{r.error()};

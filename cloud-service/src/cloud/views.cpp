@@ -67,12 +67,21 @@ Json subscription_json(const SqlRow& r, std::int64_t now_ms) {
           {"created_at", rfc3339(r.integer(6))}};
 }
 
-Json split_ids(const std::string& joined) {
-  Json out = Json::array();
-  for (std::size_t start = 0; !joined.empty() && start <= joined.size();) {
-    const auto comma = std::min(joined.find(',', start), joined.size());
-    out.push_back(joined.substr(start, comma - start));
-    start = comma + 1;
+Try<std::map<std::string, Json>> plan_branch_ids(App& app, const std::vector<std::string>& plan_ids) {
+  std::map<std::string, Json> out;
+  if (plan_ids.empty()) return out;
+  std::string marks;
+  std::vector<SqlValue> params;
+  for (const auto& id : plan_ids) {
+    marks += marks.empty() ? "?" : ", ?";
+    params.emplace_back(id);
+  }
+  auto rows = app.db.query("SELECT plan_id, branch_id FROM plan_branches WHERE plan_id IN (" + marks + ") ORDER BY plan_id, branch_id", params);
+  if (!rows) return Unexpected<HttpResponse>{storage_failure(app, rows.error(), "plan branches")};
+  for (const auto& r : *rows) {
+    auto& list = out[r.text(0)];
+    if (list.is_null()) list = Json::array();
+    list.push_back(r.text(1));
   }
   return out;
 }

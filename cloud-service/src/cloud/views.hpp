@@ -19,7 +19,8 @@ inline constexpr const char* kSubscriptionColumns = "id, user_id, plan_id, start
 Json subscription_json(const SqlRow& row, std::int64_t now_ms);
 
 std::string sha256_hex(std::string_view text);
-// "a,b,c" (SQL group_concat) -> ["a","b","c"]; "" -> [].
-Json split_ids(const std::string& joined);
+// The branches each of `plan_ids` opens (sorted), one portable query (no group_concat):
+// plan id -> JSON array of branch ids; a plan that lists none is absent from the map.
+Try<std::map<std::string, Json>> plan_branch_ids(App& app, const std::vector<std::string>& plan_ids);
 
 }  // namespace spotter::cloud
