@@ -82,16 +82,28 @@ HttpResponse availability_response(const AvailabilitySnapshot& snapshot, const H
 
 class AvailabilityCache {
  public:
-  // The version to pass to store(): a snapshot built from data read after this call is
-  // stored only if nothing changed the branch meanwhile.
-  std::uint64_t version(const std::string& branch_id) const;
   std::shared_ptr<const AvailabilitySnapshot> get(const std::string& branch_id) const;
-  void store(const std::string& branch_id, std::uint64_t version, std::shared_ptr<const AvailabilitySnapshot> snapshot);
+  // The branch's snapshot, built by `build` (() -> Try<AvailabilitySnapshot>) when missing.
+  // One build at a time: when a change empties the cache under load, the requests that
+  // missed wait for the first one's snapshot instead of each reading SQLite and compressing.
+  // A snapshot built from data read before an invalidate() is returned but not kept.
+  template <class Build>
+  Try<std::shared_ptr<const AvailabilitySnapshot>> get_or_build(const std::string& branch_id, Build build) {
+    if (auto cached = get(branch_id)) return cached;
+    std::lock_guard building(build_mu_);
+    if (auto cached = get(branch_id)) return cached;
+    const auto started_at = version(branch_id);
+    auto built = build();
+    if (!built) return Unexpected<HttpResponse>{std::move(built).error()};
+    auto snapshot = std::make_shared<const AvailabilitySnapshot>(std::move(*built));
+    store(branch_id, started_at, snapshot);
+    return snapshot;
+  }
   void invalidate(const std::string& branch_id);
-  // Held while a snapshot is built, so a burst of misses builds it once (see the handler).
-  [[nodiscard]] std::unique_lock<std::mutex> lock_for_build() { return std::unique_lock(build_mu_); }
 
  private:
+  std::uint64_t version(const std::string& branch_id) const;
+  void store(const std::string& branch_id, std::uint64_t version, std::shared_ptr<const AvailabilitySnapshot> snapshot);
   struct Entry {
     std::uint64_t version = 0;
     std::shared_ptr<const AvailabilitySnapshot> items;

@@ -66,20 +66,10 @@ HttpResponse availability(App& app, RequestContext& ctx) {
   SPOTTER_TRY(page, read_page(ctx.req));
   if (!page.after) {
     // The whole branch, from the snapshot (rebuilt after any change to it).
-    auto snapshot = app.availability.get(branch_id);
-    if (!snapshot) {
-      // One rebuild at a time: when a change empties the cache under load, the requests that
-      // missed wait for the first one's snapshot instead of each reading SQLite and compressing.
-      auto building = app.availability.lock_for_build();
-      snapshot = app.availability.get(branch_id);
-      if (!snapshot) {
-        const auto version = app.availability.version(branch_id);
-        SPOTTER_TRY(all, availability_page(app, branch_id, "", 100'000));
-        auto built = std::make_shared<const AvailabilitySnapshot>(make_availability_snapshot(all));
-        app.availability.store(branch_id, version, built);
-        snapshot = built;
-      }
-    }
+    SPOTTER_TRY(snapshot, app.availability.get_or_build(branch_id, [&]() -> Try<AvailabilitySnapshot> {
+      SPOTTER_TRY(all, availability_page(app, branch_id, "", 100'000));
+      return make_availability_snapshot(all);
+    }));
     if (static_cast<std::int64_t>(snapshot->count) <= page.limit)
       return availability_response(*snapshot, ctx.req);
   }
