@@ -4,6 +4,7 @@
 #include "core/fields.hpp"
 #include "core/latest_updates.hpp"
 #include "core/rate_limiter.hpp"
+#include "core/response_head.hpp"
 #include "core/rules.hpp"
 
 using namespace spotter;
@@ -30,6 +31,42 @@ TEST_CASE("Accept-Encoding: gzip only when listed (or *) with a weight above zer
   for (const char* no : {"", "identity", "deflate, br", "gzip;q=0", "gzip;q=0.0", "gzip; q=0.000", "*;q=0", "gzip;q=0, *",
                          "gzip;q=1.5", "gzip;q=2", "gzip;q=0.0001", "gzip;q=", "gzip;q=-1", "gzipx", ",,,", "gzip;q=abc"})
     CHECK_MESSAGE(!accepts_gzip(no), no);
+}
+
+TEST_CASE("response head: status line, framing, and no header that could split it") {
+  std::string head;
+  HttpResponse ok{.status = 200, .content_type = "application/json", .body = {}, .headers = {{"Vary", "accept-encoding"}, {"Content-Encoding", "gzip"}}};
+  CHECK(write_response_head(ok, 1234, true, head) == 0);
+  CHECK(head ==
+        "HTTP/1.1 200 OK\r\nServer: spotter-cloud\r\nContent-Type: application/json\r\nCache-Control: no-store\r\n"
+        "Vary: accept-encoding\r\nContent-Encoding: gzip\r\nContent-Length: 1234\r\n\r\n");
+
+  // The buffer is replaced, not appended to; a closing answer says so.
+  HttpResponse limited{.status = 429, .content_type = "application/problem+json", .body = {}, .headers = {{"Retry-After", "60"}}};
+  CHECK(write_response_head(limited, 0, false, head) == 0);
+  CHECK(head.rfind("HTTP/1.1 429 Too Many Requests\r\n", 0) == 0);
+  CHECK(head.find("Retry-After: 60\r\nContent-Length: 0\r\nConnection: close\r\n\r\n") != std::string::npos);
+
+  // 204 (and 1xx, 304) carry no body and no Content-Length (RFC 9110 8.6).
+  CHECK_FALSE(status_has_body(204));
+  CHECK_FALSE(status_has_body(304));
+  CHECK_FALSE(status_has_body(101));
+  CHECK(status_has_body(201));
+  CHECK(write_response_head(no_content(), 0, true, head) == 0);
+  CHECK(head == "HTTP/1.1 204 No Content\r\nServer: spotter-cloud\r\nCache-Control: no-store\r\n\r\n");
+
+  // A value with CR or LF, or a name that is not a token, would let text choose headers or a
+  // body of its own: left out and counted, the rest of the head intact.
+  HttpResponse hostile{.status = 201, .content_type = "text/plain\r\nX-Evil: 1", .body = {},
+                       .headers = {{"Location", "/a\r\n\r\n<html>"}, {"Bad Name", "x"}, {"", "x"}, {"X-Fine", "ok"}, {"X-Nul", std::string("a\0b", 3)}}};
+  CHECK(write_response_head(hostile, 5, true, head) == 5);
+  CHECK(head == "HTTP/1.1 201 Created\r\nServer: spotter-cloud\r\nCache-Control: no-store\r\nX-Fine: ok\r\nContent-Length: 5\r\n\r\n");
+
+  // A status without a reason phrase keeps the space (RFC 9112 4); nonsense becomes 500.
+  CHECK(write_response_head(HttpResponse{.status = 299, .content_type = "", .body = {}, .headers = {}}, 0, true, head) == 0);
+  CHECK(head.rfind("HTTP/1.1 299 \r\n", 0) == 0);
+  CHECK(write_response_head(HttpResponse{.status = 7, .content_type = "", .body = {}, .headers = {}}, 0, true, head) == 0);
+  CHECK(head.rfind("HTTP/1.1 500 Internal Server Error\r\n", 0) == 0);
 }
 
 TEST_CASE("a slow WebSocket client's queue: one update per machine, the newest, in first-come order") {

@@ -5,6 +5,8 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/write.hpp>
 
+#include <fmt/format.h>
+
 #include <random>
 
 #include "../../cloud-service/src/cloud/api.hpp"
@@ -17,6 +19,28 @@ namespace {
 std::string concrete(std::string pattern) {
   for (auto at = pattern.find('{'); at != std::string::npos; at = pattern.find('{')) pattern.replace(at, pattern.find('}') - at + 1, "x1");
   return pattern;
+}
+
+// Sends `bytes` as they are and returns everything the server sends until it closes.
+std::string send_raw(int port, const std::string& bytes) {
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::socket socket(io);
+  socket.connect({boost::asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)});
+  boost::asio::write(socket, boost::asio::buffer(bytes));
+  std::string all;
+  boost::system::error_code ec;
+  while (!ec) {
+    char chunk[4096];
+    const auto n = socket.read_some(boost::asio::buffer(chunk), ec);
+    all.append(chunk, n);
+  }
+  return all;
+}
+
+std::size_t count(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
 }
 }  // namespace
 
@@ -111,6 +135,35 @@ TEST_CASE("oversized bodies get 413 and the server keeps serving; unknown routes
   CHECK(http.raw("DELETE", "/api/branches", "").status == 405);
   CHECK(http.get("/api/branches/..%2F..%2Fetc", cloud.admin()).status == 404);
   CHECK(http.get("/api/users?email=%ZZ", cloud.admin()).status == 400);
+}
+
+TEST_CASE("HTTP/1.1 framing on the wire: pipelining, chunked bodies, HTTP/1.0, close, garbage, huge headers") {
+  TestCloud cloud;
+  const int port = cloud.port();
+  // Two requests in one packet: two answers, in order; the last asks to close, so the server does.
+  auto both = send_raw(port, "GET /health HTTP/1.1\r\nHost: x\r\n\r\nGET /api/nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  CHECK(both.rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
+  CHECK(both.find("HTTP/1.1 404 Not Found\r\n") > both.find("HTTP/1.1 200 OK"));
+  CHECK(count(both, "Connection: close\r\n") == 1);
+  CHECK(both.find("Content-Length: ") != std::string::npos);
+  // A chunked body is read whole: wrong credentials (401), not a missing body (400).
+  const std::string login = R"({"email":"nobody@example.test","password":"Wrong-Passw0rd-1"})";
+  auto chunked = send_raw(port, "POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n"
+                                "Connection: close\r\n\r\n10\r\n" + login.substr(0, 16) + "\r\n" +
+                                fmt::format("{:x}", login.size() - 16) + "\r\n" + login.substr(16) + "\r\n0\r\n\r\n");
+  CHECK(chunked.rfind("HTTP/1.1 401 ", 0) == 0);
+  // HTTP/1.0 without keep-alive: one answer, then the connection ends.
+  auto old = send_raw(port, "GET /health HTTP/1.0\r\n\r\n");
+  CHECK(old.rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
+  CHECK(old.find("Connection: close\r\n") != std::string::npos);
+  // Not HTTP at all, and a header block over the limit: an answer, then the connection ends.
+  CHECK(send_raw(port, "\x01\x02 hello there\r\n\r\n").rfind("HTTP/1.1 400 Bad Request\r\n", 0) == 0);
+  CHECK(send_raw(port, "GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(20000, 'a') + "\r\n\r\n").rfind("HTTP/1.1 431 ", 0) == 0);
+  // An upgrade that is not a WebSocket one is an ordinary request; a WebSocket one elsewhere is 404.
+  CHECK(send_raw(port, "GET /health HTTP/1.1\r\nHost: x\r\nConnection: upgrade, close\r\nUpgrade: h2c\r\n\r\n").rfind("HTTP/1.1 200 OK", 0) == 0);
+  CHECK(send_raw(port, "GET /health HTTP/1.1\r\nHost: x\r\nConnection: upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
+                       "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n").rfind("HTTP/1.1 404 ", 0) == 0);
+  CHECK(cloud.http.get("/health").status == 200);
 }
 
 TEST_CASE("the OpenAPI document lists every route and everything cloud-api.md fixes") {

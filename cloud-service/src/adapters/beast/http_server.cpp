@@ -4,6 +4,10 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
+#include <array>
+
+#include "../../core/response_head.hpp"
+#include "request_reader.hpp"
 #include "server.hpp"
 #include "sessions.hpp"
 
@@ -14,29 +18,6 @@ namespace http = beast::http;
 using tcp = net::ip::tcp;
 
 namespace {
-
-// A response body held by shared_ptr: a cached answer is written straight from the one copy
-// every request shares; any other body is moved in (no copy either).
-struct SharedTextBody {
-  using value_type = std::shared_ptr<const std::string>;
-  static std::uint64_t size(const value_type& body) { return body ? body->size() : 0; }
-
-  class writer {
-   public:
-    using const_buffers_type = net::const_buffer;
-    template <bool isRequest, class Fields>
-    writer(const http::header<isRequest, Fields>&, const value_type& body) : body_(body) {}
-    void init(beast::error_code& ec) { ec = {}; }
-    boost::optional<std::pair<const_buffers_type, bool>> get(beast::error_code& ec) {
-      ec = {};
-      if (!body_ || body_->empty()) return boost::none;
-      return std::make_pair(net::const_buffer(body_->data(), body_->size()), false);
-    }
-
-   private:
-    const value_type& body_;
-  };
-};
 
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
@@ -54,11 +35,11 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
  private:
   void read() {
-    parser_.emplace();
-    parser_->body_limit(shared_->limits.max_body_bytes);
-    parser_->header_limit(static_cast<std::uint32_t>(shared_->limits.max_header_bytes));
+    reader_.emplace(raw_);
+    reader_->body_limit(shared_->limits.max_body_bytes);
+    reader_->header_limit(static_cast<std::uint32_t>(shared_->limits.max_header_bytes));
     stream_.expires_after(shared_->limits.read_timeout);
-    http::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+    http::async_read(stream_, buffer_, *reader_, [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
   }
 
   void on_read(beast::error_code ec) {
@@ -71,29 +52,31 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       if (ec == http::error::header_limit) return reply_and_close(problem(431, "headers-too-large", "the request headers are too large"));
       return reply_and_close(problem(400, "malformed-request", "the request is not valid HTTP/1.1"));
     }
-    auto& req = parser_->get();
-    std::string_view target(req.target().data(), req.target().size());
+    std::string_view target(raw_.target);
     const auto question = target.find('?');
-    HttpRequest request;
-    request.method = std::string(req.method_string());
-    request.remote_ip = remote_ip_;
-    if (!percent_decode(target.substr(0, question), request.path) ||
-        (question != std::string_view::npos && !parse_query(target.substr(question + 1), request.query)))
+    request_.query.clear();
+    if (!percent_decode(target.substr(0, question), request_.path) ||
+        (question != std::string_view::npos && !parse_query(target.substr(question + 1), request_.query)))
       return reply_and_close(problem(400, "malformed-request", "the request target is not valid"));
-    if (beast::websocket::is_upgrade(req)) {
-      if (request.path != "/api/ws/machines") return reply_and_close(problem(404, "not-found", "no WebSocket here"));
-      stream_.expires_never();
-      return start_websocket(std::move(stream_), parser_->release(), shared_, remote_ip_);
+    if (reader_->upgrade()) {
+      auto upgrade = raw_.upgrade_request();
+      if (beast::websocket::is_upgrade(upgrade)) {
+        if (request_.path != "/api/ws/machines") return reply_and_close(problem(404, "not-found", "no WebSocket here"));
+        stream_.expires_never();
+        return start_websocket(std::move(stream_), std::move(upgrade), shared_, remote_ip_);
+      }
     }
-    keep_alive_ = req.keep_alive();
-    request.authorization = std::string(req[http::field::authorization]);
-    request.content_type = std::string(req[http::field::content_type]);
-    request.accept_encoding = std::string(req[http::field::accept_encoding]);
-    request.body = std::move(req.body());
+    keep_alive_ = reader_->keep_alive();
+    request_.method.assign(raw_.method);
+    request_.remote_ip.assign(remote_ip_);
+    request_.authorization.assign(raw_.field(http::field::authorization));
+    request_.content_type.assign(raw_.field(http::field::content_type));
+    request_.accept_encoding.assign(raw_.field(http::field::accept_encoding));
+    request_.body.swap(raw_.body);
     ++shared_->in_flight;
-    if (auto fast = shared_->api.try_from_memory(request)) return write(std::move(*fast));
+    if (auto fast = shared_->api.try_from_memory(request_)) return write(std::move(*fast));
     // SQLite work happens on the worker pool; the answer comes back to this connection's thread.
-    net::post(shared_->workers, [self = shared_from_this(), request = std::move(request)]() mutable {
+    net::post(shared_->workers, [self = shared_from_this(), request = std::move(request_)]() mutable {
       HttpResponse response = self->shared_->api.handle(request);
       net::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable { self->write(std::move(response)); });
     });
@@ -105,20 +88,20 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     write(std::move(response));
   }
 
+  // The head is built into a buffer this connection reuses and goes out with the body in one
+  // gather write; a shared body (a cached answer) is written from its one copy.
   void write(HttpResponse response) {
-    res_ = {};
-    res_.version(11);
-    res_.result(static_cast<unsigned>(response.status));
-    res_.set(http::field::server, "spotter-cloud");
-    if (!response.content_type.empty()) res_.set(http::field::content_type, response.content_type);
-    res_.set(http::field::cache_control, "no-store");
-    for (const auto& [name, value] : response.headers) res_.set(name, value);
-    res_.body() = response.shared_body ? std::move(response.shared_body) : std::make_shared<const std::string>(std::move(response.body));
-    res_.keep_alive(keep_alive_ && !shared_->draining.load());
-    res_.prepare_payload();
-    http::async_write(stream_, res_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+    keep_alive_ = keep_alive_ && !shared_->draining.load();
+    shared_body_ = std::move(response.shared_body);
+    if (!shared_body_) owned_body_.swap(response.body);
+    const std::string& body = shared_body_ ? *shared_body_ : owned_body_;
+    const bool has_body = status_has_body(response.status);
+    write_response_head(response, has_body ? body.size() : 0, keep_alive_, head_);
+    const std::array<net::const_buffer, 2> buffers{net::buffer(head_), has_body ? net::buffer(body) : net::const_buffer()};
+    net::async_write(stream_, buffers, [self = shared_from_this()](beast::error_code ec, std::size_t) {
       --self->shared_->in_flight;
-      if (ec || !self->res_.keep_alive()) return self->close();
+      self->shared_body_.reset();
+      if (ec || !self->keep_alive_) return self->close();
       self->read();
     });
   }
@@ -131,8 +114,12 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
   ConnectionStream stream_;
   beast::flat_buffer buffer_;
-  std::optional<http::request_parser<http::string_body>> parser_;
-  http::response<SharedTextBody> res_;
+  RawRequest raw_;
+  std::optional<RequestReader> reader_;
+  HttpRequest request_;
+  std::string head_;
+  std::string owned_body_;
+  std::shared_ptr<const std::string> shared_body_;
   std::shared_ptr<HttpServer::Shared> shared_;
   std::string remote_ip_;
   bool keep_alive_ = true;
