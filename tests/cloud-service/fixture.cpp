@@ -5,7 +5,8 @@
 namespace spotter::testing {
 
 namespace {
-std::unique_ptr<cloud::Service> start_service(const std::filesystem::path& db, ManualClock& clock, std::shared_ptr<MemoryLogSink> logs) {
+std::unique_ptr<cloud::Service> start_service(const std::filesystem::path& db, ManualClock& clock, std::shared_ptr<MemoryLogSink> logs,
+                                              const std::function<void(cloud::ServiceConfig&)>& tweak) {
   const int rc = cloud::Main({"admin", "create", "--db", "sqlite:" + db.string(), "--email", "admin@gym.test", "--password", TestCloud::kPassword});
   REQUIRE(rc == 0);
   cloud::ServiceConfig c;
@@ -16,12 +17,15 @@ std::unique_ptr<cloud::Service> start_service(const std::filesystem::path& db, M
   c.argon2_passes = 1;
   c.log_sink = std::move(logs);
   c.log_level = LogLevel::warn;
+  if (tweak) tweak(c);
   return cloud::Service::start(c);
 }
 }  // namespace
 
-TestCloud::TestCloud(std::int64_t start_ms)
-    : clock(start_ms), service(start_service(dir.path() / "cloud.db", clock, logs)), http(port()) {}
+TestCloud::TestCloud(std::int64_t start_ms) : TestCloud(nullptr, start_ms) {}
+
+TestCloud::TestCloud(const std::function<void(cloud::ServiceConfig&)>& tweak, std::int64_t start_ms)
+    : clock(start_ms), service(start_service(dir.path() / "cloud.db", clock, logs, tweak)), http(port()) {}
 
 const std::string& TestCloud::admin() {
   if (admin_token_.empty() || clock.now_ms() - admin_login_ms_ > 10 * 60 * 1000) {

@@ -4,6 +4,7 @@
 #pragma once
 #include <doctest/doctest.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -31,6 +32,8 @@ struct Person {
 class TestCloud {
  public:
   explicit TestCloud(std::int64_t start_ms = kMonday0900Utc);
+  // The same, with settings changed before the service starts.
+  explicit TestCloud(const std::function<void(cloud::ServiceConfig&)>& tweak, std::int64_t start_ms = kMonday0900Utc);
   ~TestCloud();
 
   int port() const { return static_cast<int>(service->port()); }

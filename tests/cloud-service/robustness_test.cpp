@@ -7,7 +7,12 @@
 
 #include <fmt/format.h>
 
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include <chrono>
 #include <random>
+#include <thread>
 
 #include "../../cloud-service/src/cloud/api.hpp"
 #include "fixture.hpp"
@@ -163,6 +168,65 @@ TEST_CASE("HTTP/1.1 framing on the wire: pipelining, chunked bodies, HTTP/1.0, c
   CHECK(send_raw(port, "GET /health HTTP/1.1\r\nHost: x\r\nConnection: upgrade, close\r\nUpgrade: h2c\r\n\r\n").rfind("HTTP/1.1 200 OK", 0) == 0);
   CHECK(send_raw(port, "GET /health HTTP/1.1\r\nHost: x\r\nConnection: upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
                        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n").rfind("HTTP/1.1 404 ", 0) == 0);
+  CHECK(cloud.http.get("/health").status == 200);
+}
+
+TEST_CASE("read timeout: a stalled request and an idle connection are closed, a busy one is not") {
+  using namespace std::chrono;
+  const auto timeout = milliseconds(1000);
+  TestCloud cloud([&](cloud::ServiceConfig& c) { c.read_timeout = timeout; });
+  boost::asio::io_context io;
+  auto open = [&] {
+    boost::asio::ip::tcp::socket socket(io);
+    socket.connect({boost::asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(cloud.port())});
+    timeval limit{10, 0};  // a server that never closes fails the test instead of hanging it
+    setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+    return socket;
+  };
+  // Until the server closes: how long that took and what it sent.
+  auto wait_for_close = [](boost::asio::ip::tcp::socket& socket) {
+    const auto started = steady_clock::now();
+    std::string got;
+    boost::system::error_code ec;
+    while (!ec) {
+      char chunk[4096];
+      got.append(chunk, socket.read_some(boost::asio::buffer(chunk), ec));
+    }
+    CHECK_MESSAGE((ec == boost::asio::error::eof || ec == boost::asio::error::connection_reset), ec.message());
+    return std::pair{duration_cast<milliseconds>(steady_clock::now() - started), got};
+  };
+
+  auto stalled = open();
+  boost::asio::write(stalled, boost::asio::buffer(std::string("GET /health HTTP/1.1\r\nHo")));
+  auto idle = open();
+  boost::asio::write(idle, boost::asio::buffer(std::string("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")));
+  auto busy = open();
+  // The busy connection asks every 200 ms for three timeouts: each request moves its deadline.
+  int answered = 0;
+  const auto busy_until = steady_clock::now() + 3 * timeout;
+  while (steady_clock::now() < busy_until) {
+    boost::asio::write(busy, boost::asio::buffer(std::string("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")));
+    std::string answer(4096, '\0');
+    boost::system::error_code ec;
+    answer.resize(busy.read_some(boost::asio::buffer(answer), ec));
+    if (ec || answer.rfind("HTTP/1.1 200 OK", 0) != 0) break;
+    ++answered;
+    std::this_thread::sleep_for(milliseconds(200));
+  }
+  CHECK(answered >= 10);
+  CHECK(steady_clock::now() >= busy_until);
+  // The other two were closed on their own, about one timeout in (by now, well past it).
+  auto [stalled_after, stalled_got] = wait_for_close(stalled);
+  CHECK(stalled_got.empty());
+  auto [idle_after, idle_got] = wait_for_close(idle);
+  CHECK(idle_got.rfind("HTTP/1.1 200 OK", 0) == 0);
+  CHECK(stalled_after < milliseconds(100));
+  CHECK(idle_after < milliseconds(100));
+  // The busy one now falls idle too, and is closed one timeout (plus at most one timer period) later.
+  auto [busy_after, busy_got] = wait_for_close(busy);
+  CHECK(busy_got.empty());
+  CHECK(busy_after >= timeout / 2);  // its last answer came 200 ms before the loop ended
+  CHECK(busy_after <= 2 * timeout + milliseconds(500));
   CHECK(cloud.http.get("/health").status == 200);
 }
 

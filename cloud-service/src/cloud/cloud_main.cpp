@@ -38,6 +38,7 @@ std::vector<Option> serve_options() {
       {.name = "workers", .help = "threads running request handlers (SQLite)", .kind = Kind::integer, .default_value = "4", .min = 1, .max = 64},
       {.name = "job-interval", .help = "how often background jobs run", .kind = Kind::duration, .default_value = "5s", .min = 100, .max = 3'600'000},
       {.name = "machine-offline-after", .help = "silence after which a machine counts as offline", .kind = Kind::duration, .default_value = "60s", .min = 1000, .max = 86'400'000},
+      {.name = "read-timeout", .help = "time for a request to arrive whole (and an idle connection to close)", .kind = Kind::duration, .default_value = "30s", .min = 1000, .max = 3'600'000},
       {.name = "argon2-memory", .help = "Argon2id memory per password hash", .kind = Kind::bytes, .default_value = "19MiB", .min = 1 << 20, .max = 1LL << 30},
       {.name = "log-level", .help = "debug, info, warn or error", .kind = Kind::text, .default_value = "info", .choices = {"debug", "info", "warn", "error"}},
   };
@@ -74,6 +75,7 @@ int serve(const config::Settings& s) {
   c.worker_threads = static_cast<int>(s.integer("workers"));
   c.job_interval = std::chrono::milliseconds(s.integer("job-interval"));
   c.machine_offline_after = std::chrono::milliseconds(s.integer("machine-offline-after"));
+  c.read_timeout = std::chrono::milliseconds(s.integer("read-timeout"));
   c.argon2_memory_kib = static_cast<std::uint32_t>(s.integer("argon2-memory") / 1024);
   c.log_level = parse_log_level(s.text("log-level")).value();
   auto service = Service::start(c);

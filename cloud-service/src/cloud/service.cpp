@@ -27,7 +27,7 @@ struct Service::Impl {
         jobs(app, JobSettings{.machine_offline_after = config.machine_offline_after, .lease = std::chrono::milliseconds(30'000)}),
         io(config.io_threads),
         workers(static_cast<std::size_t>(config.worker_threads)),
-        server(io, workers, api, hub, ServerLimits{}) {
+        server(io, workers, api, hub, ServerLimits{.read_timeout = config.read_timeout}) {
     app.events = &hub;
   }
 

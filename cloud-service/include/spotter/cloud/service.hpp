@@ -22,6 +22,9 @@ struct ServiceConfig {
   bool run_job_thread = true;
   std::chrono::milliseconds job_interval{5000};
   std::chrono::milliseconds machine_offline_after{60'000};
+  // A request must arrive whole, and an answer be taken, within this; idle keep-alive
+  // connections close after it.
+  std::chrono::milliseconds read_timeout{30'000};
   std::uint32_t argon2_memory_kib = 19 * 1024;
   std::uint32_t argon2_passes = 2;
   std::shared_ptr<LogSink> log_sink;  // stderr when null

@@ -1,5 +1,7 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
@@ -22,28 +24,29 @@ namespace {
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
   HttpSession(ConnectionSocket socket, std::shared_ptr<HttpServer::Shared> shared)
-      : stream_(std::move(socket)), shared_(std::move(shared)) {
+      : socket_(std::move(socket)), timer_(socket_.get_executor()), shared_(std::move(shared)) {
     boost::system::error_code ec;
-    auto endpoint = stream_.socket().remote_endpoint(ec);
+    auto endpoint = socket_.remote_endpoint(ec);
     remote_ip_ = ec ? "unknown" : endpoint.address().to_string();
-    stream_.socket().set_option(tcp::no_delay(true), ec);
+    socket_.set_option(tcp::no_delay(true), ec);
     shared_->api.app().metrics.http_connections++;
   }
   ~HttpSession() { shared_->api.app().metrics.http_connections--; }
 
-  void run() { net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read(); }); }
+  void run() { net::dispatch(socket_.get_executor(), [self = shared_from_this()] { self->read(); }); }
 
  private:
   void read() {
     reader_.emplace(raw_);
     reader_->body_limit(shared_->limits.max_body_bytes);
     reader_->header_limit(static_cast<std::uint32_t>(shared_->limits.max_header_bytes));
-    stream_.expires_after(shared_->limits.read_timeout);
-    http::async_read(stream_, buffer_, *reader_, [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+    start_deadline();
+    http::async_read(socket_, buffer_, *reader_, [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
   }
 
   void on_read(beast::error_code ec) {
-    if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == net::error::operation_aborted ||
+    deadline_ = Clock::time_point::max();  // a request being handled is not timed
+    if (ec == http::error::end_of_stream || ec == net::error::operation_aborted ||
         ec == net::error::connection_reset || ec == net::error::eof)
       return close();
     if (ec) {
@@ -62,8 +65,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       auto upgrade = raw_.upgrade_request();
       if (beast::websocket::is_upgrade(upgrade)) {
         if (request_.path != "/api/ws/machines") return reply_and_close(problem(404, "not-found", "no WebSocket here"));
-        stream_.expires_never();
-        return start_websocket(std::move(stream_), std::move(upgrade), shared_, remote_ip_);
+        timer_.cancel();  // the WebSocket stream keeps its own timeouts
+        return start_websocket(std::move(socket_), std::move(upgrade), shared_, remote_ip_);
       }
     }
     keep_alive_ = reader_->keep_alive();
@@ -78,7 +81,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     // SQLite work happens on the worker pool; the answer comes back to this connection's thread.
     net::post(shared_->workers, [self = shared_from_this(), request = std::move(request_)]() mutable {
       HttpResponse response = self->shared_->api.handle(request);
-      net::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable { self->write(std::move(response)); });
+      net::post(self->socket_.get_executor(), [self, response = std::move(response)]() mutable { self->write(std::move(response)); });
     });
   }
 
@@ -98,7 +101,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     const bool has_body = status_has_body(response.status);
     write_response_head(response, has_body ? body.size() : 0, keep_alive_, head_);
     const std::array<net::const_buffer, 2> buffers{net::buffer(head_), has_body ? net::buffer(body) : net::const_buffer()};
-    net::async_write(stream_, buffers, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+    start_deadline();
+    net::async_write(socket_, buffers, [self = shared_from_this()](beast::error_code ec, std::size_t) {
       --self->shared_->in_flight;
       self->shared_body_.reset();
       if (ec || !self->keep_alive_) return self->close();
@@ -108,11 +112,39 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
   void close() {
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-    stream_.socket().close(ec);
+    socket_.shutdown(tcp::socket::shutdown_send, ec);
+    socket_.close(ec);
+    timer_.cancel();
   }
 
-  ConnectionStream stream_;
+  // A request must arrive whole, and an answer be taken, within read_timeout; an idle
+  // keep-alive connection closes after it. One timer per connection, re-armed only when it
+  // fires before the current deadline (about once per timeout period), instead of a timer
+  // armed and cancelled around every read and write. This connection's thread only.
+  void start_deadline() {
+    deadline_ = Clock::now() + shared_->limits.read_timeout;
+    if (!timer_armed_) watch();
+  }
+
+  void watch() {
+    timer_armed_ = true;
+    timer_.expires_at(deadline_);
+    timer_.async_wait([weak = weak_from_this()](beast::error_code ec) {
+      auto self = weak.lock();
+      if (!self) return;
+      self->timer_armed_ = false;
+      if (ec || !self->socket_.is_open() || self->deadline_ == Clock::time_point::max()) return;
+      if (Clock::now() < self->deadline_) return self->watch();
+      self->close();  // the pending read or write ends with operation_aborted
+    });
+  }
+
+  using Clock = std::chrono::steady_clock;
+  using Timer = net::basic_waitable_timer<Clock, net::wait_traits<Clock>, net::io_context::executor_type>;
+  ConnectionSocket socket_;
+  Timer timer_;
+  Clock::time_point deadline_ = Clock::time_point::max();
+  bool timer_armed_ = false;
   beast::flat_buffer buffer_;
   RawRequest raw_;
   std::optional<RequestReader> reader_;

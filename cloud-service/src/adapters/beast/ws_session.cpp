@@ -24,14 +24,14 @@ constexpr std::size_t kMaxControlReplies = 32;
 
 class WsSession final : public WsClient, public std::enable_shared_from_this<WsSession> {
  public:
-  WsSession(ConnectionStream stream, std::shared_ptr<HttpServer::Shared> shared, std::string remote_ip)
-      : ws_(std::move(stream)), shared_(std::move(shared)), remote_ip_(std::move(remote_ip)) {}
+  WsSession(ConnectionSocket socket, std::shared_ptr<HttpServer::Shared> shared, std::string remote_ip)
+      : ws_(std::move(socket)), shared_(std::move(shared)), remote_ip_(std::move(remote_ip)) {}
 
   ~WsSession() override { shared_->hub.remove(this); }
 
   void run(http::request<http::string_body> upgrade) {
     beast::error_code ignored;  // a refused size leaves the kernel's default: still correct
-    ws_.next_layer().socket().set_option(net::socket_base::send_buffer_size(shared_->limits.ws_send_buffer), ignored);
+    ws_.next_layer().set_option(net::socket_base::send_buffer_size(shared_->limits.ws_send_buffer), ignored);
     websocket::stream_base::timeout timeouts{};
     timeouts.handshake_timeout = std::chrono::seconds(10);
     timeouts.idle_timeout = shared_->limits.ws_idle;
@@ -178,7 +178,7 @@ class WsSession final : public WsClient, public std::enable_shared_from_this<WsS
     });
   }
 
-  websocket::stream<ConnectionStream> ws_;
+  websocket::stream<ConnectionSocket> ws_;
   beast::flat_buffer buffer_;
   std::shared_ptr<HttpServer::Shared> shared_;
   std::string remote_ip_;
@@ -199,9 +199,9 @@ class WsSession final : public WsClient, public std::enable_shared_from_this<WsS
 
 }  // namespace
 
-void start_websocket(ConnectionStream stream, http::request<http::string_body> upgrade, std::shared_ptr<HttpServer::Shared> shared,
+void start_websocket(ConnectionSocket socket, http::request<http::string_body> upgrade, std::shared_ptr<HttpServer::Shared> shared,
                      std::string remote_ip) {
-  std::make_shared<WsSession>(std::move(stream), std::move(shared), std::move(remote_ip))->run(std::move(upgrade));
+  std::make_shared<WsSession>(std::move(socket), std::move(shared), std::move(remote_ip))->run(std::move(upgrade));
 }
 
 }  // namespace spotter::cloud
