@@ -2,10 +2,47 @@
 // logout, login rate limits, password reset; the admin bootstrap command.
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include "../../cloud-service/src/cloud/caches.hpp"
 #include "fixture.hpp"
 
 using namespace spotter;
 using namespace spotter::testing;
+
+TEST_CASE("caller cache: past its ttl, one request reloads while the others keep the entry, for a bounded grace") {
+  using cloud::CallerCache;
+  cloud::Caller ana;
+  ana.id = "u-ana";
+  ana.branch_ids = {"north"};
+  // ttl 0: every entry is past it at once. A long grace: the old entry serves while reloading.
+  CallerCache cache(std::chrono::milliseconds(0), std::chrono::hours(1));
+  CHECK_FALSE(cache.get("fam:1"));
+  cache.put("fam:1", ana);
+  CHECK_FALSE(cache.get("fam:1", CallerCache::OnExpiry::skip));  // expired, nobody reloads: the fast path does not claim it
+  CHECK_FALSE(cache.get("fam:1"));                                // this request reloads it
+  for (int i = 0; i < 3; ++i) {                                   // everyone else: the old entry
+    CHECK(cache.get("fam:1").value().id == "u-ana");
+    CHECK(cache.get("fam:1", CallerCache::OnExpiry::skip).value().branch_ids.count("north") == 1);
+  }
+  ana.branch_ids = {"south"};
+  cache.put("fam:1", ana);  // the reload lands: a new entry, nobody reloading it yet
+  CHECK_FALSE(cache.get("fam:1"));
+  CHECK(cache.get("fam:1").value().branch_ids.count("south") == 1);
+  // Revocation is not subject to grace: forgotten means gone for every request.
+  cache.forget("fam:1");
+  CHECK_FALSE(cache.get("fam:1"));
+  CHECK_FALSE(cache.get("fam:1"));
+
+  // No grace: past its ttl an entry is never used, reloading or not.
+  CallerCache strict(std::chrono::milliseconds(0), std::chrono::milliseconds(0));
+  strict.put("fam:2", ana);
+  CHECK_FALSE(strict.get("fam:2"));
+  CHECK_FALSE(strict.get("fam:2"));
+  // A fresh entry is used as it is.
+  CallerCache fresh;
+  fresh.put("fam:3", ana);
+  CHECK(fresh.get("fam:3", CallerCache::OnExpiry::skip).value().id == "u-ana");
+  CHECK(fresh.get("fam:3").value().id == "u-ana");
+}
 
 TEST_CASE("register, login and me; duplicate email 409; weak password and bad email 400") {
   TestCloud cloud;

@@ -22,6 +22,14 @@ TEST_CASE("query strings and percent-decoding reject what they cannot read") {
   CHECK_FALSE(parse_query("a=1&a=2", bad));
   CHECK_FALSE(parse_query("a=%00", bad));
   CHECK_FALSE(parse_query("a=%C3%28", bad));
+  // Decoding at the edges: specials first and last, runs between, a truncated escape anywhere.
+  std::string out;
+  for (auto [in, want] : {std::pair{"", ""}, {"plain", "plain"}, {"%41", "A"}, {"+", " "}, {"a+b%20c", "a b c"}, {"%2B%2b", "++"},
+                          {"/api/x%2Fy", "/api/x/y"}, {"caf%C3%A9+", "caf\xC3\xA9 "}, {"%41%42%43", "ABC"}}) {
+    CHECK_MESSAGE(percent_decode(in, out), in);
+    CHECK(out == want);
+  }
+  for (const char* in : {"%", "%4", "a%4", "%4g", "ab%", "%%41", "%G1x", "%FF"}) CHECK_MESSAGE(!percent_decode(in, out), in);
 }
 
 TEST_CASE("Accept-Encoding: gzip only when listed (or *) with a weight above zero") {

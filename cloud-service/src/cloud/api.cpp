@@ -90,7 +90,10 @@ Try<Caller> Api::authenticate_user_token(std::string_view token) {
   if (!cache_key.empty())
     if (auto cached = app_.callers.get(cache_key); cached && cached->id == caller.id) return *cached;
   auto loaded = load_caller(*claims, std::move(caller));
-  if (loaded && !cache_key.empty()) app_.callers.put(cache_key, *loaded);
+  if (!cache_key.empty()) {
+    if (loaded) app_.callers.put(cache_key, *loaded);
+    else app_.callers.forget(cache_key);  // no one keeps using an entry the database refused
+  }
   return loaded;
 }
 
@@ -148,7 +151,7 @@ std::optional<HttpResponse> Api::try_from_memory(const HttpRequest& request) {
   if (!page || static_cast<std::int64_t>(snapshot->count) > page->limit) return std::nullopt;
   auto claims = verified_claims(bearer_token(request));
   if (!claims || claims->typ != "access" || claims->fam.empty()) return std::nullopt;
-  auto caller = app_.callers.get("fam:" + claims->fam);
+  auto caller = app_.callers.get("fam:" + claims->fam, CallerCache::OnExpiry::skip);
   if (!caller || caller->id != claims->sub || !caller->sees_branch(request.query_param("branch_id"))) return std::nullopt;
   HttpResponse response = availability_response(*snapshot, request);
   app_.metrics.observe_request("GET /api/machines/availability", 200, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());

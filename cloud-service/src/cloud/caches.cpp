@@ -7,17 +7,25 @@
 
 namespace spotter::cloud {
 
-std::optional<Caller> CallerCache::get(const std::string& key) const {
+std::optional<Caller> CallerCache::get(const std::string& key, OnExpiry on_expiry) const {
   std::shared_lock lock(mu_);
   auto it = entries_.find(key);
-  if (it == entries_.end() || it->second.until < std::chrono::steady_clock::now()) return std::nullopt;
-  return it->second.caller;
+  if (it == entries_.end()) return std::nullopt;
+  const Entry& e = it->second;
+  const auto now = std::chrono::steady_clock::now();
+  if (now < e.until) return e.caller;
+  if (now >= e.until + grace_) return std::nullopt;
+  if (e.reloading.load(std::memory_order_acquire)) return e.caller;  // someone reloads it
+  if (on_expiry == OnExpiry::skip) return std::nullopt;
+  if (e.reloading.exchange(true, std::memory_order_acq_rel)) return e.caller;  // lost the race
+  return std::nullopt;  // this caller reloads it
 }
 
 void CallerCache::put(const std::string& key, const Caller& caller) {
   std::unique_lock lock(mu_);
   if (entries_.size() > 100'000) entries_.clear();  // bounded; refilled on demand
-  entries_[key] = Entry{caller, std::chrono::steady_clock::now() + ttl_};
+  entries_.erase(key);
+  entries_.try_emplace(key, caller, std::chrono::steady_clock::now() + ttl_);
 }
 
 void CallerCache::forget(const std::string& key) {

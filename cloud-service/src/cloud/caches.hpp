@@ -3,6 +3,7 @@
 // per process; every write path that changes what they hold invalidates them here, so a
 // logout or a machine change is seen at once by this process. Thread-safe.
 #pragma once
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -23,18 +24,29 @@ class CallerCache {
  public:
   // Membership and staff branches may change in the database without passing here; they are
   // re-read after `ttl`. Revocations always pass here (forget / clear).
-  explicit CallerCache(std::chrono::milliseconds ttl = std::chrono::seconds(5)) : ttl_(ttl) {}
-  std::optional<Caller> get(const std::string& key) const;
+  // Past `ttl`, one request reloads the entry while the others keep using it, for at most
+  // `grace` more: with a thousand requests a second from one caller, an expiry sends one of
+  // them to the database instead of every request until the first reload lands.
+  explicit CallerCache(std::chrono::milliseconds ttl = std::chrono::seconds(5), std::chrono::milliseconds grace = std::chrono::seconds(2))
+      : ttl_(ttl), grace_(grace) {}
+  enum class OnExpiry {
+    reload,  // an expired entry nobody reloads yet: this caller will (gets nothing)
+    skip,    // the same, but leave the reload to a later request (the I/O threads' fast path)
+  };
+  std::optional<Caller> get(const std::string& key, OnExpiry on_expiry = OnExpiry::reload) const;
   void put(const std::string& key, const Caller& caller);
   void forget(const std::string& key);
   void clear();
 
  private:
   struct Entry {
+    Entry(Caller c, std::chrono::steady_clock::time_point u) : caller(std::move(c)), until(u) {}
     Caller caller;
     std::chrono::steady_clock::time_point until;
+    mutable std::atomic<bool> reloading{false};
   };
   std::chrono::milliseconds ttl_;
+  std::chrono::milliseconds grace_;
   mutable std::shared_mutex mu_;
   std::unordered_map<std::string, Entry> entries_;
 };

@@ -4,9 +4,11 @@
 
 namespace spotter::cloud {
 
-void Metrics::observe_request(const std::string& route, int status, double seconds) {
+void Metrics::observe_request(std::string_view route, int status, double seconds) {
   std::lock_guard lock(mu_);
-  auto& r = routes_[route];
+  auto it = routes_.find(route);
+  if (it == routes_.end()) it = routes_.emplace(std::string(route), Route{}).first;
+  auto& r = it->second;
   r.by_status[status]++;
   r.count++;
   r.sum += seconds;

@@ -6,6 +6,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <string_view>
 
 namespace spotter::cloud {
 
@@ -13,7 +14,7 @@ class Metrics {
  public:
   static constexpr std::array<double, 12> kBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5};
 
-  void observe_request(const std::string& route, int status, double seconds);
+  void observe_request(std::string_view route, int status, double seconds);
   void job_run(const std::string& job, bool ok);
   std::atomic<std::int64_t> ws_clients{0};
   std::atomic<std::int64_t> ws_messages_sent{0};
@@ -31,7 +32,7 @@ class Metrics {
     double sum = 0;
   };
   mutable std::mutex mu_;
-  std::map<std::string, Route> routes_;
+  std::map<std::string, Route, std::less<>> routes_;  // std::less<>: looked up without a copy
   std::map<std::pair<std::string, bool>, std::int64_t> jobs_;
 };
 

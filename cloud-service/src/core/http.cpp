@@ -61,19 +61,21 @@ Unexpected<HttpResponse> reject(int status, std::string_view kind, std::string_v
 bool percent_decode(std::string_view in, std::string& out) {
   out.clear();
   out.reserve(in.size());
-  for (std::size_t i = 0; i < in.size(); ++i) {
-    char c = in[i];
-    if (c == '%') {
-      if (i + 2 >= in.size()) return false;
-      int hi = hex_value(in[i + 1]), lo = hex_value(in[i + 2]);
-      if (hi < 0 || lo < 0) return false;
-      out.push_back(static_cast<char>(hi * 16 + lo));
-      i += 2;
-    } else if (c == '+') {
+  // Plain runs are copied whole (every request's path and query pass here).
+  for (std::size_t i = 0; i < in.size();) {
+    const std::size_t special = std::min(in.find_first_of("%+", i), in.size());
+    out.append(in.substr(i, special - i));
+    if (special == in.size()) break;
+    if (in[special] == '+') {
       out.push_back(' ');
-    } else {
-      out.push_back(c);
+      i = special + 1;
+      continue;
     }
+    if (special + 2 >= in.size()) return false;
+    int hi = hex_value(in[special + 1]), lo = hex_value(in[special + 2]);
+    if (hi < 0 || lo < 0) return false;
+    out.push_back(static_cast<char>(hi * 16 + lo));
+    i = special + 3;
   }
   return is_valid_utf8(out) && out.find('\0') == std::string::npos;
 }
