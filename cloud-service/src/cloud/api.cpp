@@ -142,18 +142,18 @@ Try<Caller> Api::load_caller(const AccessClaims& c, Caller caller) {
   return caller;
 }
 
-std::optional<HttpResponse> Api::try_from_memory(const HttpRequest& request) {
-  if (request.method != "GET" || request.path != "/api/machines/availability" || !request.query_param("cursor").empty()) return std::nullopt;
+std::shared_ptr<const HttpResponse> Api::try_from_memory(const HttpRequest& request) {
+  if (request.method != "GET" || request.path != "/api/machines/availability" || !request.query_param("cursor").empty()) return nullptr;
   const auto started = std::chrono::steady_clock::now();
   auto snapshot = app_.availability.get(std::string(request.query_param("branch_id")));
-  if (!snapshot) return std::nullopt;
+  if (!snapshot) return nullptr;
   auto page = read_page(request);
-  if (!page || static_cast<std::int64_t>(snapshot->count) > page->limit) return std::nullopt;
+  if (!page || static_cast<std::int64_t>(snapshot->count) > page->limit) return nullptr;
   auto claims = verified_claims(bearer_token(request));
-  if (!claims || claims->typ != "access" || claims->fam.empty()) return std::nullopt;
+  if (!claims || claims->typ != "access" || claims->fam.empty()) return nullptr;
   auto caller = app_.callers.get("fam:" + claims->fam, CallerCache::OnExpiry::skip);
-  if (!caller || caller->id != claims->sub || !caller->sees_branch(request.query_param("branch_id"))) return std::nullopt;
-  HttpResponse response = availability_response(*snapshot, request);
+  if (!caller || caller->id != claims->sub || !caller->sees_branch(request.query_param("branch_id"))) return nullptr;
+  auto response = availability_response(*snapshot, request);
   app_.metrics.observe_request("GET /api/machines/availability", 200, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   return response;
 }

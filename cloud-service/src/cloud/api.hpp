@@ -13,8 +13,9 @@ class Api {
   Try<Caller> authenticate_user_token(std::string_view token);
   const std::vector<Route>& routes() const { return routes_; }
   // The hottest read answered on the I/O thread from memory alone (no SQLite): availability
-  // when the caller and the branch's list are cached. nullopt: take the normal path.
-  std::optional<HttpResponse> try_from_memory(const HttpRequest& request);
+  // when the caller and the branch's list are cached: the answer, shared with every request
+  // that gets the same one (the caller keeps it alive until written). Null: take the normal path.
+  std::shared_ptr<const HttpResponse> try_from_memory(const HttpRequest& request);
   App& app() { return app_; }
 
  private:

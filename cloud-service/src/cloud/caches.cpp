@@ -56,20 +56,18 @@ void VerifiedTokens::put(std::string_view token, std::shared_ptr<const AccessCla
 }
 
 AvailabilitySnapshot make_availability_snapshot(const Json& items) {
-  auto body = std::make_shared<const std::string>(dump_json(Json{{"items", items}, {"next_cursor", nullptr}}));
-  auto gzip = gzip_compress(*body);
-  return AvailabilitySnapshot{.body = std::move(body), .body_gzip = gzip ? std::make_shared<const std::string>(std::move(*gzip)) : nullptr,
-                              .count = items.size()};
+  auto plain = std::make_shared<HttpResponse>(json_response(200, Json{{"items", items}, {"next_cursor", nullptr}}));
+  plain->headers.emplace_back("vary", "accept-encoding");
+  std::shared_ptr<const HttpResponse> gzip;
+  if (auto compressed = gzip_compress(plain->body)) {
+    gzip = std::make_shared<const HttpResponse>(HttpResponse{.status = 200, .content_type = plain->content_type, .body = std::move(*compressed),
+                                                             .headers = {{"vary", "accept-encoding"}, {"content-encoding", "gzip"}}});
+  }
+  return AvailabilitySnapshot{.plain = std::move(plain), .gzip = std::move(gzip), .count = items.size()};
 }
 
-HttpResponse availability_response(const AvailabilitySnapshot& snapshot, const HttpRequest& request) {
-  HttpResponse response{.status = 200, .content_type = "application/json", .body = {}, .headers = {{"vary", "accept-encoding"}},
-                        .shared_body = snapshot.body};
-  if (snapshot.body_gzip && accepts_gzip(request.accept_encoding)) {
-    response.shared_body = snapshot.body_gzip;
-    response.headers.emplace_back("content-encoding", "gzip");
-  }
-  return response;
+std::shared_ptr<const HttpResponse> availability_response(const AvailabilitySnapshot& snapshot, const HttpRequest& request) {
+  return snapshot.gzip && accepts_gzip(request.accept_encoding) ? snapshot.gzip : snapshot.plain;
 }
 
 std::uint64_t AvailabilityCache::version(const std::string& branch_id) const {

@@ -82,15 +82,17 @@ class VerifiedTokens {
 
 // The answer to GET /api/machines/availability for the whole branch, built once per change
 // and shared by every request until the next one.
+// Both answers are built whole, headers included, and shared: a request answered from the
+// snapshot costs no allocation and no copy.
 struct AvailabilitySnapshot {
-  std::shared_ptr<const std::string> body;       // {"items":[every machine],"next_cursor":null}
-  std::shared_ptr<const std::string> body_gzip;  // the same, gzip-compressed; null if zlib failed
+  std::shared_ptr<const HttpResponse> plain;  // 200, {"items":[every machine],"next_cursor":null}
+  std::shared_ptr<const HttpResponse> gzip;   // the same, gzip-compressed; null if zlib failed
   std::size_t count = 0;
 };
 
 AvailabilitySnapshot make_availability_snapshot(const Json& items);
 // The 200 answer for `request` from the snapshot: gzip when the client accepts it.
-HttpResponse availability_response(const AvailabilitySnapshot& snapshot, const HttpRequest& request);
+std::shared_ptr<const HttpResponse> availability_response(const AvailabilitySnapshot& snapshot, const HttpRequest& request);
 
 class AvailabilityCache {
  public:

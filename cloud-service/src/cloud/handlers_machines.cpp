@@ -71,7 +71,7 @@ HttpResponse availability(App& app, RequestContext& ctx) {
       return make_availability_snapshot(all);
     }));
     if (static_cast<std::int64_t>(snapshot->count) <= page.limit)
-      return availability_response(*snapshot, ctx.req);
+      return *availability_response(*snapshot, ctx.req);  // a copy, off the hot path
   }
   SPOTTER_TRY(items, availability_page(app, branch_id, page.after.value_or(""), page.limit + 1));
   return json_response(200, page_json(std::move(items), page, [](const Json& m) { return m["machine_id"].get<std::string>(); }));

@@ -34,9 +34,6 @@ struct HttpResponse {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
-  // When set, sent instead of `body`: an answer many requests share (a cached snapshot)
-  // goes out without a copy per request.
-  std::shared_ptr<const std::string> shared_body;
 };
 
 // A handler's early exit: any helper that can fail with an HTTP answer returns Try<T>.

@@ -77,7 +77,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     request_.accept_encoding.assign(raw_.field(http::field::accept_encoding));
     request_.body.swap(raw_.body);
     ++shared_->in_flight;
-    if (auto fast = shared_->api.try_from_memory(request_)) return write(std::move(*fast));
+    if (auto fast = shared_->api.try_from_memory(request_)) {
+      cached_answer_ = std::move(fast);
+      return send(*cached_answer_);
+    }
     // SQLite work happens on the worker pool; the answer comes back to this connection's thread.
     net::post(shared_->workers, [self = shared_from_this(), request = std::move(request_)]() mutable {
       HttpResponse response = self->shared_->api.handle(request);
@@ -91,20 +94,24 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     write(std::move(response));
   }
 
-  // The head is built into a buffer this connection reuses and goes out with the body in one
-  // gather write; a shared body (a cached answer) is written from its one copy.
   void write(HttpResponse response) {
+    answer_ = std::move(response);
+    send(answer_);
+  }
+
+  // `response` is answer_ or *cached_answer_ (shared with other requests, never copied) and
+  // stays alive until the write completes. The head is built into a buffer this connection
+  // reuses and goes out with the body in one gather write.
+  void send(const HttpResponse& response) {
     keep_alive_ = keep_alive_ && !shared_->draining.load();
-    shared_body_ = std::move(response.shared_body);
-    if (!shared_body_) owned_body_.swap(response.body);
-    const std::string& body = shared_body_ ? *shared_body_ : owned_body_;
     const bool has_body = status_has_body(response.status);
-    write_response_head(response, has_body ? body.size() : 0, keep_alive_, head_);
-    const std::array<net::const_buffer, 2> buffers{net::buffer(head_), has_body ? net::buffer(body) : net::const_buffer()};
+    write_response_head(response, has_body ? response.body.size() : 0, keep_alive_, head_);
+    const std::array<net::const_buffer, 2> buffers{net::buffer(head_), has_body ? net::buffer(response.body) : net::const_buffer()};
     start_deadline();
     net::async_write(socket_, buffers, [self = shared_from_this()](beast::error_code ec, std::size_t) {
       --self->shared_->in_flight;
-      self->shared_body_.reset();
+      self->cached_answer_.reset();
+      self->answer_.body = std::string();  // an idle connection holds no answer
       if (ec || !self->keep_alive_) return self->close();
       self->read();
     });
@@ -150,8 +157,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   std::optional<RequestReader> reader_;
   HttpRequest request_;
   std::string head_;
-  std::string owned_body_;
-  std::shared_ptr<const std::string> shared_body_;
+  HttpResponse answer_;
+  std::shared_ptr<const HttpResponse> cached_answer_;
   std::shared_ptr<HttpServer::Shared> shared_;
   std::string remote_ip_;
   bool keep_alive_ = true;
