@@ -157,6 +157,26 @@ TEST_CASE("HTTP/1.1 framing on the wire: pipelining, chunked bodies, HTTP/1.0, c
                                 "Connection: close\r\n\r\n10\r\n" + login.substr(0, 16) + "\r\n" +
                                 fmt::format("{:x}", login.size() - 16) + "\r\n" + login.substr(16) + "\r\n0\r\n\r\n");
   CHECK(chunked.rfind("HTTP/1.1 401 ", 0) == 0);
+  // A request in pieces (a slow mobile link): the head split mid-line, the body split too.
+  {
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::socket socket(io);
+    socket.connect({boost::asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)});
+    const std::string whole = "POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " +
+                              std::to_string(login.size()) + "\r\nConnection: close\r\n\r\n" + login;
+    const std::vector<std::size_t> cuts{0, 7, 40, whole.size() - 20, whole.size() - 3, whole.size()};
+    for (std::size_t i = 0; i + 1 < cuts.size(); ++i) {
+      boost::asio::write(socket, boost::asio::buffer(whole.substr(cuts[i], cuts[i + 1] - cuts[i])));
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    std::string all;
+    boost::system::error_code ec;
+    while (!ec) {
+      char chunk[4096];
+      all.append(chunk, socket.read_some(boost::asio::buffer(chunk), ec));
+    }
+    CHECK(all.rfind("HTTP/1.1 401 ", 0) == 0);
+  }
   // HTTP/1.0 without keep-alive: one answer, then the connection ends.
   auto old = send_raw(port, "GET /health HTTP/1.0\r\n\r\n");
   CHECK(old.rfind("HTTP/1.1 200 OK\r\n", 0) == 0);

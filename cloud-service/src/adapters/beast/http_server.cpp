@@ -3,6 +3,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/beast/core/read_size.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
@@ -40,8 +41,36 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     reader_.emplace(raw_);
     reader_->body_limit(shared_->limits.max_body_bytes);
     reader_->header_limit(static_cast<std::uint32_t>(shared_->limits.max_header_bytes));
+    reader_->eager(true);
     start_deadline();
-    http::async_read(socket_, buffer_, *reader_, [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+    parse();
+  }
+
+  // Beast's read loop (http::async_read) without its composed operations: parse what is
+  // buffered (a pipelined request may be there already), else read once more and parse again,
+  // until one request is complete or wrong. This connection's thread only.
+  void parse() {
+    while (buffer_.size() > 0) {
+      beast::error_code ec;
+      const auto used = reader_->put(buffer_.data(), ec);
+      buffer_.consume(used);
+      if (ec == http::error::need_more) break;
+      if (ec || reader_->is_done()) return on_read(ec);
+      if (used == 0) break;
+    }
+    // Reads into the capacity already there (at least 512 bytes): no connection's buffer grows
+    // past what its largest request needed.
+    socket_.async_read_some(buffer_.prepare(beast::read_size(buffer_, 65536)), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+      self->buffer_.commit(n);
+      if (ec == net::error::eof) {
+        if (!self->reader_->got_some()) return self->on_read(http::error::end_of_stream);
+        ec = {};
+        self->reader_->put_eof(ec);  // a request cut short is partial_message
+        return self->on_read(ec);
+      }
+      if (ec) return self->on_read(ec);
+      self->parse();
+    });
   }
 
   void on_read(beast::error_code ec) {
