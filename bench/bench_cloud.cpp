@@ -210,7 +210,12 @@ net::awaitable<void> ws_client(FanoutRun& run, std::shared_ptr<websocket::stream
       co_await ws->async_read(buf, net::use_awaitable);
       auto now = Clock::now();
       const auto k = change_number(beast::buffers_to_string(buf.data()));
-      if (k >= 0 && static_cast<std::size_t>(k) < run.arrivals.size()) run.arrivals[static_cast<std::size_t>(k)][static_cast<std::size_t>(c)] = now;
+      // The first message carrying change k is when this client had it; later ones repeat it
+      // (the offline job re-announces a machine still showing that maintenance code).
+      if (k >= 0 && static_cast<std::size_t>(k) < run.arrivals.size()) {
+        auto& first = run.arrivals[static_cast<std::size_t>(k)][static_cast<std::size_t>(c)];
+        if (first == Clock::time_point{}) first = now;
+      }
     }
   } catch (const std::exception&) {
     if (run.ready + run.failed < static_cast<int>(run.sockets.size())) ++run.failed;

@@ -1,25 +1,16 @@
 #include "http.hpp"
 
+#include "response_head.hpp"
+
 #include <algorithm>
 #include <cctype>
 
 namespace spotter::cloud {
 namespace {
-const char* title_for(int status) {
-  switch (status) {
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 409: return "Conflict";
-    case 413: return "Payload Too Large";
-    case 415: return "Unsupported Media Type";
-    case 422: return "Unprocessable Content";
-    case 429: return "Too Many Requests";
-    case 503: return "Service Unavailable";
-    default: return status >= 500 ? "Internal Server Error" : "Error";
-  }
+// A problem's title: the status's reason phrase (RFC 9110), the same words as the status line.
+std::string_view title_for(int status) {
+  if (auto reason = reason_phrase(status); !reason.empty()) return reason;
+  return status >= 500 ? "Internal Server Error" : "Error";
 }
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';

@@ -4,9 +4,7 @@
 #include <string_view>
 
 namespace spotter::cloud {
-namespace {
-
-std::string_view reason(int status) {
+std::string_view reason_phrase(int status) {
   switch (status) {
     case 100: return "Continue";
     case 101: return "Switching Protocols";
@@ -32,6 +30,8 @@ std::string_view reason(int status) {
     default: return {};  // the reason phrase may be empty (RFC 9112 4); the space stays
   }
 }
+
+namespace {
 
 // RFC 9110 5.6.2 token characters.
 bool is_token(std::string_view s) {
@@ -65,7 +65,7 @@ std::size_t write_response_head(const HttpResponse& response, std::size_t body_s
   out.append("HTTP/1.1 ");
   const int status = response.status >= 100 && response.status <= 999 ? response.status : 500;
   append_number(out, static_cast<std::size_t>(status));
-  out.append(" ").append(reason(status)).append("\r\n");
+  out.append(" ").append(reason_phrase(status)).append("\r\n");
   append_field(out, "Server", "spotter-cloud");
   if (!response.content_type.empty()) {
     if (is_safe_value(response.content_type)) append_field(out, "Content-Type", response.content_type);

@@ -5,10 +5,14 @@
 #pragma once
 #include <cstddef>
 #include <string>
+#include <string_view>
 
 #include "http.hpp"
 
 namespace spotter::cloud {
+
+// RFC 9110 reason phrase of the statuses the service uses; empty for others.
+std::string_view reason_phrase(int status);
 
 // Whether an answer with this status carries a body at all (RFC 9110 6.4.1: 1xx, 204 and
 // 304 never do, and send no Content-Length).
