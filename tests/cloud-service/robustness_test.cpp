@@ -26,21 +26,30 @@ std::string concrete(std::string pattern) {
   return pattern;
 }
 
-// Sends `bytes` as they are and returns everything the server sends until it closes.
-std::string send_raw(int port, const std::string& bytes) {
-  boost::asio::io_context io;
-  boost::asio::ip::tcp::socket socket(io);
-  socket.connect({boost::asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)});
-  boost::asio::write(socket, boost::asio::buffer(bytes));
+// Everything the server sends until it closes; `ec` says how the connection ended.
+std::string read_until_close(boost::asio::ip::tcp::socket& socket, boost::system::error_code& ec) {
   std::string all;
-  boost::system::error_code ec;
   while (!ec) {
     char chunk[4096];
-    const auto n = socket.read_some(boost::asio::buffer(chunk), ec);
-    all.append(chunk, n);
+    all.append(chunk, socket.read_some(boost::asio::buffer(chunk), ec));
   }
   return all;
 }
+
+// Sends `pieces` as they are, 20 ms apart, and returns everything the server sends until it closes.
+std::string send_raw(int port, const std::vector<std::string>& pieces) {
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::socket socket(io);
+  socket.connect({boost::asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)});
+  for (std::size_t i = 0; i < pieces.size(); ++i) {
+    if (i > 0) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    boost::asio::write(socket, boost::asio::buffer(pieces[i]));
+  }
+  boost::system::error_code ec;
+  return read_until_close(socket, ec);
+}
+
+std::string send_raw(int port, const std::string& bytes) { return send_raw(port, std::vector<std::string>{bytes}); }
 
 std::size_t count(const std::string& text, const std::string& what) {
   std::size_t n = 0;
@@ -158,25 +167,12 @@ TEST_CASE("HTTP/1.1 framing on the wire: pipelining, chunked bodies, HTTP/1.0, c
                                 fmt::format("{:x}", login.size() - 16) + "\r\n" + login.substr(16) + "\r\n0\r\n\r\n");
   CHECK(chunked.rfind("HTTP/1.1 401 ", 0) == 0);
   // A request in pieces (a slow mobile link): the head split mid-line, the body split too.
-  {
-    boost::asio::io_context io;
-    boost::asio::ip::tcp::socket socket(io);
-    socket.connect({boost::asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)});
-    const std::string whole = "POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " +
-                              std::to_string(login.size()) + "\r\nConnection: close\r\n\r\n" + login;
-    const std::vector<std::size_t> cuts{0, 7, 40, whole.size() - 20, whole.size() - 3, whole.size()};
-    for (std::size_t i = 0; i + 1 < cuts.size(); ++i) {
-      boost::asio::write(socket, boost::asio::buffer(whole.substr(cuts[i], cuts[i + 1] - cuts[i])));
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    std::string all;
-    boost::system::error_code ec;
-    while (!ec) {
-      char chunk[4096];
-      all.append(chunk, socket.read_some(boost::asio::buffer(chunk), ec));
-    }
-    CHECK(all.rfind("HTTP/1.1 401 ", 0) == 0);
-  }
+  const std::string whole = "POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " +
+                            std::to_string(login.size()) + "\r\nConnection: close\r\n\r\n" + login;
+  const std::vector<std::size_t> cuts{0, 7, 40, whole.size() - 20, whole.size() - 3, whole.size()};
+  std::vector<std::string> pieces;
+  for (std::size_t i = 0; i + 1 < cuts.size(); ++i) pieces.push_back(whole.substr(cuts[i], cuts[i + 1] - cuts[i]));
+  CHECK(send_raw(port, pieces).rfind("HTTP/1.1 401 ", 0) == 0);
   // HTTP/1.0 without keep-alive: one answer, then the connection ends.
   auto old = send_raw(port, "GET /health HTTP/1.0\r\n\r\n");
   CHECK(old.rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
@@ -206,12 +202,8 @@ TEST_CASE("read timeout: a stalled request and an idle connection are closed, a 
   // Until the server closes: how long that took and what it sent.
   auto wait_for_close = [](boost::asio::ip::tcp::socket& socket) {
     const auto started = steady_clock::now();
-    std::string got;
     boost::system::error_code ec;
-    while (!ec) {
-      char chunk[4096];
-      got.append(chunk, socket.read_some(boost::asio::buffer(chunk), ec));
-    }
+    std::string got = read_until_close(socket, ec);
     CHECK_MESSAGE((ec == boost::asio::error::eof || ec == boost::asio::error::connection_reset), ec.message());
     return std::pair{duration_cast<milliseconds>(steady_clock::now() - started), got};
   };

@@ -60,8 +60,10 @@ AvailabilitySnapshot make_availability_snapshot(const Json& items) {
   plain->headers.emplace_back("vary", "accept-encoding");
   std::shared_ptr<const HttpResponse> gzip;
   if (auto compressed = gzip_compress(plain->body)) {
-    gzip = std::make_shared<const HttpResponse>(HttpResponse{.status = 200, .content_type = plain->content_type, .body = std::move(*compressed),
-                                                             .headers = {{"vary", "accept-encoding"}, {"content-encoding", "gzip"}}});
+    auto gzipped = std::make_shared<HttpResponse>(HttpResponse{.status = 200, .content_type = plain->content_type, .body = std::move(*compressed),
+                                                               .headers = plain->headers});
+    gzipped->headers.emplace_back("content-encoding", "gzip");
+    gzip = std::move(gzipped);
   }
   return AvailabilitySnapshot{.plain = std::move(plain), .gzip = std::move(gzip), .count = items.size()};
 }
