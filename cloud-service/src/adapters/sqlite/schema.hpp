@@ -5,7 +5,7 @@
 
 namespace spotter::cloud::schema {
 
-inline constexpr std::array<const char*, 4> kMigrations = {
+inline constexpr std::array<const char*, 5> kMigrations = {
     R"sql(
 CREATE TABLE branches (id TEXT PRIMARY KEY, name TEXT NOT NULL, timezone TEXT NOT NULL,
   opening_hours TEXT NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
@@ -107,6 +107,13 @@ CREATE TABLE gateway_lanes (gateway_id TEXT NOT NULL REFERENCES gateways(id), la
     R"sql(
 CREATE TABLE replica_changes (id INTEGER PRIMARY KEY AUTOINCREMENT, entity TEXT NOT NULL, entity_id TEXT NOT NULL);
 INSERT INTO replica_changes (entity, entity_id) VALUES ('all', 'start');
+)sql",
+    // 5: only the auto-end job looks sessions up by status, and only for active ones: a
+    // partial index holds just the sessions in progress, so ending one deletes an entry
+    // instead of moving it, and the index stops growing with the history.
+    R"sql(
+DROP INDEX gym_sessions_active;
+CREATE INDEX gym_sessions_active_since ON gym_sessions(started_at) WHERE status = 'active';
 )sql",
 };
 

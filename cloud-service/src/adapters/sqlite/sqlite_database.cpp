@@ -7,6 +7,7 @@
 #include <map>
 #include <stdexcept>
 #include <unordered_map>
+#include <utility>
 
 #include "schema.hpp"
 
@@ -35,6 +36,9 @@ struct SqliteDatabase::Connection {
 
 namespace {
 std::atomic<std::uint64_t> g_generation{1};
+
+// The database whose transaction() this thread is inside (it holds that one's write_mu_).
+thread_local const SqliteDatabase* t_transaction_of = nullptr;
 
 // Connections of this thread, by database generation (never reused, unlike an address).
 std::unordered_map<std::uint64_t, std::unique_ptr<SqliteDatabase::Connection>>& thread_connections() {
@@ -80,6 +84,16 @@ SqliteDatabase::SqliteDatabase(std::filesystem::path file) : file_(std::move(fil
 
 SqliteDatabase::~SqliteDatabase() { thread_connections().erase(generation_); }
 
+SqliteDatabase::Connection& SqliteDatabase::reader() {
+  if (t_transaction_of == this) return *writer_;
+  return connection();
+}
+
+SqliteDatabase::Connection& SqliteDatabase::writer() {
+  if (!writer_) writer_ = std::make_unique<Connection>(file_);
+  return *writer_;
+}
+
 SqliteDatabase::Connection& SqliteDatabase::connection() {
   auto& map = thread_connections();
   auto it = map.find(generation_);
@@ -89,7 +103,7 @@ SqliteDatabase::Connection& SqliteDatabase::connection() {
 
 Result<SqlRows> SqliteDatabase::query(std::string_view sql, const std::vector<SqlValue>& params) {
   try {
-    auto& st = connection().prepare(sql);
+    auto& st = reader().prepare(sql);
     bind_all(st, params);
     SqlRows rows;
     const int n = st.getColumnCount();
@@ -114,30 +128,38 @@ Result<SqlRows> SqliteDatabase::query(std::string_view sql, const std::vector<Sq
 Result<std::int64_t> SqliteDatabase::execute(std::string_view sql, const std::vector<SqlValue>& params) {
   std::lock_guard lock(write_mu_);
   try {
-    auto& st = connection().prepare(sql);
+    auto& st = writer().prepare(sql);
     bind_all(st, params);
     int changed = st.exec();
     st.reset();
     return static_cast<std::int64_t>(changed);
   } catch (const SQLite::Exception& e) {
-    try { connection().prepare(sql).reset(); } catch (...) {}
+    try { writer().prepare(sql).reset(); } catch (...) {}
     return Unexpected<Error>{to_error(e)};
   }
 }
 
 Status SqliteDatabase::transaction(const std::function<Status()>& work) {
   std::lock_guard lock(write_mu_);
-  Connection& c = connection();
+  Connection* c = nullptr;
   try {
-    c.db.exec("BEGIN IMMEDIATE");
+    c = &writer();
+    c->db.exec("BEGIN IMMEDIATE");
   } catch (const SQLite::Exception& e) {
     return Unexpected<Error>{to_error(e)};
   }
-  Status result = work();
+  Status result = [&] {
+    // Reads inside the transaction go to the writer so that they see its uncommitted rows.
+    struct Inside {
+      const SqliteDatabase* outer;
+      ~Inside() { t_transaction_of = outer; }
+    } inside{std::exchange(t_transaction_of, this)};
+    return work();
+  }();
   try {
-    c.db.exec(result.ok() ? "COMMIT" : "ROLLBACK");
+    c->db.exec(result.ok() ? "COMMIT" : "ROLLBACK");
   } catch (const SQLite::Exception& e) {
-    try { c.db.exec("ROLLBACK"); } catch (...) {}
+    try { c->db.exec("ROLLBACK"); } catch (...) {}
     return Unexpected<Error>{to_error(e)};
   }
   return result;
