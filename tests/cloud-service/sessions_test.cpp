@@ -23,6 +23,8 @@ TEST_CASE("start, one active session per member, live duration, end, current, hi
   CHECK(start.json["status"] == "active");
   CHECK(start.json["user_id"] == ana.id);
   CHECK(start.json["started_at"] == "2026-03-02T09:00:00.000Z");
+  // The answer is built from what was inserted, not read back: it must equal the stored row.
+  CHECK(start.json == http.get("/api/sessions/current", ana.token).json);
   CHECK(http.post("/api/sessions/start", {{"branch_id", centro}}, ana.token).status == 409);
   cloud.clock.advance(std::chrono::minutes(10));
   auto current = http.get("/api/sessions/current", ana.token);
@@ -38,6 +40,10 @@ TEST_CASE("start, one active session per member, live duration, end, current, hi
   CHECK(http.post("/api/sessions/end", {{"session_id", end.json["id"]}}, ana.token).status == 409);
   auto history = http.get("/api/sessions/history", ana.token);
   CHECK(history.json["items"].size() == 1);
+  Json answered = end.json, stored = history.json["items"][0];
+  answered.erase("machines");
+  stored.erase("machines");
+  CHECK(answered == stored);
   CHECK(http.get("/api/sessions/history?from=2026-03-03T00:00:00Z", ana.token).json["items"].empty());
   CHECK(http.get("/api/sessions/history?from=tomorrow", ana.token).status == 400);
 }

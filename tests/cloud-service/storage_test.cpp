@@ -11,6 +11,7 @@
 
 #include "../../cloud-service/src/adapters/sqlite/schema.hpp"
 #include "../../cloud-service/src/adapters/sqlite/sqlite_database.hpp"
+#include "../../cloud-service/src/cloud/caches.hpp"
 #include "spotter/common/json.hpp"
 #include "spotter/testing/process.hpp"
 
@@ -137,4 +138,21 @@ TEST_CASE("storage: migrations bring an older database to the current version an
   db.reset();
   { SQLite::Database newer(file.string(), SQLite::OPEN_READWRITE); newer.exec("PRAGMA user_version = 99"); }
   CHECK_THROWS(SqliteDatabase::open(file));
+}
+
+TEST_CASE("calendar cache: keyed by the stored text, so a branch whose hours change misses once") {
+  cloud::CalendarCache cache;
+  auto zone = load_time_zone("Europe/Madrid");
+  REQUIRE(zone);
+  auto hours = OpeningHours::from_json(*parse_json_strict(R"({"mon":[["06:00","22:00"]]})"));
+  REQUIRE(hours);
+  auto calendar = std::make_shared<const BranchCalendar>(*zone, *hours);
+  CHECK_FALSE(cache.get("Europe/Madrid", R"({"mon":[["06:00","22:00"]]})"));
+  cache.put("Europe/Madrid", R"({"mon":[["06:00","22:00"]]})", calendar);
+  CHECK(cache.get("Europe/Madrid", R"({"mon":[["06:00","22:00"]]})") == calendar);
+  CHECK_FALSE(cache.get("Europe/Madrid", R"({"mon":[["07:00","22:00"]]})"));  // hours changed
+  CHECK_FALSE(cache.get("Europe/Lisbon", R"({"mon":[["06:00","22:00"]]})"));  // zone changed
+  // The pair is one key, not a concatenation that two different pairs could share.
+  cache.put("A", "B{}", calendar);
+  CHECK_FALSE(cache.get("AB", "{}"));
 }

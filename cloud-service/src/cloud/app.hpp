@@ -59,6 +59,7 @@ struct App {
   CallerCache callers;       // keys "fam:<family id>", "gw:<gateway id>"
   VerifiedTokens verified_tokens;
   AvailabilityCache availability;
+  CalendarCache calendars;
 
   App(SqlDatabase& d, const Clock& c, Logger l, PasswordHasher& h, Metrics& m, SigningKeys k);
   std::int64_t now_ms() const { return clock.now_ms(); }

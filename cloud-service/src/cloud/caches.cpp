@@ -38,6 +38,29 @@ void CallerCache::clear() {
   entries_.clear();
 }
 
+std::string CalendarCache::key(std::string_view timezone, std::string_view opening_hours) {
+  std::string k;
+  k.reserve(timezone.size() + 1 + opening_hours.size());
+  // A time zone name never holds a NUL, so the pair is recovered unambiguously.
+  k.append(timezone).push_back('\0');
+  k.append(opening_hours);
+  return k;
+}
+
+std::shared_ptr<const BranchCalendar> CalendarCache::get(std::string_view timezone, std::string_view opening_hours) const {
+  const std::string k = key(timezone, opening_hours);
+  std::shared_lock lock(mu_);
+  auto it = entries_.find(k);
+  return it == entries_.end() ? nullptr : it->second;
+}
+
+void CalendarCache::put(std::string_view timezone, std::string_view opening_hours, std::shared_ptr<const BranchCalendar> calendar) {
+  std::string k = key(timezone, opening_hours);
+  std::unique_lock lock(mu_);
+  if (entries_.size() >= 4096) entries_.clear();  // bounded: more calendars than any operator has branches
+  entries_.insert_or_assign(std::move(k), std::move(calendar));
+}
+
 std::shared_ptr<const AccessClaims> VerifiedTokens::get(std::string_view token, std::int64_t now_ms) const {
   const auto key = std::hash<std::string_view>{}(token);
   std::shared_lock lock(mu_);

@@ -17,6 +17,7 @@
 #include "../core/authz.hpp"
 #include "../core/http.hpp"
 #include "spotter/common/json.hpp"
+#include "spotter/common/opening_hours.hpp"
 
 namespace spotter::cloud {
 
@@ -78,6 +79,22 @@ class VerifiedTokens {
   };
   mutable std::shared_mutex mu_;
   std::unordered_map<std::size_t, Entry> entries_;  // by std::hash of the token
+};
+
+// Branch calendars parsed from their stored form (time zone name, opening-hours JSON), keyed
+// by that text rather than by branch: the database stays the only source of truth and a branch
+// whose hours change misses once, with nothing to invalidate. Starting a session reads the
+// branch row each time; this spares it the JSON parse and the time-zone look-up. Bounded;
+// thread-safe.
+class CalendarCache {
+ public:
+  std::shared_ptr<const BranchCalendar> get(std::string_view timezone, std::string_view opening_hours) const;
+  void put(std::string_view timezone, std::string_view opening_hours, std::shared_ptr<const BranchCalendar> calendar);
+
+ private:
+  static std::string key(std::string_view timezone, std::string_view opening_hours);
+  mutable std::shared_mutex mu_;
+  std::unordered_map<std::string, std::shared_ptr<const BranchCalendar>> entries_;
 };
 
 // The answer to GET /api/machines/availability for the whole branch, built once per change

@@ -39,16 +39,22 @@ HttpResponse start_session(App& app, RequestContext& ctx) {
   if (refusal) return *refusal;
   if (!calendar->is_open(WallTime{std::chrono::milliseconds(now)})) return problem(403, "branch-closed", "the branch is closed now");
   const std::string id = new_id("ses", now);
+  const std::string source = who.is_staff() ? "front_desk" : "app";
   auto r = app.db.execute("INSERT INTO gym_sessions (id, user_id, branch_id, started_at, status, source) VALUES (?, ?, ?, ?, 'active', ?)",
-                          {id, user_id, branch_id, now, std::string(who.is_staff() ? "front_desk" : "app")});
+                          {id, user_id, branch_id, now, source});
   if (!r) {
     if (r.error().code == "conflict") return problem(409, "already-inside", "this member already has an active session");
     return storage_failure(app, r.error(), "session");
   }
   // The audit log holds staff actions and auth events; a member's own visit is the session row.
   if (who.is_staff()) audit(app, ctx, "session.start", id, {{"user_id", user_id}, {"branch_id", branch_id}});
-  SPOTTER_TRY(session, session_with_machines(app, id));
-  return json_response(201, *session);
+  // The row as inserted (kSessionColumns order): no need to read it back. A session this new
+  // has no machine links.
+  SqlRow row;
+  row.columns = {id, user_id, branch_id, now, nullptr, std::string("active"), nullptr, source};
+  Json session = session_json(row, now);
+  session["machines"] = Json::array();
+  return json_response(201, session);
 }
 
 HttpResponse end_session(App& app, RequestContext& ctx) {
@@ -73,11 +79,18 @@ HttpResponse end_session(App& app, RequestContext& ctx) {
   if (who.role == Role::member && s.text(1) != who.id) return session_id ? not_found("session") : forbidden();
   if (who.is_staff() && !who.manages_branch(s.text(2))) return forbidden("not one of your branches");
   if (s.text(5) != "active") return problem(409, "already-ended", "this session has ended");
-  SPOTTER_TRY(ended, close_session(app, s.text(0), app.now_ms(), who.is_staff() ? "staff" : "member"));
+  const std::int64_t now = app.now_ms();
+  const std::string ended_by = who.is_staff() ? "staff" : "member";
+  SPOTTER_TRY(ended, close_session(app, s.text(0), now, ended_by));
   if (!ended) return problem(409, "already-ended", "this session has ended");
   if (who.is_staff()) audit(app, ctx, "session.end", s.text(0), {{"user_id", s.text(1)}});
-  SPOTTER_TRY(session, session_with_machines(app, s.text(0)));
-  return json_response(200, *session);
+  // The row as close_session() left it (kSessionColumns order): ended_at, status, ended_by.
+  SqlRow closed = s;
+  closed.columns.at(4) = now;
+  closed.columns.at(5) = std::string("ended");
+  closed.columns.at(6) = ended_by;
+  SPOTTER_TRY(session, session_view(app, closed));
+  return json_response(200, session);
 }
 
 HttpResponse current_session(App& app, RequestContext& ctx) {

@@ -52,13 +52,13 @@ Result<int> Jobs::auto_end_sessions() {
   const std::int64_t now = app_.now_ms();
   auto rows = app_.db.query("SELECT id, user_id, branch_id, started_at FROM gym_sessions WHERE status = 'active' ORDER BY started_at");
   if (!rows) return Unexpected<Error>{rows.error()};
-  std::map<std::string, std::optional<BranchCalendar>> calendars;
+  std::map<std::string, std::shared_ptr<const BranchCalendar>> calendars;
   int ended = 0;
   for (const auto& r : *rows) {
     const std::string branch = r.text(2);
     if (!calendars.count(branch)) {
       auto cal = load_calendar(app_, branch);
-      calendars[branch] = cal ? *cal : std::nullopt;
+      calendars[branch] = cal ? *cal : nullptr;
     }
     const auto& calendar = calendars[branch];
     if (!calendar) continue;

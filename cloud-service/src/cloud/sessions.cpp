@@ -5,16 +5,21 @@
 
 namespace spotter::cloud {
 
-Try<std::optional<BranchCalendar>> load_calendar(App& app, const std::string& branch_id) {
+Try<std::shared_ptr<const BranchCalendar>> load_calendar(App& app, const std::string& branch_id) {
   auto rows = app.db.query("SELECT timezone, opening_hours FROM branches WHERE id = ?", {branch_id});
   if (!rows) return Unexpected<HttpResponse>{storage_failure(app, rows.error(), "branch")};
-  if (rows->empty()) return std::optional<BranchCalendar>{};
-  auto zone = load_time_zone(rows->front().text(0));
-  auto hours_json = parse_json_strict(rows->front().text(1));
+  if (rows->empty()) return std::shared_ptr<const BranchCalendar>{};
+  const std::string timezone = rows->front().text(0);
+  const std::string stored_hours = rows->front().text(1);
+  if (auto cached = app.calendars.get(timezone, stored_hours)) return cached;
+  auto zone = load_time_zone(timezone);
+  auto hours_json = parse_json_strict(stored_hours);
   if (!zone || !hours_json) return Unexpected<HttpResponse>{storage_failure(app, Error{"sql", "stored branch calendar unreadable"}, "branch")};
   auto hours = OpeningHours::from_json(*hours_json);
   if (!hours) return Unexpected<HttpResponse>{storage_failure(app, Error{"sql", "stored opening hours unreadable"}, "branch")};
-  return std::optional<BranchCalendar>{BranchCalendar(*zone, *hours)};
+  auto calendar = std::make_shared<const BranchCalendar>(*zone, std::move(*hours));
+  app.calendars.put(timezone, stored_hours, calendar);
+  return calendar;
 }
 
 Try<std::optional<HttpResponse>> entry_refusal(App& app, const std::string& user_id, const std::string& branch_id, std::int64_t now) {
@@ -48,15 +53,20 @@ Try<std::optional<Json>> session_with_machines(App& app, const std::string& sess
   auto rows = app.db.query(std::string("SELECT ") + kSessionColumns + " FROM gym_sessions WHERE id = ?", {session_id});
   if (!rows) return Unexpected<HttpResponse>{storage_failure(app, rows.error(), "session")};
   if (rows->empty()) return std::optional<Json>{};
-  Json s = session_json(rows->front(), app.now_ms());
-  auto links = app.db.query("SELECT id, machine_id, started_at, ended_at, ended_by FROM machine_links WHERE session_id = ? ORDER BY started_at", {session_id});
+  SPOTTER_TRY(view, session_view(app, rows->front()));
+  return std::optional<Json>{std::move(view)};
+}
+
+Try<Json> session_view(App& app, const SqlRow& session) {
+  Json s = session_json(session, app.now_ms());
+  auto links = app.db.query("SELECT id, machine_id, started_at, ended_at, ended_by FROM machine_links WHERE session_id = ? ORDER BY started_at", {session.text(0)});
   if (!links) return Unexpected<HttpResponse>{storage_failure(app, links.error(), "machine links")};
   Json machines = Json::array();
   for (const auto& l : *links)
     machines.push_back({{"link_id", l.text(0)}, {"machine_id", l.text(1)}, {"started_at", rfc3339(l.integer(2))},
                         {"ended_at", rfc3339_or_null(l.optional_integer(3))}, {"ended_by", l.is_null(4) ? Json(nullptr) : Json(l.text(4))}});
-  s["machines"] = machines;
-  return std::optional<Json>{std::move(s)};
+  s["machines"] = std::move(machines);
+  return s;
 }
 
 }  // namespace spotter::cloud
