@@ -143,6 +143,13 @@ TEST_CASE("the failure limiter allows five failures per window per key and says 
   CHECK(small.retry_after_s("ip9999") == 0);
 }
 
+TEST_CASE("a machine out of service shows maintenance whatever it reports") {
+  for (const char* reported : {"idle", "in_use", "maintenance", "error", "offline"}) {
+    CHECK(shown_machine_state(reported, true) == "maintenance");
+    CHECK(shown_machine_state(reported, false) == reported);
+  }
+}
+
 TEST_CASE("password strength rules") {
   CHECK(password_weakness("short1A!", "a@b.c"));
   CHECK(password_weakness("alllowercaseletters", "a@b.c"));

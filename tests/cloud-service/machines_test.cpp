@@ -180,6 +180,50 @@ TEST_CASE("maintenance takes a machine out of use and ends its link; silence mar
   CHECK(find_machine(avail, "tm-1")["linked"] == false);
 }
 
+TEST_CASE("a machine out of service stays so through silence, reboots and its own reports until cleared") {
+  TestCloud cloud;
+  auto& http = cloud.http;
+  auto centro = cloud.branch();
+  cloud.machine(centro, "tm-1");
+  auto gw = cloud.gateway_token(centro);
+  REQUIRE(http.post("/api/machines/heartbeat", {{"machine_id", "tm-1"}}, gw).status == 200);
+  auto ana = cloud.member("ana@gym.test", centro, cloud.plan({centro}));
+  REQUIRE(http.post("/api/sessions/start", {{"branch_id", centro}}, ana.token).status == 201);
+  auto trainer = cloud.trainer("t@gym.test", {centro});
+  REQUIRE(http.post("/api/machines/maintenance", {{"machine_id", "tm-1"}, {"code", "belt"}, {"severity", "fault"}}, trainer.token).status == 200);
+  auto shown = [&] {
+    return find_machine(http.get("/api/machines/availability?branch_id=" + centro, trainer.token), "tm-1");
+  };
+
+  // Unplugged for repair: silence does not turn it into an ordinary offline machine.
+  cloud.clock.advance(std::chrono::seconds(61));
+  cloud.service->run_jobs_once();
+  trainer.token = cloud.login("t@gym.test", TestCloud::kPassword);
+  CHECK(shown()["state"] == "maintenance");
+  CHECK(shown()["maintenance_code"] == "belt");
+  // Powered back on, it says it is idle, by heartbeat and through the gateway's sync.
+  auto beat = http.post("/api/machines/heartbeat", {{"machine_id", "tm-1"}}, gw);
+  CHECK(beat.json["state"] == "maintenance");
+  CHECK(http.post("/api/machines/heartbeat", {{"machine_id", "tm-1"}, {"state", "idle"}}, gw).json["state"] == "maintenance");
+  Json status = {{"seq", 1}, {"event_id", "status.1"}, {"kind", "machine_status"}, {"at_ms", cloud.clock.now_ms()},
+                 {"body", {{"machine_id", "tm-1"}, {"state", "idle"}, {"at_ms", cloud.clock.now_ms()}}}};
+  REQUIRE(http.post("/api/sync/events", {{"events", {status}}}, gw).json["results"][0]["status"] == "applied");
+  CHECK(shown()["state"] == "maintenance");
+  CHECK(shown()["last_seen_at"] == format_rfc3339_ms(cloud.clock.now_ms()));  // heard, all the same
+  ana.token = cloud.login("ana@gym.test", TestCloud::kPassword);
+  CHECK(http.post("/api/machines/link", {{"machine_id", "tm-1"}}, ana.token).status == 409);
+
+  // Only a clear puts it back; from then on silence makes it offline again.
+  REQUIRE(http.post("/api/machines/maintenance/clear", {{"machine_id", "tm-1"}}, trainer.token).json["state"] == "idle");
+  CHECK(shown()["state"] == "idle");
+  CHECK(shown()["maintenance_code"].is_null());
+  CHECK(http.post("/api/machines/link", {{"machine_id", "tm-1"}}, ana.token).status == 201);
+  cloud.clock.advance(std::chrono::seconds(61));
+  cloud.service->run_jobs_once();
+  trainer.token = cloud.login("t@gym.test", TestCloud::kPassword);
+  CHECK(shown()["state"] == "offline");
+}
+
 TEST_CASE("workout data from a device lands once on the member's session; GET /api/workouts newest first") {
   TestCloud cloud;
   auto& http = cloud.http;

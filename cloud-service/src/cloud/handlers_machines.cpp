@@ -1,5 +1,6 @@
 // Machines (seed 000 stories 3.2, 3.3): registry, availability, link/unlink with a queue
 // for busy machines, device heartbeat, workout data and maintenance; members' workouts.
+#include "../core/rules.hpp"
 #include "floor.hpp"
 #include "machine_queue.hpp"
 #include "spotter/common/ids.hpp"
@@ -13,13 +14,15 @@ namespace {
 struct MachineRow {
   std::string branch_id;
   std::string state;
+  bool out_of_service = false;  // a warn or fault report has not been cleared
 };
 
 Try<std::optional<MachineRow>> load_machine(App& app, const std::string& machine_id) {
-  auto rows = app.db.query("SELECT branch_id, state FROM machines WHERE id = ?", {machine_id});
+  auto rows = app.db.query("SELECT branch_id, state, maintenance_code FROM machines WHERE id = ?", {machine_id});
   if (!rows) return Unexpected<HttpResponse>{storage_failure(app, rows.error(), "machine")};
   if (rows->empty()) return std::optional<MachineRow>{};
-  return std::optional<MachineRow>{MachineRow{rows->front().text(0), rows->front().text(1)}};
+  const auto& r = rows->front();
+  return std::optional<MachineRow>{MachineRow{r.text(0), r.text(1), !r.is_null(2)}};
 }
 
 HttpResponse create_machine(App& app, RequestContext& ctx) {
@@ -173,7 +176,8 @@ HttpResponse heartbeat(App& app, RequestContext& ctx) {
   SPOTTER_TRY(machine, device_machine(app, ctx.who(), machine_id));
   const std::int64_t now = app.now_ms();
   // Silence made it offline; a heartbeat brings it back as idle unless it says otherwise.
-  std::string next = state.value_or(machine.state == "offline" ? "idle" : machine.state);
+  // One out of service stays so until cleared.
+  const std::string next = shown_machine_state(state.value_or(machine.state == "offline" ? "idle" : machine.state), machine.out_of_service);
   auto r = app.db.execute("UPDATE machines SET last_seen_at = ?, state = ?, updated_at = ? WHERE id = ?", {now, next, now, machine_id});
   if (!r) return storage_failure(app, r.error(), "heartbeat");
   if (next != machine.state) publish_machine(app, machine_id);

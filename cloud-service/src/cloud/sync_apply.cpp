@@ -150,8 +150,9 @@ Applied machine_status(App& app, const GatewayInfo& g, std::int64_t at, const Js
   if (!ok) return Unexpected<Error>{ok.error()};
   if (!*ok) return quarantine("unknown machine " + *machine);
   const std::int64_t when = time_field(b, "at_ms").value_or(at);
-  SPOTTER_SQL(app.db.execute("UPDATE machines SET state = ?, last_seen_at = CASE WHEN last_seen_at > ? THEN last_seen_at ELSE ? END, updated_at = ? "
-                             "WHERE id = ?",
+  // shown_machine_state() in SQL, so the maintenance code is read by the write that uses it.
+  SPOTTER_SQL(app.db.execute("UPDATE machines SET state = CASE WHEN maintenance_code IS NULL THEN ? ELSE 'maintenance' END, "
+                             "last_seen_at = CASE WHEN last_seen_at > ? THEN last_seen_at ELSE ? END, updated_at = ? WHERE id = ?",
                           {state, when, when, app.now_ms(), *machine}));
   if (state == "offline" || state == "maintenance" || state == "error") {
     auto r = app.db.execute("UPDATE machine_links SET ended_at = ?, ended_by = ? WHERE machine_id = ? AND ended_at IS NULL", {when, state, *machine});
