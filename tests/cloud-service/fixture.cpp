@@ -93,4 +93,12 @@ std::int64_t TestCloud::count(const std::string& table) {
   return db.execAndGet("SELECT COUNT(*) FROM " + table).getInt64();
 }
 
+std::string TestCloud::heard_machine(const std::string& branch_id, const std::string& machine_id) {
+  machine(branch_id, machine_id);
+  auto token = gateway_token(branch_id);
+  auto beat = http.post("/api/machines/heartbeat", {{"machine_id", machine_id}}, token);
+  if (beat.status != 200) throw std::runtime_error("heartbeat for " + machine_id + ": " + std::to_string(beat.status));
+  return token;
+}
+
 }  // namespace spotter::testing

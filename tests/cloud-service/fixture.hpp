@@ -49,6 +49,8 @@ class TestCloud {
   void machine(const std::string& branch_id, const std::string& machine_id, const std::string& category = "cardio");
   // A gateway token for the branch (issued by the admin, exchanged for a token).
   std::string gateway_token(const std::string& branch_id);
+  // A machine of the branch that its gateway has heard from (idle); returns the gateway's token.
+  std::string heard_machine(const std::string& branch_id, const std::string& machine_id);
   std::int64_t count(const std::string& table);
 
   TempDir dir;

@@ -29,9 +29,7 @@ TEST_CASE("branch isolation: a trainer and a gateway of another branch are refus
   auto& http = cloud.http;
   auto centro = cloud.branch("Centro"), norte = cloud.branch("Norte");
   auto plan = cloud.plan({centro});
-  cloud.machine(centro, "tm-1");
-  auto gw = cloud.gateway_token(centro);
-  REQUIRE(http.post("/api/machines/heartbeat", {{"machine_id", "tm-1"}}, gw).status == 200);
+  auto gw = cloud.heard_machine(centro, "tm-1");
   auto ana = cloud.member("ana@gym.test", centro, plan);
   auto session = http.post("/api/sessions/start", {{"branch_id", centro}}, ana.token);
   REQUIRE(session.status == 201);

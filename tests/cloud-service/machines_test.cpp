@@ -184,12 +184,10 @@ TEST_CASE("a machine out of service stays so through silence, reboots and its ow
   TestCloud cloud;
   auto& http = cloud.http;
   auto centro = cloud.branch();
-  cloud.machine(centro, "tm-1");
-  auto gw = cloud.gateway_token(centro);
-  REQUIRE(http.post("/api/machines/heartbeat", {{"machine_id", "tm-1"}}, gw).status == 200);
+  auto gw = cloud.heard_machine(centro, "tm-1");
+  auto trainer = cloud.trainer("t@gym.test", {centro});
   auto ana = cloud.member("ana@gym.test", centro, cloud.plan({centro}));
   REQUIRE(http.post("/api/sessions/start", {{"branch_id", centro}}, ana.token).status == 201);
-  auto trainer = cloud.trainer("t@gym.test", {centro});
   REQUIRE(http.post("/api/machines/maintenance", {{"machine_id", "tm-1"}, {"code", "belt"}, {"severity", "fault"}}, trainer.token).status == 200);
   auto shown = [&] {
     return find_machine(http.get("/api/machines/availability?branch_id=" + centro, trainer.token), "tm-1");
@@ -228,9 +226,7 @@ TEST_CASE("workout data from a device lands once on the member's session; GET /a
   TestCloud cloud;
   auto& http = cloud.http;
   auto centro = cloud.branch();
-  cloud.machine(centro, "tm-1");
-  auto gw = cloud.gateway_token(centro);
-  REQUIRE(http.post("/api/machines/heartbeat", {{"machine_id", "tm-1"}}, gw).status == 200);
+  auto gw = cloud.heard_machine(centro, "tm-1");
   auto ana = cloud.member("ana@gym.test", centro, cloud.plan({centro}));
   auto session = http.post("/api/sessions/start", {{"branch_id", centro}}, ana.token);
   REQUIRE(http.post("/api/machines/link", {{"machine_id", "tm-1"}}, ana.token).status == 201);

@@ -66,9 +66,7 @@ TEST_CASE("WebSocket fan-out: every subscriber gets link, queue and maintenance 
   TestCloud cloud;
   auto& http = cloud.http;
   auto centro = cloud.branch();
-  cloud.machine(centro, "tm-1");
-  auto gw = cloud.gateway_token(centro);
-  REQUIRE(http.post("/api/machines/heartbeat", {{"machine_id", "tm-1"}}, gw).status == 200);
+  auto gw = cloud.heard_machine(centro, "tm-1");
   auto plan = cloud.plan({centro});
   auto ana = cloud.member("ana@gym.test", centro, plan);
   REQUIRE(http.post("/api/sessions/start", {{"branch_id", centro}}, ana.token).status == 201);
