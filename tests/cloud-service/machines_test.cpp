@@ -163,6 +163,15 @@ TEST_CASE("maintenance takes a machine out of use and ends its link; silence mar
   CHECK(http.post("/api/machines/maintenance", {{"machine_id", "tm-1"}, {"code", "belt"}, {"severity", "fault"}}, outsider.token).status == 403);
   CHECK(http.post("/api/machines/maintenance", {{"machine_id", "tm-1"}, {"code", "belt"}, {"severity", "fault"}}, ana.token).status == 403);
   CHECK(http.post("/api/machines/maintenance", {{"machine_id", "tm-1"}, {"code", "belt"}, {"severity", "bad"}}, trainer.token).status == 400);
+  // A warning tells staff and leaves the machine in use (the gateway applies the same rule).
+  auto warn = http.post("/api/machines/maintenance", {{"machine_id", "tm-1"}, {"code", "display"}, {"severity", "warn"}}, trainer.token);
+  REQUIRE(warn.status == 200);
+  CHECK(warn.json["state"] == "idle");
+  CHECK(http.get("/api/sessions/current", ana.token).json["machines"][0]["ended_at"].is_null());
+  auto told = http.get("/api/notifications?kind=maintenance", cloud.admin());
+  REQUIRE(told.json["items"].size() == 1);
+  CHECK(told.json["items"][0]["payload"]["severity"] == "warn");
+  CHECK(http.get("/api/sync/commands?after=0", gw).json["commands"].empty());
   auto m = http.post("/api/machines/maintenance", {{"machine_id", "tm-1"}, {"code", "belt"}, {"severity", "fault"}}, trainer.token);
   REQUIRE(m.status == 200);
   CHECK(m.json["state"] == "maintenance");
@@ -188,10 +197,18 @@ TEST_CASE("a machine out of service stays so through silence, reboots and its ow
   auto trainer = cloud.trainer("t@gym.test", {centro});
   auto ana = cloud.member("ana@gym.test", centro, cloud.plan({centro}));
   REQUIRE(http.post("/api/sessions/start", {{"branch_id", centro}}, ana.token).status == 201);
-  REQUIRE(http.post("/api/machines/maintenance", {{"machine_id", "tm-1"}, {"code", "belt"}, {"severity", "fault"}}, trainer.token).status == 200);
   auto shown = [&] {
     return find_machine(http.get("/api/machines/availability?branch_id=" + centro, trainer.token), "tm-1");
   };
+  auto sync = [&](std::int64_t seq, const std::string& kind, const Json& body) {
+    Json event = {{"seq", seq}, {"event_id", kind + "." + std::to_string(seq)}, {"kind", kind}, {"at_ms", cloud.clock.now_ms()}, {"body", body}};
+    return http.post("/api/sync/events", {{"events", {event}}}, gw).json["results"][0]["status"];
+  };
+  // The machine's own warning, through the gateway, leaves it in use as the gateway did.
+  REQUIRE(sync(1, "maintenance", {{"machine_id", "tm-1"}, {"code", "W3"}, {"severity", "warn"}}) == "applied");
+  CHECK(shown()["state"] == "idle");
+  CHECK(shown()["maintenance_code"].is_null());
+  REQUIRE(http.post("/api/machines/maintenance", {{"machine_id", "tm-1"}, {"code", "belt"}, {"severity", "fault"}}, trainer.token).status == 200);
 
   // Unplugged for repair: silence does not turn it into an ordinary offline machine.
   cloud.clock.advance(std::chrono::seconds(61));
@@ -203,9 +220,7 @@ TEST_CASE("a machine out of service stays so through silence, reboots and its ow
   auto beat = http.post("/api/machines/heartbeat", {{"machine_id", "tm-1"}}, gw);
   CHECK(beat.json["state"] == "maintenance");
   CHECK(http.post("/api/machines/heartbeat", {{"machine_id", "tm-1"}, {"state", "idle"}}, gw).json["state"] == "maintenance");
-  Json status = {{"seq", 1}, {"event_id", "status.1"}, {"kind", "machine_status"}, {"at_ms", cloud.clock.now_ms()},
-                 {"body", {{"machine_id", "tm-1"}, {"state", "idle"}, {"at_ms", cloud.clock.now_ms()}}}};
-  REQUIRE(http.post("/api/sync/events", {{"events", {status}}}, gw).json["results"][0]["status"] == "applied");
+  REQUIRE(sync(2, "machine_status", {{"machine_id", "tm-1"}, {"state", "idle"}, {"at_ms", cloud.clock.now_ms()}}) == "applied");
   CHECK(shown()["state"] == "maintenance");
   CHECK(shown()["last_seen_at"] == format_rfc3339_ms(cloud.clock.now_ms()));  // heard, all the same
   ana.token = cloud.login("ana@gym.test", TestCloud::kPassword);

@@ -94,6 +94,9 @@ TEST_CASE("a fault report or a maintenance status ends the link and makes the ma
   f.tap("04000001");
   auto info = f.floor.on_maintenance("tm-1", {"E1", protocol::Severity::info, std::nullopt, std::nullopt}, f.at());
   CHECK(info.links_ended.empty());  // only a fault takes the machine out
+  auto warn = f.floor.on_maintenance("tm-1", {"W3", protocol::Severity::warn, std::nullopt, std::nullopt}, f.at());
+  CHECK(warn.links_ended.empty());
+  CHECK(f.state() == MachineState::in_use);
   auto fault = f.floor.on_maintenance("tm-1", {"E42", protocol::Severity::fault, "belt", std::nullopt}, f.at());
   REQUIRE(fault.links_ended.size() == 1);
   CHECK(fault.links_ended[0].ended_by == "maintenance");

@@ -74,4 +74,9 @@ Try<std::string> resolve_credential(App& app, const std::string& credential) {
   return rows->front().text(0);
 }
 
+protocol::Severity severity_level(std::string_view name) {
+  if (name == "fault") return protocol::Severity::fault;
+  return name == "warn" ? protocol::Severity::warn : protocol::Severity::info;
+}
+
 }  // namespace spotter::cloud

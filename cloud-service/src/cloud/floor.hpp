@@ -2,6 +2,7 @@
 // machine changes are turned into availability items and pushed to WebSocket clients.
 #pragma once
 #include "app.hpp"
+#include "spotter/protocol/messages.hpp"
 
 namespace spotter::cloud {
 
@@ -16,5 +17,7 @@ Status end_links_of_session(App& app, const std::string& session_id, std::string
 // The member a credential names: an NFC UID, or an access QR payload verified with the
 // QR key (single use). A 400/404 when it names nobody.
 Try<std::string> resolve_credential(App& app, const std::string& credential);
+// A maintenance severity already checked to be "info", "warn" or "fault".
+protocol::Severity severity_level(std::string_view name);
 
 }  // namespace spotter::cloud

@@ -227,22 +227,23 @@ HttpResponse maintenance(App& app, RequestContext& ctx, bool clear) {
   if (ctx.who().role == Role::member) return forbidden();
   SPOTTER_TRY(machine, device_machine(app, ctx.who(), machine_id));
   const std::int64_t now = app.now_ms();
-  // An `info` report is recorded; warn and fault take the machine out of use.
-  if (clear || severity != "info") {
+  const bool out_of_service = !clear && protocol::takes_out_of_service(severity_level(severity));
+  if (clear || out_of_service) {
     auto r = app.db.execute("UPDATE machines SET state = ?, maintenance_code = ?, updated_at = ? WHERE id = ?",
                             {std::string(clear ? "idle" : "maintenance"), clear ? SqlValue(nullptr) : SqlValue(code), now, machine_id});
     if (!r) return storage_failure(app, r.error(), "maintenance");
   }
-  if (!clear && severity != "info") {
+  if (out_of_service) {
     auto links = app.db.query("SELECT id FROM machine_links WHERE machine_id = ? AND ended_at IS NULL", {machine_id});
     if (links && !links->empty()) (void)end_link(app, links->front().text(0), machine_id, "maintenance");
-    notify(app, std::nullopt, "maintenance", {{"machine_id", machine_id}, {"branch_id", machine.branch_id}, {"code", code}, {"severity", severity}});
   }
+  if (!clear && severity != "info")
+    notify(app, std::nullopt, "maintenance", {{"machine_id", machine_id}, {"branch_id", machine.branch_id}, {"code", code}, {"severity", severity}});
   audit(app, ctx, clear ? "machine.maintenance_clear" : "machine.maintenance", machine_id, {{"code", code}, {"severity", severity}});
-  if (ctx.who().role != Role::gateway && (clear || severity != "info"))
+  if (ctx.who().role != Role::gateway && (clear || out_of_service))
     queue_gateway_command(app, machine_id, clear ? "clear_maintenance" : "set_maintenance", clear ? Json::object() : Json{{"code", code}});
   publish_machine(app, machine_id);
-  return json_response(200, {{"machine_id", machine_id}, {"state", clear ? "idle" : (severity == "info" ? machine.state : "maintenance")},
+  return json_response(200, {{"machine_id", machine_id}, {"state", clear ? "idle" : (out_of_service ? "maintenance" : machine.state)},
                              {"code", clear ? Json(nullptr) : Json(code)}, {"severity", severity}});
 }
 
@@ -283,7 +284,7 @@ std::vector<Route> machine_routes() {
       {"POST", "/api/machines/unlink", Access::user_or_gateway, unlink, "End the machine's link", "member (own), staff, device"},
       {"POST", "/api/machines/heartbeat", Access::user_or_gateway, heartbeat, "A machine that talks to the cloud directly says it is alive", "device, staff"},
       {"POST", "/api/machines/workout-data", Access::user_or_gateway, workout_data, "A workout record as in the firmware protocol, plus machine_id", "device, staff"},
-      {"POST", "/api/machines/maintenance", Access::user_or_gateway, [](App& a, RequestContext& c) { return maintenance(a, c, false); }, "Report maintenance: warn and fault take the machine out of use", "staff, device"},
+      {"POST", "/api/machines/maintenance", Access::user_or_gateway, [](App& a, RequestContext& c) { return maintenance(a, c, false); }, "Report maintenance: a fault takes the machine out of use until cleared; warn tells staff", "staff, device"},
       {"POST", "/api/machines/maintenance/clear", Access::user_or_gateway, [](App& a, RequestContext& c) { return maintenance(a, c, true); }, "Put a machine back in use", "staff, device"},
       {"GET", "/api/workouts", Access::user, my_workouts, "The caller's workouts, newest first", "member (own)"},
   };

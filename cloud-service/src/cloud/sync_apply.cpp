@@ -1,5 +1,6 @@
 #include "sync_apply.hpp"
 
+#include "floor.hpp"
 #include "spotter/common/ids.hpp"
 
 namespace spotter::cloud {
@@ -170,9 +171,12 @@ Applied maintenance(App& app, const GatewayInfo& g, std::int64_t at, const Json&
   auto ok = machine_of_branch(app, g, *machine);
   if (!ok) return Unexpected<Error>{ok.error()};
   if (!*ok) return quarantine("unknown machine " + *machine);
-  if (severity != "info") {
+  // The gateway applied the same rule to the machine when the report came in.
+  if (protocol::takes_out_of_service(severity_level(severity))) {
     SPOTTER_SQL(app.db.execute("UPDATE machines SET state = 'maintenance', maintenance_code = ?, updated_at = ? WHERE id = ?", {code, app.now_ms(), *machine}));
     SPOTTER_SQL(app.db.execute("UPDATE machine_links SET ended_at = ?, ended_by = 'maintenance' WHERE machine_id = ? AND ended_at IS NULL", {at, *machine}));
+  }
+  if (severity != "info") {
     SPOTTER_SQL(app.db.execute("INSERT INTO notifications (user_id, kind, payload, created_at) VALUES (NULL, 'maintenance', ?, ?)",
                             {dump_json(Json{{"machine_id", *machine}, {"branch_id", g.branch_id}, {"code", code}, {"severity", severity}}), app.now_ms()}));
   }

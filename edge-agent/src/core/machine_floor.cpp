@@ -149,7 +149,7 @@ FloorChanges MachineFloor::on_maintenance(const std::string& id, const protocol:
   m.heard = true;
   m.silent = false;
   m.last_heard_ms = ms(now);
-  if (report.severity != protocol::Severity::fault) return out;
+  if (!protocol::takes_out_of_service(report.severity)) return out;
   auto before = m.effective_state();
   m.reported = MachineState::maintenance;
   end_link(m, now, "maintenance", out, false);

@@ -12,6 +12,10 @@ namespace spotter::protocol {
 enum class MachineState { idle, in_use, maintenance, error, offline };
 enum class Category { cardio, strength, functional };
 enum class Severity { info, warn, fault };
+// What a maintenance report does, on the gateway and in the cloud alike: a fault takes the
+// machine out of service until it is cleared; warn and info are recorded (warn also tells
+// staff) and the machine stays in use.
+constexpr bool takes_out_of_service(Severity s) noexcept { return s == Severity::fault; }
 enum class Direction { in, out };
 enum class CommandKind { poll, unlink, set_maintenance, clear_maintenance };
 enum class AuthResult { linked, denied };
