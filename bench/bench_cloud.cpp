@@ -210,8 +210,8 @@ net::awaitable<void> ws_client(FanoutRun& run, std::shared_ptr<websocket::stream
       co_await ws->async_read(buf, net::use_awaitable);
       auto now = Clock::now();
       const auto k = change_number(beast::buffers_to_string(buf.data()));
-      // The first message carrying change k is when this client had it; later ones repeat it
-      // (the offline job re-announces a machine still showing that maintenance code).
+      // The first message carrying change k is when this client had it; any later
+      // announcement of the machine while it still shows that code repeats it.
       if (k >= 0 && static_cast<std::size_t>(k) < run.arrivals.size()) {
         auto& first = run.arrivals[static_cast<std::size_t>(k)][static_cast<std::size_t>(c)];
         if (first == Clock::time_point{}) first = now;
@@ -242,7 +242,8 @@ int fanout(const std::vector<std::string>& args) {
   auto& arrivals = run.arrivals;
   auto& sockets = run.sockets;
   const int ready = run.ready, failed = run.failed;
-  // Changes come from a separate connection, as staff setting maintenance would.
+  // Changes come from a separate connection, as staff reporting faults would (a fault takes
+  // the machine out of service, so every report changes its maintenance code and is pushed).
   net::io_context cio;
   beast::tcp_stream stream(cio);
   stream.connect(ep);
@@ -252,7 +253,7 @@ int fanout(const std::vector<std::string>& args) {
     req.set(http::field::host, "127.0.0.1");
     req.set(http::field::content_type, "application/json");
     req.set(http::field::authorization, "Bearer " + token);
-    req.body() = Json{{"machine_id", machine}, {"code", "B" + std::to_string(k)}, {"severity", "warn"}}.dump();
+    req.body() = Json{{"machine_id", machine}, {"code", "B" + std::to_string(k)}, {"severity", "fault"}}.dump();
     req.prepare_payload();
     sent[static_cast<std::size_t>(k)] = Clock::now();
     http::write(stream, req);
