@@ -237,6 +237,28 @@ TEST_CASE("a machine out of service stays so through silence, reboots and its ow
   CHECK(shown()["state"] == "offline");
 }
 
+TEST_CASE("a machine's own fault is no hold: the machine says when it is back") {
+  TestCloud cloud;
+  auto& http = cloud.http;
+  auto centro = cloud.branch();
+  auto gw = cloud.heard_machine(centro, "tm-1");
+  auto state = [&] { return find_machine(http.get("/api/machines/availability?branch_id=" + centro, cloud.admin()), "tm-1")["state"]; };
+  // Reported by the device over HTTP, then by its gateway's sync: out of use until it says otherwise.
+  REQUIRE(http.post("/api/machines/maintenance", {{"machine_id", "tm-1"}, {"code", "E42"}, {"severity", "fault"}}, gw).status == 200);
+  CHECK(state() == "maintenance");
+  CHECK(http.post("/api/machines/heartbeat", {{"machine_id", "tm-1"}, {"state", "idle"}}, gw).json["state"] == "idle");
+  Json fault = {{"seq", 1}, {"event_id", "m.1"}, {"kind", "maintenance"}, {"at_ms", cloud.clock.now_ms()},
+                {"body", {{"machine_id", "tm-1"}, {"code", "E43"}, {"severity", "fault"}}}};
+  Json back = {{"seq", 2}, {"event_id", "s.2"}, {"kind", "machine_status"}, {"at_ms", cloud.clock.now_ms()},
+               {"body", {{"machine_id", "tm-1"}, {"state", "idle"}}}};
+  REQUIRE(http.post("/api/sync/events", {{"events", {fault}}}, gw).json["results"][0]["status"] == "applied");
+  CHECK(state() == "maintenance");
+  REQUIRE(http.post("/api/sync/events", {{"events", {back}}}, gw).json["results"][0]["status"] == "applied");
+  CHECK(state() == "idle");
+  // And no command goes back to the branch: the machine reported it.
+  CHECK(http.get("/api/sync/commands?after=0", gw).json["commands"].empty());
+}
+
 TEST_CASE("workout data from a device lands once on the member's session; GET /api/workouts newest first") {
   TestCloud cloud;
   auto& http = cloud.http;

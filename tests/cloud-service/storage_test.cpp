@@ -124,6 +124,9 @@ TEST_CASE("storage: migrations bring an older database to the current version an
     for (int v = 0; v < 4; ++v) old.exec(cloud::schema::kMigrations[static_cast<std::size_t>(v)]);
     old.exec("PRAGMA user_version = 4");
     old.exec("INSERT INTO branches (id, name, timezone, opening_hours, created_at, updated_at) VALUES ('br_old', 'Old', 'UTC', '{}', 0, 0)");
+    for (const char* m : {"('m-fault', 'maintenance', 'E7')", "('m-idle', 'idle', NULL)"})
+      old.exec(std::string("INSERT INTO machines (id, branch_id, name, category, type, state, maintenance_code, created_at, updated_at) "
+                           "SELECT column1, 'br_old', column1, 'cardio', 'bike', column2, column3, 0, 0 FROM (VALUES ") + m + ")");
   }
   auto db = SqliteDatabase::open(file);
   CHECK(db->schema_version() == static_cast<int>(cloud::schema::kMigrations.size()));
@@ -134,6 +137,9 @@ TEST_CASE("storage: migrations bring an older database to the current version an
   REQUIRE(plan);
   REQUIRE_FALSE(plan->empty());
   CHECK(plan->front().text(3).find("gym_sessions_active_since") != std::string::npos);
+  // 6: a machine in maintenance with a code is held until staff clear it; others are not.
+  CHECK(count_of(*db, "SELECT COUNT(*) FROM machines WHERE staff_hold = 1") == 1);
+  CHECK(count_of(*db, "SELECT COUNT(*) FROM machines WHERE id = 'm-fault' AND staff_hold = 1") == 1);
   // A database newer than this build is refused at start, not written to.
   db.reset();
   { SQLite::Database newer(file.string(), SQLite::OPEN_READWRITE); newer.exec("PRAGMA user_version = 99"); }

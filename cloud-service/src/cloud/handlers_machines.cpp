@@ -14,15 +14,15 @@ namespace {
 struct MachineRow {
   std::string branch_id;
   std::string state;
-  bool out_of_service = false;  // a warn or fault report has not been cleared
+  bool held_by_staff = false;  // shown_machine_state()
 };
 
 Try<std::optional<MachineRow>> load_machine(App& app, const std::string& machine_id) {
-  auto rows = app.db.query("SELECT branch_id, state, maintenance_code FROM machines WHERE id = ?", {machine_id});
+  auto rows = app.db.query("SELECT branch_id, state, staff_hold FROM machines WHERE id = ?", {machine_id});
   if (!rows) return Unexpected<HttpResponse>{storage_failure(app, rows.error(), "machine")};
   if (rows->empty()) return std::optional<MachineRow>{};
   const auto& r = rows->front();
-  return std::optional<MachineRow>{MachineRow{r.text(0), r.text(1), !r.is_null(2)}};
+  return std::optional<MachineRow>{MachineRow{r.text(0), r.text(1), r.integer(2) != 0}};
 }
 
 HttpResponse create_machine(App& app, RequestContext& ctx) {
@@ -176,8 +176,8 @@ HttpResponse heartbeat(App& app, RequestContext& ctx) {
   SPOTTER_TRY(machine, device_machine(app, ctx.who(), machine_id));
   const std::int64_t now = app.now_ms();
   // Silence made it offline; a heartbeat brings it back as idle unless it says otherwise.
-  // One out of service stays so until cleared.
-  const std::string next = shown_machine_state(state.value_or(machine.state == "offline" ? "idle" : machine.state), machine.out_of_service);
+  // One that staff hold out of service stays there until cleared.
+  const std::string next = shown_machine_state(state.value_or(machine.state == "offline" ? "idle" : machine.state), machine.held_by_staff);
   auto r = app.db.execute("UPDATE machines SET last_seen_at = ?, state = ?, updated_at = ? WHERE id = ?", {now, next, now, machine_id});
   if (!r) return storage_failure(app, r.error(), "heartbeat");
   if (next != machine.state) publish_machine(app, machine_id);
@@ -229,8 +229,11 @@ HttpResponse maintenance(App& app, RequestContext& ctx, bool clear) {
   const std::int64_t now = app.now_ms();
   const bool out_of_service = !clear && protocol::takes_out_of_service(severity_level(severity));
   if (clear || out_of_service) {
-    auto r = app.db.execute("UPDATE machines SET state = ?, maintenance_code = ?, updated_at = ? WHERE id = ?",
-                            {std::string(clear ? "idle" : "maintenance"), clear ? SqlValue(nullptr) : SqlValue(code), now, machine_id});
+    // Staff hold what they take out of service; a device's own report is no hold (a device
+    // holding one keeps it). A clear releases either.
+    const std::int64_t hold = clear ? 0 : (ctx.who().role == Role::gateway ? (machine.held_by_staff ? 1 : 0) : 1);
+    auto r = app.db.execute("UPDATE machines SET state = ?, maintenance_code = ?, staff_hold = ?, updated_at = ? WHERE id = ?",
+                            {std::string(clear ? "idle" : "maintenance"), clear ? SqlValue(nullptr) : SqlValue(code), hold, now, machine_id});
     if (!r) return storage_failure(app, r.error(), "maintenance");
   }
   if (out_of_service) {

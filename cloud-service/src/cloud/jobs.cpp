@@ -94,14 +94,14 @@ Result<int> Jobs::expire_subscriptions() {
 Result<int> Jobs::mark_machines_offline() {
   const std::int64_t now = app_.now_ms();
   const std::int64_t cutoff = now - settings_.machine_offline_after.count();
-  // A machine out of service (maintenance code set) stays `maintenance` while silent: see
+  // A machine staff hold out of service stays `maintenance` while silent: see
   // shown_machine_state().
-  auto due = app_.db.query("SELECT id FROM machines WHERE state <> 'offline' AND maintenance_code IS NULL "
+  auto due = app_.db.query("SELECT id FROM machines WHERE state <> 'offline' AND staff_hold = 0 "
                            "AND (last_seen_at IS NULL OR last_seen_at < ?)", {cutoff});
   if (!due) return Unexpected<Error>{due.error()};
   int changed = 0;
   for (const auto& r : *due) {
-    auto u = app_.db.execute("UPDATE machines SET state = 'offline', updated_at = ? WHERE id = ? AND state <> 'offline' AND maintenance_code IS NULL", {now, r.text(0)});
+    auto u = app_.db.execute("UPDATE machines SET state = 'offline', updated_at = ? WHERE id = ? AND state <> 'offline' AND staff_hold = 0", {now, r.text(0)});
     if (!u) return Unexpected<Error>{u.error()};
     if (*u == 0) continue;
     ++changed;

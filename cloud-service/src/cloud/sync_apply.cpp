@@ -151,8 +151,8 @@ Applied machine_status(App& app, const GatewayInfo& g, std::int64_t at, const Js
   if (!ok) return Unexpected<Error>{ok.error()};
   if (!*ok) return quarantine("unknown machine " + *machine);
   const std::int64_t when = time_field(b, "at_ms").value_or(at);
-  // shown_machine_state() in SQL, so the maintenance code is read by the write that uses it.
-  SPOTTER_SQL(app.db.execute("UPDATE machines SET state = CASE WHEN maintenance_code IS NULL THEN ? ELSE 'maintenance' END, "
+  // shown_machine_state() in SQL, so the hold is read by the write that uses it.
+  SPOTTER_SQL(app.db.execute("UPDATE machines SET state = CASE WHEN staff_hold = 0 THEN ? ELSE 'maintenance' END, "
                              "last_seen_at = CASE WHEN last_seen_at > ? THEN last_seen_at ELSE ? END, updated_at = ? WHERE id = ?",
                           {state, when, when, app.now_ms(), *machine}));
   if (state == "offline" || state == "maintenance" || state == "error") {
@@ -171,7 +171,8 @@ Applied maintenance(App& app, const GatewayInfo& g, std::int64_t at, const Json&
   auto ok = machine_of_branch(app, g, *machine);
   if (!ok) return Unexpected<Error>{ok.error()};
   if (!*ok) return quarantine("unknown machine " + *machine);
-  // The gateway applied the same rule to the machine when the report came in.
+  // The gateway applied the same rule to the machine when the report came in. The machine's
+  // own report is no staff hold: its later status puts it back.
   if (protocol::takes_out_of_service(severity_level(severity))) {
     SPOTTER_SQL(app.db.execute("UPDATE machines SET state = 'maintenance', maintenance_code = ?, updated_at = ? WHERE id = ?", {code, app.now_ms(), *machine}));
     SPOTTER_SQL(app.db.execute("UPDATE machine_links SET ended_at = ?, ended_by = 'maintenance' WHERE machine_id = ? AND ended_at IS NULL", {at, *machine}));

@@ -25,8 +25,8 @@ std::optional<std::string> password_weakness(const std::string& password, const 
   return std::nullopt;
 }
 
-std::string shown_machine_state(std::string reported, bool out_of_service) {
-  return out_of_service ? std::string("maintenance") : reported;
+std::string shown_machine_state(std::string reported, bool held_by_staff) {
+  return held_by_staff ? std::string("maintenance") : reported;
 }
 
 std::optional<AutoEnd> session_auto_end(std::int64_t started_ms, std::int64_t now_ms, const BranchCalendar& calendar) {

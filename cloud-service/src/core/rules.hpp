@@ -26,12 +26,12 @@ struct AutoEnd {
 // must have ended by `now_ms`.
 std::optional<AutoEnd> session_auto_end(std::int64_t started_ms, std::int64_t now_ms, const BranchCalendar& calendar);
 
-// A warn or fault report takes a machine out of service (it keeps a maintenance code) until
-// staff or the device clear it. Until then it shows `maintenance` whatever it reports about
-// itself and however long it is silent, so a faulty treadmill that is power-cycled does not
-// come back bookable; when it was last heard still moves. `reported` is what it says, or what
-// silence would make it (`offline`).
-std::string shown_machine_state(std::string reported, bool out_of_service);
+// Staff who report a fault hold the machine out of service until it is cleared: until then
+// it shows `maintenance` whatever it reports about itself and however long it is silent, so
+// a broken treadmill that is power-cycled does not come back bookable (when it was last heard
+// still moves). A machine's own fault report is no hold: the machine says when it is back.
+// `reported` is what it says, or what silence would make it (`offline`).
+std::string shown_machine_state(std::string reported, bool held_by_staff);
 
 struct SessionSample {
   std::int64_t started_ms = 0;

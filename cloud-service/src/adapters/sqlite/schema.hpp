@@ -5,7 +5,7 @@
 
 namespace spotter::cloud::schema {
 
-inline constexpr std::array<const char*, 5> kMigrations = {
+inline constexpr std::array<const char*, 6> kMigrations = {
     R"sql(
 CREATE TABLE branches (id TEXT PRIMARY KEY, name TEXT NOT NULL, timezone TEXT NOT NULL,
   opening_hours TEXT NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
@@ -114,6 +114,13 @@ INSERT INTO replica_changes (entity, entity_id) VALUES ('all', 'start');
     R"sql(
 DROP INDEX gym_sessions_active;
 CREATE INDEX gym_sessions_active_since ON gym_sessions(started_at) WHERE status = 'active';
+)sql",
+    // 6: staff holding a machine out of service until a clear (shown_machine_state()). A
+    // machine already in maintenance with a code is held: the safe reading of a row that
+    // cannot say who reported it.
+    R"sql(
+ALTER TABLE machines ADD COLUMN staff_hold INTEGER NOT NULL DEFAULT 0;
+UPDATE machines SET staff_hold = 1 WHERE state = 'maintenance' AND maintenance_code IS NOT NULL;
 )sql",
 };
 
