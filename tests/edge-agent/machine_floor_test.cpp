@@ -89,6 +89,39 @@ TEST_CASE("a link ends when the member leaves, and the machine is told to unlink
   CHECK(f.reason(f.tap("04000002")) == Reason::ok);  // free for Bo now
 }
 
+TEST_CASE("maintenance set by staff holds the machine until cleared, whatever it reports; its own fault does not") {
+  Floor f;
+  f.tap("04000001");
+  auto set = f.floor.on_cloud_command("tm-1", protocol::CommandKind::set_maintenance, f.at());
+  REQUIRE(set.links_ended.size() == 1);
+  CHECK(set.holds == std::vector<std::pair<std::string, bool>>{{"tm-1", true}});
+  REQUIRE(set.commands.size() == 1);
+  CHECK(set.commands[0].second.cmd == protocol::CommandKind::set_maintenance);
+  CHECK(f.state() == MachineState::maintenance);
+  // Rebooted, it forgot: it says it is idle, and it stays out of service.
+  auto idle = f.floor.on_status("tm-1", MachineStatus{MachineState::idle, kT0, std::nullopt, std::nullopt, std::nullopt, std::nullopt}, f.at());
+  CHECK(idle.state_changes.empty());
+  CHECK(f.state() == MachineState::maintenance);
+  CHECK(f.reason(f.tap("04000002")) == Reason::machine_unavailable);
+  // Silence does not turn it into an ordinary offline machine either.
+  f.now += 120'000;
+  f.floor.tick(f.at(), "p-");
+  CHECK(f.state() == MachineState::maintenance);
+  CHECK(f.floor.on_cloud_command("tm-1", protocol::CommandKind::set_maintenance, f.at()).holds.empty());  // already held
+  f.floor.on_status("tm-1", MachineStatus{MachineState::idle, kT0, std::nullopt, std::nullopt, std::nullopt, std::nullopt}, f.at());
+  auto clear = f.floor.on_cloud_command("tm-1", protocol::CommandKind::clear_maintenance, f.at());
+  CHECK(clear.holds == std::vector<std::pair<std::string, bool>>{{"tm-1", false}});
+  CHECK(clear.state_changes == std::vector<std::pair<std::string, MachineState>>{{"tm-1", MachineState::idle}});
+  CHECK(f.reason(f.tap("04000002")) == Reason::ok);
+
+  // A floor restored after a restart keeps the hold.
+  MachineFloor again{"b1", MachineTimings{}};
+  again.add_machine("tm-1", protocol::Category::cardio, "treadmill");
+  again.restore_hold("tm-1");
+  again.on_status("tm-1", MachineStatus{MachineState::idle, kT0, std::nullopt, std::nullopt, std::nullopt, std::nullopt}, f.at());
+  CHECK(again.machines().at("tm-1").effective_state() == MachineState::maintenance);
+}
+
 TEST_CASE("a fault report or a maintenance status ends the link and makes the machine unavailable") {
   Floor f;
   f.tap("04000001");

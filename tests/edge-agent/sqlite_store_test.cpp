@@ -47,8 +47,8 @@ DoorOutcome entry(const std::string& member, const std::string& session_id) {
 
 TEST_CASE("the schema is created once and a newer one is refused") {
   TempDb db;
-  { SqliteEdgeStore s(db.file); CHECK(s.schema_version() == 6); }
-  { SqliteEdgeStore s(db.file); CHECK(s.schema_version() == 6); }
+  { SqliteEdgeStore s(db.file); CHECK(s.schema_version() == 7); }
+  { SqliteEdgeStore s(db.file); CHECK(s.schema_version() == 7); }
   {
     SQLite::Database raw(db.file.string(), SQLite::OPEN_READWRITE);
     raw.exec("PRAGMA user_version = 99");
@@ -128,10 +128,12 @@ TEST_CASE("a version 1 database is migrated, keeping what it held") {
   {
     SQLite::Database raw(db.file.string(), SQLite::OPEN_READWRITE);
     raw.exec("DROP TABLE machine_links; DROP TABLE machine_states; DROP TABLE telemetry; DROP TABLE ingest_state; "
-             "DROP TABLE outbox_quarantine; DROP TABLE sync_state; DROP INDEX outbox_by_kind; PRAGMA user_version = 1");
+             "DROP TABLE outbox_quarantine; DROP TABLE sync_state; DROP INDEX outbox_by_kind; DROP TABLE machine_holds; "
+             "PRAGMA user_version = 1");
   }
   SqliteEdgeStore s(db.file);
-  CHECK(s.schema_version() == 6);
+  CHECK(s.schema_version() == 7);
+  CHECK(s.held_machines().empty());
   CHECK(s.open_session("ana")->id == "ses1");
   CHECK(s.open_links().empty());
 }
@@ -164,6 +166,23 @@ TEST_CASE("machine links and states are recorded with their outbox events, and o
   REQUIRE(s.record_floor(end, 3000).ok());
   CHECK(s.open_links().empty());
   CHECK(s.outbox_depth() == 4);
+}
+
+TEST_CASE("staff holds on machines survive a reopen until cleared") {
+  TempDb db;
+  {
+    SqliteEdgeStore s(db.file);
+    FloorChanges hold;
+    hold.holds = {{"tm-1", true}, {"tm-2", true}};
+    REQUIRE(s.record_floor(hold, 1000).ok());
+    REQUIRE(s.record_floor(hold, 2000).ok());  // held twice is still one hold
+  }
+  SqliteEdgeStore s(db.file);
+  CHECK(s.held_machines() == std::vector<std::string>{"tm-1", "tm-2"});
+  FloorChanges clear;
+  clear.holds = {{"tm-1", false}};
+  REQUIRE(s.record_floor(clear, 3000).ok());
+  CHECK(s.held_machines() == std::vector<std::string>{"tm-2"});
 }
 
 TEST_CASE("telemetry is stored once per (machine, boot_id, msg_id), with the journal position") {

@@ -168,6 +168,25 @@ TEST_CASE("online: door scan, machine tap, status change and workout reach the c
   MESSAGE("app unlink -> machine cmd: ", cmd_ms.count(), " ms");
   CHECK(cmd_ms <= kLive);
 
+  // Staff take the machine out of service in the app: the gateway holds it even when the
+  // machine, rebooted, says it is idle; members tapping it are refused until a clear.
+  w.devices.clear();
+  auto on_topic = [&](MessageType type, const char* text) {
+    return [&w, type, text](const Received& r) { return r.topic == w.topic("tm-1", type) && r.payload.find(text) != std::string::npos; };
+  };
+  REQUIRE(w.http->post("/api/machines/maintenance", {{"machine_id", "tm-1"}, {"code", "belt"}, {"severity", "fault"}}, w.admin).status == 200);
+  REQUIRE(w.devices.wait_for(on_topic(MessageType::command, "set_maintenance"), 1, 5s));
+  w.devices.publish(w.topic("tm-1", MessageType::machine_status), encode(MachineStatus{MachineState::idle, std::int64_t{2}, Category::cardio, "treadmill", "1.0", std::nullopt}), 1, true);
+  w.devices.publish(w.topic("tm-1", MessageType::machine_auth), encode(MachineAuth{"a-2", {Credential::Kind::nfc, "04A1B2C3"}, std::nullopt}));
+  REQUIRE(w.devices.wait_for(on_topic(MessageType::auth_reply, "\"a-2\""), 1, 5s));
+  CHECK(w.devices.count(on_topic(MessageType::auth_reply, "machine_unavailable")) == 1);
+  CHECK(w.http->get("/api/machines/availability?branch_id=" + w.branch, w.member_token).json["items"][0]["state"] == "maintenance");
+  REQUIRE(w.http->post("/api/machines/maintenance/clear", {{"machine_id", "tm-1"}}, w.admin).status == 200);
+  REQUIRE(w.devices.wait_for(on_topic(MessageType::command, "clear_maintenance"), 1, 5s));
+  w.devices.publish(w.topic("tm-1", MessageType::machine_auth), encode(MachineAuth{"a-3", {Credential::Kind::nfc, "04A1B2C3"}, std::nullopt}));
+  REQUIRE(w.devices.wait_for(on_topic(MessageType::auth_reply, "\"a-3\""), 1, 5s));
+  CHECK(w.devices.count(on_topic(MessageType::auth_reply, "linked")) == 1);
+
   // A card revoked in the cloud stops opening the door within 10 seconds.
   REQUIRE(w.scan("04A1B2C3", "out").granted);
   auto creds = w.http->get("/api/users/" + w.member_id + "/credentials", w.admin);

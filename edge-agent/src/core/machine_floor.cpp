@@ -24,6 +24,8 @@ void MachineFloor::add_machine(std::string id, std::optional<protocol::Category>
 
 void MachineFloor::restore_link(const MachineLink& link) { machine(link.machine_id).link = link; }
 
+void MachineFloor::restore_hold(const std::string& id) { machine(id).held = true; }
+
 std::optional<protocol::Category> MachineFloor::category_of(const std::string& id) const {
   auto it = machines_.find(id);
   return it == machines_.end() ? std::nullopt : it->second.category;
@@ -51,6 +53,11 @@ FloorChanges MachineFloor::on_cloud_command(const std::string& id, protocol::Com
     end_link(m, now, "app", out, true);
   } else {
     if (kind == protocol::CommandKind::set_maintenance) end_link(m, now, "maintenance", out, false);
+    const bool hold = kind == protocol::CommandKind::set_maintenance;
+    if (kind != protocol::CommandKind::poll && m.held != hold) {
+      m.held = hold;
+      out.holds.emplace_back(id, hold);
+    }
     out.commands.emplace_back(m.id, protocol::Command{"c-" + std::to_string(++command_counter_), kind, ms(now)});
   }
   note_state(m, before, out);
@@ -122,7 +129,7 @@ FloorChanges MachineFloor::on_auth(const std::string& id, const protocol::Machin
   if (auto why = entitlement(*member, view.memberships_of(member->id), branch_id_, ms(now))) {
     return reply(*why == Reason::account_suspended ? Reason::account_suspended : Reason::no_active_membership, std::nullopt, name);
   }
-  if (m.silent || unavailable(m.reported)) return reply(Reason::machine_unavailable, std::nullopt, name);
+  if (m.held || m.silent || unavailable(m.reported)) return reply(Reason::machine_unavailable, std::nullopt, name);
   if (m.link) {
     if (m.link->member_id != member->id) return reply(Reason::machine_busy, std::nullopt, name);
     m.link->last_activity_ms = ms(now);  // a second tap by the same member keeps the link

@@ -18,6 +18,7 @@ MachineService::MachineService(SqliteEdgeStore& store, std::shared_ptr<const QrC
       floor_(branch_id_, timings) {
   for (const auto& m : store_.machine_registry()) floor_.add_machine(m.id, m.category, m.type);
   for (const auto& l : store_.open_links()) floor_.restore_link(l);
+  for (const auto& id : store_.held_machines()) floor_.restore_hold(id);
 }
 
 void MachineService::reject(const std::string& device, const protocol::Rejection& why) {

@@ -40,10 +40,15 @@ struct MachineInfo {
   std::int64_t last_heard_ms = 0;
   std::int64_t last_poll_ms = 0;
   bool silent = false;  // heard nothing for offline_after: shown offline whatever it said
+  // Staff took it out of service in the cloud (set_maintenance) and have not cleared it:
+  // unavailable whatever the machine reports, as in the cloud. The machine's own fault
+  // report is no hold; the machine says when it is back.
+  bool held = false;
   std::optional<MachineLink> link;
 
   // What members and staff see.
   protocol::MachineState effective_state() const {
+    if (held) return protocol::MachineState::maintenance;
     if (silent || !heard) return protocol::MachineState::offline;
     if (link && reported == protocol::MachineState::idle) return protocol::MachineState::in_use;
     return reported;
@@ -65,8 +70,10 @@ struct FloorChanges {
   std::vector<std::pair<std::string, protocol::Command>> commands;           // machine, command to publish
   std::optional<std::pair<std::string, protocol::AuthReply>> auth_reply;     // machine, reply
   std::optional<QrIdentity> qr_to_mark_used;
+  std::vector<std::pair<std::string, bool>> holds;  // machine, held from now on
   bool empty() const {
-    return links_started.empty() && links_ended.empty() && state_changes.empty() && commands.empty() && !auth_reply && !qr_to_mark_used;
+    return links_started.empty() && links_ended.empty() && state_changes.empty() && commands.empty() && !auth_reply && !qr_to_mark_used &&
+           holds.empty();
   }
 };
 
@@ -78,6 +85,7 @@ class MachineFloor {
   // the agent last stopped.
   void add_machine(std::string id, std::optional<protocol::Category> category, std::string type);
   void restore_link(const MachineLink& link);
+  void restore_hold(const std::string& machine);
 
   FloorChanges on_status(const std::string& machine, const protocol::MachineStatus& status, WallTime now);
   // Heartbeat, telemetry or workout: the machine is alive; telemetry and workouts also keep

@@ -52,6 +52,7 @@ class SqliteEdgeStore final : public DoorStore {
   // (links, states, a used QR code) with their outbox events, in one transaction.
   std::vector<MachineRecord> machine_registry() const;
   std::vector<MachineLink> open_links() const;
+  std::vector<std::string> held_machines() const;  // staff holds (MachineInfo::held)
   Status record_floor(const FloorChanges& changes, std::int64_t now_ms);
   Status record_maintenance(const std::string& machine_id, const protocol::Maintenance& report, std::int64_t now_ms);
 

@@ -5,7 +5,7 @@
 
 namespace spotter::edge::schema {
 
-inline constexpr std::array<const char*, 6> kMigrations = {
+inline constexpr std::array<const char*, 7> kMigrations = {
     // 1: replica, sessions, door events, used QR codes, outbox.
     R"sql(
 CREATE TABLE branch (
@@ -73,6 +73,10 @@ CREATE TABLE sync_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     // 6: the live upload lane is found without scanning a bulk backlog.
     R"sql(
 CREATE INDEX outbox_by_kind ON outbox(kind, seq);
+)sql",
+    // 7: machines staff hold out of service (the cloud's set_maintenance) until a clear.
+    R"sql(
+CREATE TABLE machine_holds (machine_id TEXT PRIMARY KEY, since_ms INTEGER NOT NULL);
 )sql",
 };
 // Since version 6, telemetry lives in its own file (sqlite_store.hpp says why); the tables

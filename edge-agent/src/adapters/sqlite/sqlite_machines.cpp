@@ -35,6 +35,13 @@ std::vector<MachineLink> SqliteEdgeStore::open_links() const {
   return out;
 }
 
+std::vector<std::string> SqliteEdgeStore::held_machines() const {
+  SQLite::Statement q(impl_->db, "SELECT machine_id FROM machine_holds ORDER BY machine_id");
+  std::vector<std::string> out;
+  while (q.executeStep()) out.push_back(q.getColumn(0).getString());
+  return out;
+}
+
 namespace {
 Json link_json(const MachineLink& l) {
   return {{"link_id", l.id}, {"machine_id", l.machine_id}, {"member_id", l.member_id}, {"session_id", l.session_id},
@@ -64,7 +71,7 @@ void summarise_link(SQLite::Database& db, const LinkEnd& end) {
 }  // namespace
 
 Status SqliteEdgeStore::record_floor(const FloorChanges& c, std::int64_t now_ms) {
-  if (c.links_started.empty() && c.links_ended.empty() && c.state_changes.empty() && !c.qr_to_mark_used) return {};
+  if (c.links_started.empty() && c.links_ended.empty() && c.state_changes.empty() && !c.qr_to_mark_used && c.holds.empty()) return {};
   try {
     auto& db = impl_->db;
     SQLite::Transaction t(db);
@@ -105,6 +112,13 @@ Status SqliteEdgeStore::record_floor(const FloorChanges& c, std::int64_t now_ms)
       o.bind(3, body);
       o.bind(4, static_cast<std::int64_t>(body.size()));
       o.exec();
+    }
+    for (const auto& [machine, held] : c.holds) {
+      SQLite::Statement q(db, held ? "INSERT INTO machine_holds VALUES (?, ?) ON CONFLICT(machine_id) DO NOTHING"
+                                   : "DELETE FROM machine_holds WHERE machine_id = ?");
+      q.bind(1, machine);
+      if (held) q.bind(2, now_ms);
+      q.exec();
     }
     if (c.qr_to_mark_used) {
       SQLite::Statement q(db, "INSERT INTO qr_used VALUES (?, ?)");
