@@ -242,19 +242,24 @@ TEST_CASE("a machine's own fault is no hold: the machine says when it is back") 
   auto& http = cloud.http;
   auto centro = cloud.branch();
   auto gw = cloud.heard_machine(centro, "tm-1");
-  auto state = [&] { return find_machine(http.get("/api/machines/availability?branch_id=" + centro, cloud.admin()), "tm-1")["state"]; };
+  auto shown = [&] { return find_machine(http.get("/api/machines/availability?branch_id=" + centro, cloud.admin()), "tm-1"); };
+  auto state = [&] { return shown()["state"]; };
   // Reported by the device over HTTP, then by its gateway's sync: out of use until it says otherwise.
   REQUIRE(http.post("/api/machines/maintenance", {{"machine_id", "tm-1"}, {"code", "E42"}, {"severity", "fault"}}, gw).status == 200);
   CHECK(state() == "maintenance");
+  CHECK(shown()["maintenance_code"] == "E42");
   CHECK(http.post("/api/machines/heartbeat", {{"machine_id", "tm-1"}, {"state", "idle"}}, gw).json["state"] == "idle");
+  CHECK(shown()["maintenance_code"].is_null());  // its code went with the fault
   Json fault = {{"seq", 1}, {"event_id", "m.1"}, {"kind", "maintenance"}, {"at_ms", cloud.clock.now_ms()},
                 {"body", {{"machine_id", "tm-1"}, {"code", "E43"}, {"severity", "fault"}}}};
   Json back = {{"seq", 2}, {"event_id", "s.2"}, {"kind", "machine_status"}, {"at_ms", cloud.clock.now_ms()},
                {"body", {{"machine_id", "tm-1"}, {"state", "idle"}}}};
   REQUIRE(http.post("/api/sync/events", {{"events", {fault}}}, gw).json["results"][0]["status"] == "applied");
   CHECK(state() == "maintenance");
+  CHECK(shown()["maintenance_code"] == "E43");
   REQUIRE(http.post("/api/sync/events", {{"events", {back}}}, gw).json["results"][0]["status"] == "applied");
   CHECK(state() == "idle");
+  CHECK(shown()["maintenance_code"].is_null());
   // And no command goes back to the branch: the machine reported it.
   CHECK(http.get("/api/sync/commands?after=0", gw).json["commands"].empty());
 }
