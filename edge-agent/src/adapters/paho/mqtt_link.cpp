@@ -3,12 +3,33 @@
 #include <mqtt/async_client.h>
 
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 
 #include "spotter/common/tcp_nodelay.hpp"
 
 namespace spotter::edge {
 
+namespace {
+// Counts SUBACKs so start() can wait until the broker routes doors' scans to us.
+// Runs on Paho's thread; start() waits on the caller's thread.
+struct SubscribeAcks : mqtt::iaction_listener {
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::size_t acked = 0;
+  void on_success(const mqtt::token&) override {
+    {
+      std::lock_guard lock(mutex);
+      ++acked;
+    }
+    changed.notify_all();
+  }
+  void on_failure(const mqtt::token&) override {}
+};
+}  // namespace
+
 struct MqttLink::Impl {
+  SubscribeAcks acks;  // declared first: outlives the client whose thread calls it
   mqtt::async_client client;
   std::vector<std::string> filters;
   Sink sink;
@@ -34,7 +55,7 @@ struct MqttLink::Impl {
       // lost its state (restarted without persistence).
       for (const auto& filter : filters) {
         try {
-          client.subscribe(filter, 1);
+          client.subscribe(filter, 1, nullptr, acks);
         } catch (const mqtt::exception& e) {
           log.error("subscribe failed", {{"filter", filter}, {"error", e.what()}});
         }
@@ -50,9 +71,17 @@ MqttLink::MqttLink(std::string uri, std::string client_id, std::vector<std::stri
 MqttLink::~MqttLink() { stop(); }
 
 bool MqttLink::start(int timeout_ms) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   try {
     auto tok = impl_->client.connect(impl_->opts);
-    return tok->wait_for(std::chrono::milliseconds(timeout_ms));
+    if (!tok->wait_for(std::chrono::milliseconds(timeout_ms))) return false;
+    // Connected is not yet listening: a scan published before the SUBACK of a first-ever
+    // session would be dropped by the broker. Running starts once every filter is acknowledged.
+    std::unique_lock lock(impl_->acks.mutex);
+    if (!impl_->acks.changed.wait_until(lock, deadline, [&] { return impl_->acks.acked >= impl_->filters.size(); })) {
+      impl_->log.warn("subscriptions not acknowledged yet, going on", {{"acked", impl_->acks.acked}, {"filters", impl_->filters.size()}});
+    }
+    return true;
   } catch (const mqtt::exception& e) {
     impl_->log.warn("cannot connect to the broker yet, retrying", {{"error", e.what()}});
     return false;
