@@ -150,6 +150,13 @@ TEST_CASE("a machine out of service shows maintenance whatever it reports") {
   }
 }
 
+TEST_CASE("a machine is back in service only when it shows idle or in use") {
+  CHECK(back_in_service("idle"));
+  CHECK(back_in_service("in_use"));
+  for (const char* shown : {"maintenance", "error", "offline"}) CHECK_FALSE(back_in_service(shown));
+  CHECK_FALSE(back_in_service(shown_machine_state("idle", true)));
+}
+
 TEST_CASE("password strength rules") {
   CHECK(password_weakness("short1A!", "a@b.c"));
   CHECK(password_weakness("alllowercaseletters", "a@b.c"));

@@ -178,11 +178,10 @@ HttpResponse heartbeat(App& app, RequestContext& ctx) {
   // Silence made it offline; a heartbeat brings it back as idle unless it says otherwise.
   // One that staff hold out of service stays there until cleared.
   const std::string next = shown_machine_state(state.value_or(machine.state == "offline" ? "idle" : machine.state), machine.held_by_staff);
-  // Back in use on its own after its own fault: that fault's code no longer describes it.
-  const std::int64_t back_in_use = next == "idle" || next == "in_use";
+  const std::int64_t drop_code = back_in_service(next);
   auto r = app.db.execute("UPDATE machines SET last_seen_at = ?, state = ?, maintenance_code = CASE WHEN ? = 1 THEN NULL ELSE maintenance_code END, "
                           "updated_at = ? WHERE id = ?",
-                          {now, next, back_in_use, now, machine_id});
+                          {now, next, drop_code, now, machine_id});
   if (!r) return storage_failure(app, r.error(), "heartbeat");
   if (next != machine.state) publish_machine(app, machine_id);
   else app.availability.invalidate(machine.branch_id);  // last_seen_at moved

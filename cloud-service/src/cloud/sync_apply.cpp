@@ -1,5 +1,6 @@
 #include "sync_apply.hpp"
 
+#include "../core/rules.hpp"
 #include "floor.hpp"
 #include "spotter/common/ids.hpp"
 
@@ -152,11 +153,12 @@ Applied machine_status(App& app, const GatewayInfo& g, std::int64_t at, const Js
   if (!*ok) return quarantine("unknown machine " + *machine);
   const std::int64_t when = time_field(b, "at_ms").value_or(at);
   // shown_machine_state() in SQL, so the hold is read by the write that uses it.
-  // A machine back in use on its own after its own fault loses that fault's code.
+  // back_in_service() decided here, held or not; the hold's part is in the SQL.
+  const std::int64_t drop_code = back_in_service(state);
   SPOTTER_SQL(app.db.execute("UPDATE machines SET state = CASE WHEN staff_hold = 0 THEN ? ELSE 'maintenance' END, "
-                             "maintenance_code = CASE WHEN staff_hold = 0 AND ? IN ('idle', 'in_use') THEN NULL ELSE maintenance_code END, "
+                             "maintenance_code = CASE WHEN staff_hold = 0 AND ? = 1 THEN NULL ELSE maintenance_code END, "
                              "last_seen_at = CASE WHEN last_seen_at > ? THEN last_seen_at ELSE ? END, updated_at = ? WHERE id = ?",
-                          {state, state, when, when, app.now_ms(), *machine}));
+                          {state, drop_code, when, when, app.now_ms(), *machine}));
   if (state == "offline" || state == "maintenance" || state == "error") {
     auto r = app.db.execute("UPDATE machine_links SET ended_at = ?, ended_by = ? WHERE machine_id = ? AND ended_at IS NULL", {when, state, *machine});
     if (!r) return Unexpected<Error>{r.error()};

@@ -29,6 +29,8 @@ std::string shown_machine_state(std::string reported, bool held_by_staff) {
   return held_by_staff ? std::string("maintenance") : reported;
 }
 
+bool back_in_service(std::string_view shown) { return shown == "idle" || shown == "in_use"; }
+
 std::optional<AutoEnd> session_auto_end(std::int64_t started_ms, std::int64_t now_ms, const BranchCalendar& calendar) {
   const WallTime started{std::chrono::milliseconds(started_ms)};
   WallTime end = started + std::chrono::duration_cast<std::chrono::milliseconds>(kMaxSessionLength);

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "spotter/common/json.hpp"
@@ -32,6 +33,11 @@ std::optional<AutoEnd> session_auto_end(std::int64_t started_ms, std::int64_t no
 // still moves). A machine's own fault report is no hold: the machine says when it is back.
 // `reported` is what it says, or what silence would make it (`offline`).
 std::string shown_machine_state(std::string reported, bool held_by_staff);
+
+// A machine showing this state is in service again (`idle` or `in_use`): the code of the
+// fault it reported itself no longer describes it and is dropped. A staff hold never gets
+// here, since it shows `maintenance`.
+bool back_in_service(std::string_view shown);
 
 struct SessionSample {
   std::int64_t started_ms = 0;
