@@ -32,6 +32,8 @@ Bytes random_bytes(std::size_t n);
 std::string random_token(std::size_t n = 32);
 
 Digest sha256(ByteView data);
+// SHA-256 of text as lower-case hex: how secrets given out once (tokens) are stored.
+std::string sha256_hex(std::string_view text);
 Digest hmac_sha256(ByteView key, ByteView data);
 
 // Compares every byte whatever the contents; only the lengths may leak.

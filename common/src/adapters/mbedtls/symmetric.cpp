@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "spotter/common/crypto.hpp"
+#include "spotter/common/encoding.hpp"
 
 namespace spotter::crypto {
 namespace {
@@ -28,6 +29,11 @@ Digest sha256(ByteView data) {
     throw std::logic_error("sha256 failed");
   }
   return out;
+}
+
+std::string sha256_hex(std::string_view text) {
+  const auto d = sha256(as_bytes(text));
+  return hex_encode(ByteView(d.data(), d.size()));
 }
 
 Digest hmac_sha256(ByteView key, ByteView data) {
