@@ -48,4 +48,6 @@ if(SPOTTER_BUILD_CLOUD)
   pkg_check_modules(ARGON2 REQUIRED IMPORTED_TARGET libargon2)
   # zlib (zlib1g-dev): gzip for the availability list, the most fetched answer.
   find_package(ZLIB REQUIRED)
+  # libpq (libpq-dev): PostgreSQL, the database of a chain running several instances.
+  pkg_check_modules(PQ REQUIRED IMPORTED_TARGET libpq)
 endif()

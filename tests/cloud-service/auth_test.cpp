@@ -1,15 +1,14 @@
 // Story 1.2: registration, login, token expiry, refresh rotation and reuse detection,
 // logout, login rate limits, password reset; the admin bootstrap command.
-#include <SQLiteCpp/SQLiteCpp.h>
 
-#include "../../cloud-service/src/cloud/caches.hpp"
+#include "domains/auth/caches.hpp"
 #include "fixture.hpp"
 
 using namespace spotter;
 using namespace spotter::testing;
 
 TEST_CASE("caller cache: past its ttl, one request reloads while the others keep the entry, for a bounded grace") {
-  using cloud::CallerCache;
+  using cloud::auth::CallerCache;
   cloud::Caller ana;
   ana.id = "u-ana";
   ana.branch_ids = {"north"};
@@ -142,8 +141,13 @@ TEST_CASE("password reset: token through the outbox, single use, expiring; old s
   auto ana = cloud.member("ana@gym.test", branch);
   CHECK(http.post("/api/auth/password-reset", {{"email", "nobody@gym.test"}}).status == 202);
   CHECK(http.post("/api/auth/password-reset", {{"email", "ana@gym.test"}}).status == 202);
-  SQLite::Database db(cloud.db_file().string(), SQLite::OPEN_READONLY);
-  auto payload = parse_json_strict(db.execAndGet("SELECT payload FROM notifications WHERE kind = 'password_reset'").getString());
+  auto outbox_row = [&](const char* sql) {
+    auto rows = cloud.db().query(sql);
+    REQUIRE(rows);
+    REQUIRE_FALSE(rows->empty());
+    return parse_json_strict(rows->front().text(0));
+  };
+  auto payload = outbox_row("SELECT payload FROM notifications WHERE kind = 'password_reset'");
   REQUIRE(payload);
   const std::string token = (*payload)["token"];
   CHECK(cloud.count("notifications") == 1);  // none for the unknown email
@@ -158,18 +162,21 @@ TEST_CASE("password reset: token through the outbox, single use, expiring; old s
   CHECK(cloud.login("ana@gym.test", "N3w-Passw0rd-ok").size() > 20);
 
   CHECK(http.post("/api/auth/password-reset", {{"email", "ana@gym.test"}}).status == 202);
-  auto second = parse_json_strict(db.execAndGet("SELECT payload FROM notifications WHERE kind = 'password_reset' ORDER BY id DESC LIMIT 1").getString());
+  auto second = outbox_row("SELECT payload FROM notifications WHERE kind = 'password_reset' ORDER BY id DESC LIMIT 1");
   cloud.clock.advance(std::chrono::minutes(31));
   CHECK(http.post("/api/auth/password-reset/confirm", {{"token", (*second)["token"]}, {"password", "Exp1red-Passw0rd"}}).status == 400);
 }
 
 TEST_CASE("spotter-cloud admin create is idempotent and refuses weak passwords") {
   TempDir dir;
-  const std::string db = "sqlite:" + (dir.path() / "c.db").string();
+  const std::string db = fresh_database_url(dir);
   CHECK(cloud::Main({"admin", "create", "--db", db, "--email", "root@gym.test", "--password", TestCloud::kPassword}) == 0);
   CHECK(cloud::Main({"admin", "create", "--db", db, "--email", "root@gym.test", "--password", TestCloud::kPassword}) == 0);
   CHECK(cloud::Main({"admin", "create", "--db", db, "--email", "other@gym.test", "--password", "password"}) == 2);
-  CHECK(cloud::Main({"admin", "create", "--db", "postgresql://x", "--email", "root@gym.test", "--password", TestCloud::kPassword}) == 2);
-  SQLite::Database check((dir.path() / "c.db").string(), SQLite::OPEN_READONLY);
-  CHECK(check.execAndGet("SELECT COUNT(*) FROM users").getInt() == 1);
+  CHECK(cloud::Main({"admin", "create", "--db", "mysql://x", "--email", "root@gym.test", "--password", TestCloud::kPassword}) == 2);
+  CHECK(cloud::Main({"admin", "create", "--db", "postgresql://host:notaport/db", "--email", "root@gym.test", "--password", TestCloud::kPassword}) == 2);
+  auto users = open_database(db)->query("SELECT COUNT(*) FROM users");
+  REQUIRE(users);
+  CHECK(users->front().integer(0) == 1);
+  drop_database(db);
 }

@@ -1,14 +1,24 @@
 // The pure core: request parsing helpers, validation, times, rate limits, session rules.
 #include <doctest/doctest.h>
 
+#include "core/attempts.hpp"
 #include "core/fields.hpp"
 #include "core/latest_updates.hpp"
-#include "core/rate_limiter.hpp"
+#include "core/passwords.hpp"
+#include "core/proxies.hpp"
 #include "core/response_head.hpp"
-#include "core/rules.hpp"
+#include "domains/machines/rules.hpp"
+#include "domains/org/rules.hpp"
+#include "domains/sessions/rules.hpp"
+#include "spotter/cloud/storage.hpp"
 
 using namespace spotter;
 using namespace spotter::cloud;
+using cloud::machines::back_in_service;
+using cloud::machines::shown_machine_state;
+using cloud::sessions::session_analytics;
+using cloud::sessions::session_auto_end;
+using cloud::sessions::SessionSample;
 
 TEST_CASE("query strings and percent-decoding reject what they cannot read") {
   std::map<std::string, std::string, std::less<>> q;
@@ -125,22 +135,90 @@ TEST_CASE("Fields collects every problem and never throws on odd types") {
   CHECK_FALSE(g.ok());
 }
 
-TEST_CASE("the failure limiter allows five failures per window per key and says when to retry") {
-  ManualClock clock(0);
-  FailureLimiter limiter(clock, 5, std::chrono::minutes(15));
+TEST_CASE("failed attempts: five per window per key, then a wait until the oldest counted one leaves the window") {
+  const AttemptRule rule{.limit = 5, .window = std::chrono::minutes(15)};
+  const std::int64_t now = 1'000'000'000;
+  std::vector<std::int64_t> newest_first;
   for (int i = 0; i < 5; ++i) {
-    CHECK(limiter.retry_after_s("k") == 0);
-    limiter.record_failure("k");
-    clock.advance(std::chrono::seconds(10));
+    CHECK(retry_after_s(newest_first, rule, now) == 0);
+    newest_first.insert(newest_first.begin(), now - 50'000 + i * 10'000);  // one every 10 s, the last at now - 10 s
   }
-  CHECK(limiter.retry_after_s("k") == 15 * 60 - 50);
-  CHECK(limiter.retry_after_s("other") == 0);
-  clock.advance(std::chrono::seconds(15 * 60 - 50));
-  CHECK(limiter.retry_after_s("k") == 0);
-  // Memory stays bounded under a spray of keys.
-  FailureLimiter small(clock, 5, std::chrono::minutes(15), 100);
-  for (int i = 0; i < 10'000; ++i) small.record_failure("ip" + std::to_string(i));
-  CHECK(small.retry_after_s("ip9999") == 0);
+  CHECK(retry_after_s(newest_first, rule, now) == 15 * 60 - 50);
+  // A slot frees when the oldest of the newest five leaves the window, not the oldest of all.
+  newest_first.push_back(now - 14 * 60'000);
+  CHECK(retry_after_s(newest_first, rule, now) == 15 * 60 - 50);
+  CHECK(retry_after_s(newest_first, rule, now + (15 * 60 - 50) * 1000) == 0);
+  // Failures outside the window never count, and a partial second waits a whole one.
+  CHECK(retry_after_s({now - 15 * 60'000, now - 16 * 60'000}, rule, now) == 0);
+  CHECK(retry_after_s({now, now, now, now, now - 15 * 60'000 + 1}, rule, now) == 1);
+}
+
+TEST_CASE("trusted proxies: X-Forwarded-For is believed only from them, and read from the right") {
+  auto proxies = TrustedProxies::parse("10.0.0.0/8, 127.0.0.1 ,::1/128");
+  REQUIRE(proxies);
+  CHECK(proxies->trusts("10.1.2.3"));
+  CHECK(proxies->trusts("::ffff:10.1.2.3"));  // an IPv4 peer on a dual-stack socket
+  CHECK(proxies->trusts("::1"));
+  CHECK_FALSE(proxies->trusts("11.0.0.1"));
+  CHECK_FALSE(proxies->trusts("not an address"));
+  // An untrusted peer's header is ignored: it could say anything.
+  CHECK(proxies->client_address("203.0.113.9", "198.51.100.1") == "203.0.113.9");
+  // Through the balancer: the right-most entry that is not a proxy of ours.
+  CHECK(proxies->client_address("127.0.0.1", "198.51.100.1") == "198.51.100.1");
+  CHECK(proxies->client_address("127.0.0.1", "6.6.6.6, 198.51.100.1, 10.0.0.5") == "198.51.100.1");
+  CHECK(proxies->client_address("127.0.0.1", "198.51.100.1:5555") == "198.51.100.1");
+  CHECK(proxies->client_address("127.0.0.1", "[2001:db8::7]:443") == "2001:db8::7");
+  // Garbage where an address should be: the last hop that named something real.
+  CHECK(proxies->client_address("127.0.0.1", "198.51.100.1, garbage") == "127.0.0.1");
+  CHECK(proxies->client_address("127.0.0.1", "") == "127.0.0.1");
+  CHECK(proxies->client_address("127.0.0.1", "10.0.0.1, 10.0.0.2") == "10.0.0.1");  // all ours: the first
+  for (const char* bad : {"10.0.0.0/33", "::1/129", "300.1.1.1", "10.0.0.0/", "10.0.0.0/x", "a,b"}) CHECK_FALSE(TrustedProxies::parse(bad));
+  auto none = TrustedProxies::parse("");
+  REQUIRE(none);
+  CHECK(none->empty());
+  CHECK(none->client_address("127.0.0.1", "1.2.3.4") == "127.0.0.1");
+}
+
+TEST_CASE("SQL text: placeholders numbered outside literals and comments; the dialect token per engine") {
+  CHECK(number_placeholders("SELECT ? , '?', \"?\" -- ?\n, ?") == "SELECT $1 , '?', \"?\" -- ?\n, $2");
+  CHECK(number_placeholders("a = 'it''s ?' AND b = ?") == "a = 'it''s ?' AND b = $1");
+  CHECK(expand_dialect("id {{AUTO_ID}}, x", Engine::sqlite) == "id INTEGER PRIMARY KEY AUTOINCREMENT, x");
+  CHECK(expand_dialect("id {{AUTO_ID}}", Engine::postgresql) == "id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY");
+  CHECK(placeholders(3) == "?, ?, ?");
+}
+
+TEST_CASE("rows convert between the types the engines give back") {
+  SqlRow r{{SqlValue(nullptr), SqlValue(true), SqlValue(std::int64_t{7}), SqlValue(2.5), SqlValue(std::string("x"))}};
+  CHECK(r.is_null(0));
+  CHECK(r.boolean(1));
+  CHECK(r.integer(1) == 1);
+  CHECK(r.boolean(2));  // SQLite keeps booleans as integers
+  CHECK(r.number(2) == 7.0);
+  CHECK(r.number(3) == 2.5);
+  CHECK(r.integer(3) == 2);
+  CHECK(r.text(4) == "x");
+  CHECK(r.integer(4) == 0);  // never throws on another type
+  CHECK_FALSE(r.optional_integer(0));
+  CHECK(r.optional_number(3) == 2.5);
+  static_assert(std::is_same_v<decltype(SqlValue("text")), SqlValue>);
+  CHECK(std::holds_alternative<std::string>(SqlValue("text")));
+  CHECK(std::holds_alternative<std::int64_t>(SqlValue(42)));
+  CHECK(std::holds_alternative<bool>(SqlValue(false)));
+}
+
+TEST_CASE("a plan that lists no branch opens every branch; entry follows the member's current subscriptions") {
+  using namespace cloud::org;
+  CHECK(plan_opens({}, "br_a"));
+  CHECK(plan_opens({"br_a", "br_b"}, "br_b"));
+  CHECK_FALSE(plan_opens({"br_a"}, "br_b"));
+  CHECK(entry_decision({}) == Entry::no_membership);
+  CHECK(entry_decision({{.suspended = false, .opens_branch = false}}) == Entry::branch_not_allowed);
+  CHECK(entry_decision({{.suspended = true, .opens_branch = true}}) == Entry::suspended);
+  CHECK(entry_decision({{.suspended = true, .opens_branch = true}, {.suspended = false, .opens_branch = true}}) == Entry::allowed);
+  CHECK(entry_decision({{.suspended = true, .opens_branch = false}, {.suspended = false, .opens_branch = false}}) == Entry::branch_not_allowed);
+  CHECK(shown_subscription_status("active", 1000, 999) == "active");
+  CHECK(shown_subscription_status("active", 1000, 1000) == "expired");
+  CHECK(shown_subscription_status("suspended", 1000, 2000) == "suspended");
 }
 
 TEST_CASE("a machine out of service shows maintenance whatever it reports") {

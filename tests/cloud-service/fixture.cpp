@@ -1,16 +1,31 @@
 #include "fixture.hpp"
 
-#include <SQLiteCpp/SQLiteCpp.h>
+#include "adapters/postgres/pg_database.hpp"
+#include "adapters/sqlite/sqlite_database.hpp"
 
 namespace spotter::testing {
 
+std::string fresh_database_url(const TempDir& dir, const std::string& name) {
+  if (testing_on_postgres()) return shared_postgres().create_database();
+  return "sqlite:" + (dir.path() / (name + ".db")).string();
+}
+
+std::unique_ptr<cloud::SqlDatabase> open_database(const std::string& url) {
+  if (url.rfind("sqlite:", 0) == 0) return cloud::SqliteDatabase::open(url.substr(7));
+  return cloud::PostgresDatabase::connect(url, {});
+}
+
+void drop_database(const std::string& url) {
+  if (url.rfind("postgresql:", 0) == 0) shared_postgres().drop_database(url);
+}
+
 namespace {
-std::unique_ptr<cloud::Service> start_service(const std::filesystem::path& db, ManualClock& clock, std::shared_ptr<MemoryLogSink> logs,
+std::unique_ptr<cloud::Service> start_service(const std::string& db_url, ManualClock& clock, std::shared_ptr<MemoryLogSink> logs,
                                               const std::function<void(cloud::ServiceConfig&)>& tweak) {
-  const int rc = cloud::Main({"admin", "create", "--db", "sqlite:" + db.string(), "--email", "admin@gym.test", "--password", TestCloud::kPassword});
+  const int rc = cloud::Main({"admin", "create", "--db", db_url, "--email", "admin@gym.test", "--password", TestCloud::kPassword});
   REQUIRE(rc == 0);
   cloud::ServiceConfig c;
-  c.db_file = db;
+  c.db_url = db_url;
   c.clock = &clock;
   c.run_job_thread = false;  // tests run jobs explicitly, after moving the clock
   c.argon2_memory_kib = 1024;  // fast hashes in tests; production keeps the OWASP minimum
@@ -25,7 +40,7 @@ std::unique_ptr<cloud::Service> start_service(const std::filesystem::path& db, M
 TestCloud::TestCloud(std::int64_t start_ms) : TestCloud(nullptr, start_ms) {}
 
 TestCloud::TestCloud(const std::function<void(cloud::ServiceConfig&)>& tweak, std::int64_t start_ms)
-    : clock(start_ms), service(start_service(dir.path() / "cloud.db", clock, logs, tweak)), http(port()) {}
+    : db_url_(fresh_database_url(dir)), clock(start_ms), service(start_service(db_url_, clock, logs, tweak)), http(port()) {}
 
 const std::string& TestCloud::admin() {
   if (admin_token_.empty() || clock.now_ms() - admin_login_ms_ > 10 * 60 * 1000) {
@@ -35,7 +50,16 @@ const std::string& TestCloud::admin() {
   return admin_token_;
 }
 
-TestCloud::~TestCloud() = default;
+TestCloud::~TestCloud() {
+  service.reset();
+  inspect_.reset();
+  drop_database(db_url_);
+}
+
+cloud::SqlDatabase& TestCloud::db() {
+  if (!inspect_) inspect_ = open_database(db_url_);
+  return *inspect_;
+}
 
 std::string TestCloud::login(const std::string& email, const std::string& password) {
   auto r = http.post("/api/auth/login", {{"email", email}, {"password", password}});
@@ -89,8 +113,9 @@ std::string TestCloud::gateway_token(const std::string& branch_id) {
 }
 
 std::int64_t TestCloud::count(const std::string& table) {
-  SQLite::Database db(db_file().string(), SQLite::OPEN_READONLY);
-  return db.execAndGet("SELECT COUNT(*) FROM " + table).getInt64();
+  auto rows = db().query("SELECT COUNT(*) FROM " + table);
+  REQUIRE_MESSAGE(rows, rows.error().message);
+  return rows->front().integer(0);
 }
 
 std::string TestCloud::heard_machine(const std::string& branch_id, const std::string& machine_id) {

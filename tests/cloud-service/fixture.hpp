@@ -1,4 +1,5 @@
-// A cloud service in-process on port 0 with a manual clock and a fresh SQLite file, the
+// A cloud service in-process on port 0 with a manual clock and a fresh database (a SQLite
+// file, or with SPOTTER_TEST_DB=postgresql a new database on the shared PostgreSQL), the
 // bootstrap admin created by `spotter-cloud admin create`, and helpers that build the usual
 // world (branches, plans, members, trainers, machines) through the public API.
 #pragma once
@@ -10,12 +11,20 @@
 
 #include "client.hpp"
 #include "spotter/cloud/service.hpp"
+#include "spotter/cloud/storage.hpp"
+#include "spotter/testing/postgres.hpp"
 #include "spotter/testing/process.hpp"
 
 namespace spotter::testing {
 
 // 2026-03-02 09:00 UTC, a Monday (10:00 in Madrid).
 inline constexpr std::int64_t kMonday0900Utc = 1772442000000;
+
+// A fresh database for one test on the engine under test: "sqlite:DIR/NAME.db" or a new
+// PostgreSQL database. open_database() opens the test's own connection to it.
+std::string fresh_database_url(const TempDir& dir, const std::string& name = "cloud");
+std::unique_ptr<cloud::SqlDatabase> open_database(const std::string& url);
+void drop_database(const std::string& url);
 
 inline Json all_day() {
   Json h = Json::object();
@@ -38,7 +47,9 @@ class TestCloud {
 
   int port() const { return static_cast<int>(service->port()); }
   HttpClient client() const { return HttpClient(port()); }
-  std::filesystem::path db_file() const { return dir.path() / "cloud.db"; }
+  const std::string& db_url() const { return db_url_; }
+  // A connection of the test's own to the service's database, for looking at rows.
+  cloud::SqlDatabase& db();
 
   std::string login(const std::string& email, const std::string& password);
   std::string branch(const std::string& name = "Centro", const Json& hours = all_day(), const std::string& tz = "Europe/Madrid");
@@ -54,6 +65,7 @@ class TestCloud {
   std::int64_t count(const std::string& table);
 
   TempDir dir;
+  std::string db_url_;
   ManualClock clock;
   std::shared_ptr<MemoryLogSink> logs = std::make_shared<MemoryLogSink>();
   std::unique_ptr<cloud::Service> service;
@@ -63,6 +75,7 @@ class TestCloud {
   static constexpr const char* kPassword = "Str0ng-Passw0rd!";
 
  private:
+  std::unique_ptr<cloud::SqlDatabase> inspect_;
   std::string admin_token_;
   std::int64_t admin_login_ms_ = 0;
 };

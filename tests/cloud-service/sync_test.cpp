@@ -170,7 +170,7 @@ TEST_CASE("commands: an unlink in the app and staff maintenance reach the branch
 
 TEST_CASE("spotter-cloud import loads a standalone gateway's replica file; a gateway then downloads the same branch") {
   TempDir dir;
-  const std::string db = "sqlite:" + (dir.path() / "c.db").string();
+  const std::string db = fresh_database_url(dir);
   const std::int64_t year = 365LL * 86'400'000;
   Json doc = {{"branch", {{"id", "north"}, {"name", "North"}, {"timezone", "Europe/Madrid"}, {"opening_hours", all_day()}}},
               {"members", {{{"id", "m-1"}, {"display_name", "Ana"}}, {{"id", "m-2"}, {"display_name", "Bo"}}}},
@@ -186,7 +186,7 @@ TEST_CASE("spotter-cloud import loads a standalone gateway's replica file; a gat
   REQUIRE(cloud::Main({"admin", "create", "--db", db, "--email", "admin@gym.test", "--password", TestCloud::kPassword}) == 0);
   ManualClock clock;
   cloud::ServiceConfig c;
-  c.db_file = dir.path() / "c.db";
+  c.db_url = db;
   c.clock = &clock;
   c.run_job_thread = false;
   c.argon2_memory_kib = 1024;

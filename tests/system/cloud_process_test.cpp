@@ -34,8 +34,23 @@ TEST_CASE("spotter-cloud serve: settings, port 0, SIGTERM, restart keeps the dat
     ChildProcess bad({bin("spotter-cloud"), "serve", "--listen", "nowhere", "--db", db}, dir.path());
     CHECK(bad.wait(10s) == 2);
     CHECK(bad.stderr_text().find("--listen") != std::string::npos);
-    ChildProcess pg({bin("spotter-cloud"), "serve", "--db", "postgresql://db/spotter"}, dir.path());
-    CHECK(pg.wait(10s) == 2);
+    // A malformed --db stops it at start, naming the setting.
+    for (const char* url : {"postgresql://db:port/spotter", "mysql://db/spotter", "sqlite:"}) {
+      ChildProcess malformed({bin("spotter-cloud"), "serve", "--db", url}, dir.path());
+      CHECK_MESSAGE(malformed.wait(10s) == 2, url);
+      CHECK_MESSAGE(malformed.stderr_text().find("bad setting db") != std::string::npos, url);
+    }
+    // A database that cannot be reached is named in one clear line (no password in it) and
+    // tried again until it comes or the program is stopped.
+    const std::string away = "postgresql://spotter:s3cret-pw@127.0.0.1:" + std::to_string(free_port()) + "/spotter";
+    ChildProcess unreachable({bin("spotter-cloud"), "serve", "--listen", "127.0.0.1:0", "--db", away}, dir.path());
+    CHECK(eventually([&] { return unreachable.stderr_text().find("retrying") != std::string::npos; }, 10s));
+    const std::string said = unreachable.stderr_text();
+    CHECK(said.find("cannot be reached") != std::string::npos);
+    CHECK(said.find("127.0.0.1") != std::string::npos);
+    CHECK(said.find("s3cret-pw") == std::string::npos);
+    unreachable.signal(SIGTERM);
+    CHECK(unreachable.wait(10s) == 1);
     ChildProcess env({bin("spotter-cloud"), "serve"}, dir.path(), {{"SPOTTER_LISTEN", "127.0.0.1:99999"}});
     CHECK(env.wait(10s) == 2);
     CHECK(env.stderr_text().find("SPOTTER_LISTEN") != std::string::npos);

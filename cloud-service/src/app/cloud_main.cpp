@@ -1,12 +1,13 @@
-// spotter-cloud: serve | admin create | keys rotate.
+// spotter-cloud: serve | migrate | admin create | keys rotate | import.
 #include <iostream>
 #include <thread>
 
-#include "../adapters/argon2/argon2_hasher.hpp"
-#include "../adapters/sqlite/sqlite_database.hpp"
-#include "../core/rules.hpp"
+#include "../core/passwords.hpp"
+#include "../core/proxies.hpp"
+#include "database.hpp"
+#include "domains.hpp"
 #include "keys.hpp"
-#include "replica_import.hpp"
+#include "offline.hpp"
 #include "spotter/cloud/service.hpp"
 #include "spotter/common/config.hpp"
 #include "spotter/common/ids.hpp"
@@ -20,22 +21,28 @@ using config::Option;
 
 const char* kSummary =
     "The Spotter cloud: REST + WebSocket API for member apps, front desks and gateways.\n"
+    "DB is sqlite:PATH (one instance) or postgresql://USER:PASSWORD@HOST:PORT/DB (any number of\n"
+    "instances on one database, behind a load balancer).\n"
     "Commands:\n"
-    "  spotter-cloud serve --listen HOST:PORT --db sqlite:PATH\n"
-    "  spotter-cloud admin create --db sqlite:PATH --email E --password P\n"
-    "  spotter-cloud keys rotate --db sqlite:PATH   (restart serve to sign with the new keys)\n"
-    "  spotter-cloud import --db sqlite:PATH FILE.json   (a branch in the gateway replica format)";
+    "  spotter-cloud serve --listen HOST:PORT --db DB\n"
+    "  spotter-cloud migrate --db DB                 (bring the schema up to date, then exit)\n"
+    "  spotter-cloud admin create --db DB --email E --password P\n"
+    "  spotter-cloud keys rotate --db DB             (restart every serve to sign with the new keys)\n"
+    "  spotter-cloud import --db DB FILE.json        (a branch in the gateway replica format)";
 
 Option db_option() {
-  return {.name = "db", .help = "sqlite:PATH (postgresql:// is not supported yet)", .kind = Kind::text, .default_value = "sqlite:./spotter-cloud.db"};
+  return {.name = "db", .help = "sqlite:PATH or postgresql://USER:PASSWORD@HOST:PORT/DB (a password may also come from PGPASSFILE)",
+          .kind = Kind::text, .default_value = "sqlite:./spotter-cloud.db"};
 }
 
 std::vector<Option> serve_options() {
   return {
       {.name = "listen", .help = "address and port (port 0: any free port, logged)", .kind = Kind::host_port, .default_value = "127.0.0.1:8080"},
       db_option(),
+      {.name = "db-connections", .help = "PostgreSQL connections this instance keeps at most", .kind = Kind::integer, .default_value = "8", .min = 2, .max = 256},
+      {.name = "trusted-proxies", .help = "CIDR[,CIDR...] of load balancers whose X-Forwarded-For names the client", .kind = Kind::text},
       {.name = "threads", .help = "threads running HTTP and WebSocket I/O", .kind = Kind::integer, .default_value = "2", .min = 1, .max = 64},
-      {.name = "workers", .help = "threads running request handlers (SQLite)", .kind = Kind::integer, .default_value = "4", .min = 1, .max = 64},
+      {.name = "workers", .help = "threads running request handlers (database work)", .kind = Kind::integer, .default_value = "4", .min = 1, .max = 64},
       {.name = "job-interval", .help = "how often background jobs run", .kind = Kind::duration, .default_value = "5s", .min = 100, .max = 3'600'000},
       {.name = "machine-offline-after", .help = "silence after which a machine counts as offline", .kind = Kind::duration, .default_value = "60s", .min = 1000, .max = 86'400'000},
       {.name = "read-timeout", .help = "time for a request to arrive whole (and an idle connection to close)", .kind = Kind::duration, .default_value = "30s", .min = 1000, .max = 3'600'000},
@@ -50,25 +57,21 @@ std::vector<Option> admin_options() {
           {.name = "password", .help = "the admin's password", .kind = Kind::text, .required = true, .secret = true}};
 }
 
-// sqlite:PATH -> PATH; anything else is a bad setting.
-std::optional<std::string> sqlite_path(const std::string& url) {
-  if (url.rfind("sqlite:", 0) != 0 || url.size() == 7) return std::nullopt;
-  return url.substr(7);
-}
-
 int bad(const std::string& setting, const std::string& why) {
   std::cerr << "spotter-cloud: bad setting " << setting << ": " << why << "\n";
   return config::kExitBadSetting;
 }
 
+Logger tool_log(const Clock& clock) { return Logger("cloud", stderr_log_sink(), clock, LogLevel::warn); }
+
 int serve(const config::Settings& s) {
-  auto path = sqlite_path(s.text("db"));
-  if (!path) return bad("--db", "only sqlite:PATH is supported (postgresql:// comes later)");
   const std::string listen = s.text("listen");
   const auto colon = listen.rfind(':');
   install_stop_signals();
   ServiceConfig c;
-  c.db_file = *path;
+  c.db_url = s.text("db");
+  c.db_connections = static_cast<std::size_t>(s.integer("db-connections"));
+  c.trusted_proxies = s.optional_text("trusted-proxies").value_or("");
   c.host = listen.substr(0, colon);
   c.port = static_cast<std::uint16_t>(std::stoi(listen.substr(colon + 1)));
   c.io_threads = static_cast<int>(s.integer("threads"));
@@ -78,44 +81,57 @@ int serve(const config::Settings& s) {
   c.read_timeout = std::chrono::milliseconds(s.integer("read-timeout"));
   c.argon2_memory_kib = static_cast<std::uint32_t>(s.integer("argon2-memory") / 1024);
   c.log_level = parse_log_level(s.text("log-level")).value();
-  auto service = Service::start(c);
+  std::unique_ptr<Service> service;
+  // A database that is not up yet (a host booting, a failover) is waited for, and said so.
+  while (!service) {
+    try {
+      service = Service::start(c);
+    } catch (const DatabaseUnreachable& e) {
+      std::cerr << "spotter-cloud: " << e.what() << "; retrying in 2 s\n";
+      for (int i = 0; i < 20 && !stop_requested().load(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      if (stop_requested().load()) return 1;
+    }
+  }
   while (!stop_requested().load()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   service->stop();
   return 0;
 }
 
+int migrate_only(const config::Settings& s) {
+  SystemClock clock;
+  Offline tool(s.text("db"), clock, tool_log(clock));
+  std::cout << "database schema up to date (" << tool.migrations_applied() << " migrations applied now)\n";
+  return 0;
+}
+
 int admin_create(const config::Settings& s) {
-  auto path = sqlite_path(s.text("db"));
-  if (!path) return bad("--db", "only sqlite:PATH is supported (postgresql:// comes later)");
   std::string email = s.text("email");
   for (auto& ch : email) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  if (email.find('@') == std::string::npos) return bad("--email", "must be an email address");
-  if (auto weak = password_weakness(s.text("password"), email)) return bad("--password", *weak);
-  auto db = SqliteDatabase::open(*path);
+  if (email.find('@') == std::string::npos) return bad("email", "must be an email address");
+  if (auto weak = password_weakness(s.text("password"), email)) return bad("password", *weak);
   SystemClock clock;
-  auto existing = db->query("SELECT role FROM users WHERE email = ?", {email});
+  Offline tool(s.text("db"), clock, tool_log(clock));
+  auto& org = tool.domains().org();
+  auto existing = org.role_of_email(email);
   if (!existing) throw std::runtime_error(existing.error().message);
-  if (!existing->empty()) {
-    if (existing->front().text(0) != "admin") {
+  if (*existing) {
+    if (**existing != "admin") {
       std::cerr << "spotter-cloud: " << email << " exists and is not an admin; nothing changed\n";
       return 1;
     }
     std::cout << "admin " << email << " exists\n";
     return 0;
   }
-  Argon2Hasher hasher;
   const std::int64_t now = clock.now_ms();
-  auto r = db->execute("INSERT INTO users (id, email, password_hash, full_name, role, created_at, updated_at) VALUES (?, ?, ?, 'Administrator', 'admin', ?, ?)",
-                       {new_id("usr", now), email, hasher.hash(s.text("password")), now, now});
-  if (!r) throw std::runtime_error(r.error().message);
-  (void)load_or_create_keys(*db, clock);
+  org::NewUser u{.id = new_id("usr", now), .email = email, .full_name = "Administrator", .role = "admin",
+                 .password_hash = tool.platform().hasher.hash(s.text("password")), .home_branch_id = {}, .phone = {}, .document_id = {}, .branch_ids = {}};
+  if (auto r = org.create_user(u); !r) throw std::runtime_error(r.error().message);
+  (void)load_or_create_keys(tool.platform().db, clock);
   std::cout << "admin " << email << " created\n";
   return 0;
 }
 
 int import_file(const config::Settings& s, const std::vector<std::string>& positional) {
-  auto path = sqlite_path(s.text("db"));
-  if (!path) return bad("--db", "only sqlite:PATH is supported (postgresql:// comes later)");
   if (positional.size() != 1) return bad("FILE", "import needs one FILE.json (the replica format of docs/edge-agent.md)");
   auto text = config::process_environment().read_file(positional[0]);
   if (!text) {
@@ -127,26 +143,23 @@ int import_file(const config::Settings& s, const std::vector<std::string>& posit
     std::cerr << "spotter-cloud import: " << positional[0] << " is not valid JSON: " << doc.error().message << "\n";
     return 1;
   }
-  auto db = SqliteDatabase::open(*path);
   SystemClock clock;
-  auto counts = import_branch_replica(*db, *doc, clock.now_ms());
-  if (!counts) {
-    std::cerr << "spotter-cloud import: " << counts.error().message << "\n";
+  Offline tool(s.text("db"), clock, tool_log(clock));
+  auto summary = tool.domains().import_branch(*doc);
+  if (!summary) {
+    std::cerr << "spotter-cloud import: " << summary.error().message << "\n";
     return 1;
   }
-  std::cout << "imported branch " << (*doc)["branch"].value("id", "") << ": " << counts->members << " members, " << counts->subscriptions
-            << " subscriptions, " << counts->cards << " cards, " << counts->machines << " machines\n";
+  std::cout << "imported branch " << (*doc)["branch"].value("id", "") << ": " << *summary << "\n";
   return 0;
 }
 
 int keys_rotate(const config::Settings& s) {
-  auto path = sqlite_path(s.text("db"));
-  if (!path) return bad("--db", "only sqlite:PATH is supported (postgresql:// comes later)");
-  auto db = SqliteDatabase::open(*path);
   SystemClock clock;
-  (void)load_or_create_keys(*db, clock);
-  if (auto r = rotate_keys(*db, clock); !r) throw std::runtime_error(r.error().message);
-  std::cout << "new signing keys added; restart spotter-cloud serve to sign with them\n";
+  Offline tool(s.text("db"), clock, tool_log(clock));
+  (void)load_or_create_keys(tool.platform().db, clock);
+  if (auto r = rotate_keys(tool.platform().db, clock); !r) throw std::runtime_error(r.error().message);
+  std::cout << "new signing keys added; restart every spotter-cloud serve to sign with them\n";
   return 0;
 }
 
@@ -171,6 +184,7 @@ int Main(const std::vector<std::string>& args) {
   std::vector<Option> opts;
   int (*run)(const config::Settings&) = nullptr;
   if (name == "serve") opts = serve_options(), run = serve;
+  else if (name == "migrate") opts = {db_option()}, run = migrate_only;
   else if (name == "admin create") opts = admin_options(), run = admin_create;
   else if (name == "keys rotate") opts = {db_option()}, run = keys_rotate;
   else if (name == "import") opts = {db_option()}, run = nullptr;
@@ -188,6 +202,10 @@ int Main(const std::vector<std::string>& args) {
     std::cout << "spotter-cloud " << kVersion << "\n";
     return 0;
   }
+  // A malformed setting stops every command before it touches anything.
+  if (auto url = parse_database_url(parsed->settings.text("db")); !url) return bad("db", url.error().message);
+  if (name == "serve")
+    if (auto p = TrustedProxies::parse(parsed->settings.optional_text("trusted-proxies").value_or("")); !p) return bad("trusted-proxies", p.error().message);
   try {
     if (!run) return import_file(parsed->settings, parsed->positional);
     return run(parsed->settings);

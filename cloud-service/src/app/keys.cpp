@@ -1,5 +1,7 @@
 #include "keys.hpp"
 
+#include "migrator.hpp"
+
 #include <stdexcept>
 
 #include "spotter/common/crypto.hpp"
@@ -25,10 +27,13 @@ Status add_keys(SqlDatabase& db, const Clock& clock) {
 }  // namespace
 
 SigningKeys load_or_create_keys(SqlDatabase& db, const Clock& clock) {
-  auto count = db.query("SELECT COUNT(*) FROM signing_keys WHERE retired_at IS NULL");
-  if (!count) throw std::runtime_error("reading signing keys: " + count.error().message);
-  if (count->front().integer(0) == 0)
-    if (auto s = db.transaction([&] { return add_keys(db, clock); }); !s) throw std::runtime_error("creating signing keys: " + s.error().message);
+  auto created = db.transaction([&]() -> Status {
+    if (auto locked = lock_schema(db); !locked) return locked;
+    auto count = db.query("SELECT COUNT(*) FROM signing_keys WHERE retired_at IS NULL");
+    if (!count) return Unexpected<Error>{count.error()};
+    return count->front().integer(0) == 0 ? add_keys(db, clock) : Status{};
+  });
+  if (!created) throw std::runtime_error("creating signing keys: " + created.error().message);
   auto rows = db.query("SELECT kid, purpose, material FROM signing_keys WHERE retired_at IS NULL ORDER BY created_at DESC, kid DESC");
   if (!rows) throw std::runtime_error("reading signing keys: " + rows.error().message);
   std::vector<jwt::Key> access, qr_signing, qr_public;
@@ -52,6 +57,7 @@ SigningKeys load_or_create_keys(SqlDatabase& db, const Clock& clock) {
 
 Status rotate_keys(SqlDatabase& db, const Clock& clock) {
   return db.transaction([&]() -> Status {
+    if (auto locked = lock_schema(db); !locked) return locked;
     // Keep the current key verifying for the tokens it signed; retire anything older.
     for (const char* purpose : {"access", "qr"}) {
       auto r = db.execute("UPDATE signing_keys SET retired_at = ? WHERE purpose = ? AND retired_at IS NULL AND kid NOT IN "

@@ -3,11 +3,12 @@
 // The newest key of each purpose signs; every unretired key verifies, so `spotter-cloud keys
 // rotate` lets tokens signed a moment ago keep working until they expire.
 #pragma once
-#include "app.hpp"
+#include "../platform/platform.hpp"
 
 namespace spotter::cloud {
 
-// Creates the first keys on an empty database. Throws at startup on storage failure.
+// Creates the first keys on an empty database (once, however many instances start at once).
+// Throws at startup on storage failure.
 SigningKeys load_or_create_keys(SqlDatabase& db, const Clock& clock);
 // Adds a new key of each purpose and retires keys older than the previous one.
 Status rotate_keys(SqlDatabase& db, const Clock& clock);

@@ -74,3 +74,10 @@ struct EarlyExit {
   auto lhs##_try_ = (expr);                           \
   if (!lhs##_try_) return ::spotter::cloud::EarlyExit{std::move(lhs##_try_).error()}; \
   auto& lhs = *lhs##_try_
+
+// The same for a step whose value is not needed.
+#define SPOTTER_DO(expr)                                                              \
+  do {                                                                                \
+    auto spotter_do_ = (expr);                                                        \
+    if (!spotter_do_) return ::spotter::cloud::EarlyExit{std::move(spotter_do_).error()}; \
+  } while (0)

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -14,7 +15,9 @@
 namespace spotter::cloud {
 
 struct ServiceConfig {
-  std::filesystem::path db_file = "spotter-cloud.db";
+  // sqlite:PATH (one instance) or postgresql://… (any number of instances on one database).
+  std::string db_url = "sqlite:spotter-cloud.db";
+  std::size_t db_connections = 8;  // PostgreSQL: the pool's size (workers + jobs + WebSocket checks)
   std::string host = "127.0.0.1";
   std::uint16_t port = 0;  // 0: a free port, see Service::port()
   int io_threads = 2;       // one io_context each (HTTP and WebSocket)
@@ -25,6 +28,8 @@ struct ServiceConfig {
   // A request must arrive whole, and an answer be taken, within this; idle keep-alive
   // connections close after it.
   std::chrono::milliseconds read_timeout{30'000};
+  // Peers whose X-Forwarded-For names the client ("CIDR,CIDR"); empty: none.
+  std::string trusted_proxies;
   std::uint32_t argon2_memory_kib = 19 * 1024;
   std::uint32_t argon2_passes = 2;
   std::shared_ptr<LogSink> log_sink;  // stderr when null
@@ -32,14 +37,28 @@ struct ServiceConfig {
   const Clock* clock = nullptr;  // the system clock when null; must outlive the service
 };
 
+// The database could not be reached (it may come up later). One line, no password.
+struct DatabaseUnreachable : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct RouteInfo {
+  std::string method, pattern;
+  bool needs_token = true;
+};
+
 class Service {
  public:
-  // Opens/migrates the database, loads keys, binds, starts threads. Throws std::runtime_error
-  // (with a message for the operator) when it cannot start.
+  // Opens and migrates the database, loads keys, binds, starts threads. Throws
+  // std::runtime_error (one line for the operator) when it cannot start; a database that
+  // cannot be reached (yet) throws DatabaseUnreachable, which `serve` retries.
   static std::unique_ptr<Service> start(ServiceConfig config);
   ~Service();
   std::uint16_t port() const;
   void run_jobs_once();
+  const std::string& instance_id() const;
+  // The route table as served (tests hold it against the OpenAPI document and the authz rules).
+  std::vector<RouteInfo> routes() const;
   // Stops accepting, lets in-flight requests finish (at most `grace`), closes WebSockets.
   void stop(std::chrono::milliseconds grace = std::chrono::seconds(10));
 

@@ -1,7 +1,7 @@
 #pragma once
 #include <cstdint>
 
-#include "../../cloud/app.hpp"
+#include "../../core/password_hasher.hpp"
 
 namespace spotter::cloud {
 

@@ -30,9 +30,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     auto endpoint = socket_.remote_endpoint(ec);
     remote_ip_ = ec ? "unknown" : endpoint.address().to_string();
     socket_.set_option(tcp::no_delay(true), ec);
-    shared_->api.app().metrics.http_connections++;
+    shared_->metrics.http_connections++;
   }
-  ~HttpSession() { shared_->api.app().metrics.http_connections--; }
+  ~HttpSession() { shared_->metrics.http_connections--; }
 
   void run() { net::dispatch(socket_.get_executor(), [self = shared_from_this()] { self->read(); }); }
 
@@ -79,7 +79,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
         ec == net::error::connection_reset || ec == net::error::eof)
       return close();
     if (ec) {
-      shared_->api.app().metrics.rejected_bodies++;
+      shared_->metrics.rejected_bodies++;
       if (ec == http::error::body_limit) return reply_and_close(problem(413, "too-large", "the body is larger than the server accepts"));
       if (ec == http::error::header_limit) return reply_and_close(problem(431, "headers-too-large", "the request headers are too large"));
       return reply_and_close(problem(400, "malformed-request", "the request is not valid HTTP/1.1"));
@@ -95,24 +95,28 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       if (beast::websocket::is_upgrade(upgrade)) {
         if (request_.path != "/api/ws/machines") return reply_and_close(problem(404, "not-found", "no WebSocket here"));
         timer_.cancel();  // the WebSocket stream keeps its own timeouts
-        return start_websocket(std::move(socket_), std::move(upgrade), shared_, remote_ip_);
+        const std::string client = shared_->limits.proxies.empty()
+                                       ? remote_ip_
+                                       : shared_->limits.proxies.client_address(remote_ip_, raw_.joined_field("x-forwarded-for"));
+        return start_websocket(std::move(socket_), std::move(upgrade), shared_, client);
       }
     }
     keep_alive_ = reader_->keep_alive();
     request_.method.assign(raw_.method);
-    request_.remote_ip.assign(remote_ip_);
+    if (shared_->limits.proxies.empty()) request_.remote_ip.assign(remote_ip_);
+    else request_.remote_ip = shared_->limits.proxies.client_address(remote_ip_, raw_.joined_field("x-forwarded-for"));
     request_.authorization.assign(raw_.field(http::field::authorization));
     request_.content_type.assign(raw_.field(http::field::content_type));
     request_.accept_encoding.assign(raw_.field(http::field::accept_encoding));
     request_.body.swap(raw_.body);
     ++shared_->in_flight;
-    if (auto fast = shared_->api.try_from_memory(request_)) {
+    if (auto fast = shared_->app.answer_from_memory(request_)) {
       cached_answer_ = std::move(fast);
       return send(*cached_answer_);
     }
     // SQLite work happens on the worker pool; the answer comes back to this connection's thread.
     net::post(shared_->workers, [self = shared_from_this(), request = std::move(request_)]() mutable {
-      HttpResponse response = self->shared_->api.handle(request);
+      HttpResponse response = self->shared_->app.handle(request);
       net::post(self->socket_.get_executor(), [self, response = std::move(response)]() mutable { self->write(std::move(response)); });
     });
   }
@@ -216,9 +220,9 @@ void IoPool::stop() {
   threads_.clear();
 }
 
-HttpServer::HttpServer(IoPool& io, net::thread_pool& workers, Api& api, WsHub& hub, ServerLimits limits)
+HttpServer::HttpServer(IoPool& io, net::thread_pool& workers, HttpApplication& app, Metrics& metrics, WsHub& hub, ServerLimits limits)
     : io_(io), acceptor_(io.first()), retry_(io.first()),
-      shared_(std::make_shared<Shared>(workers, api, hub, limits, in_flight_)) {}
+      shared_(std::make_shared<Shared>(workers, app, metrics, hub, std::move(limits), in_flight_)) {}
 
 void HttpServer::listen(const std::string& host, std::uint16_t port) {
   tcp::endpoint endpoint(net::ip::make_address(host), port);
@@ -263,7 +267,7 @@ void HttpServer::stop_accepting() {
   });
 }
 
-void WsHub::publish(const std::string& branch_id, const std::string& machine_id, const Json& event) {
+void WsHub::to_branch(const std::string& branch_id, const std::string& key, const Json& event) {
   auto text = std::make_shared<const std::string>(dump_json(event));
   std::vector<std::shared_ptr<WsClient>> targets;
   {
@@ -272,7 +276,7 @@ void WsHub::publish(const std::string& branch_id, const std::string& machine_id,
     for (const auto& [raw, weak] : clients_)
       if (auto c = weak.lock(); c && c->wants(branch_id)) targets.push_back(std::move(c));
   }
-  for (const auto& c : targets) c->deliver(machine_id, text);
+  for (const auto& c : targets) c->deliver(key, text);
 }
 
 void WsHub::add(const std::shared_ptr<WsClient>& client) {

@@ -30,6 +30,17 @@ struct RawRequest {
     return {};
   }
 
+  // Every field with this name, joined with commas in arrival order (RFC 9110 5.3).
+  std::string joined_field(std::string_view name) const {
+    std::string out;
+    for (std::size_t i = 0; i < field_count; ++i)
+      if (boost::beast::iequals(fields[i].first, boost::beast::string_view(name.data(), name.size()))) {
+        if (!out.empty()) out.push_back(',');
+        out.append(fields[i].second);
+      }
+    return out;
+  }
+
   boost::beast::http::request<boost::beast::http::string_body> upgrade_request() const {
     boost::beast::http::request<boost::beast::http::string_body> req;
     req.method_string(method);

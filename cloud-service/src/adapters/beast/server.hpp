@@ -4,7 +4,8 @@
 //   strand (a strand costs a lock and an executor copy per handler); no thread per connection;
 // - request handling (SQLite) runs on `workers` (a thread_pool); the answer is posted back
 //   to the connection's io_context;
-// - the hub's publish() may be called from any thread (worker threads, the job thread).
+// - the hub's to_branch() may be called from any thread (worker threads, the job thread,
+//   the thread that receives other instances' changes).
 #pragma once
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -22,7 +23,10 @@
 #include <unordered_map>
 #include <vector>
 
-#include "../../cloud/api.hpp"
+#include "../../core/http_application.hpp"
+#include "../../core/live_updates.hpp"
+#include "../../core/metrics.hpp"
+#include "../../core/proxies.hpp"
 
 namespace spotter::cloud {
 
@@ -39,6 +43,8 @@ struct ServerLimits {
   // small, a client that does not keep up is held back in the session, where updates
   // coalesce to one per machine. 32 KiB still takes a burst of ~100 changes at once.
   int ws_send_buffer = 32 << 10;
+  // Peers whose X-Forwarded-For names the client (--trusted-proxies).
+  TrustedProxies proxies;
 };
 
 class WsClient {
@@ -50,10 +56,10 @@ class WsClient {
   virtual void close_for_shutdown() = 0;
 };
 
-class WsHub final : public MachineEvents {
+class WsHub final : public LiveUpdates {
  public:
   explicit WsHub(Metrics& metrics) : metrics_(metrics) {}
-  void publish(const std::string& branch_id, const std::string& machine_id, const Json& event) override;
+  void to_branch(const std::string& branch_id, const std::string& key, const Json& event) override;
   void add(const std::shared_ptr<WsClient>& client);
   void remove(const WsClient* client);
   void close_all();
@@ -89,7 +95,7 @@ class IoPool {
 
 class HttpServer {
  public:
-  HttpServer(IoPool& io, boost::asio::thread_pool& workers, Api& api, WsHub& hub, ServerLimits limits);
+  HttpServer(IoPool& io, boost::asio::thread_pool& workers, HttpApplication& app, Metrics& metrics, WsHub& hub, ServerLimits limits);
   // Binds and starts accepting. Throws on a bad address or a port in use (startup error).
   void listen(const std::string& host, std::uint16_t port);
   std::uint16_t port() const { return port_; }
@@ -98,10 +104,11 @@ class HttpServer {
   std::int64_t in_flight() const { return in_flight_.load(); }
 
   struct Shared {
-    Shared(boost::asio::thread_pool& w, Api& a, WsHub& h, ServerLimits l, std::atomic<std::int64_t>& f)
-        : workers(w), api(a), hub(h), limits(l), in_flight(f) {}
+    Shared(boost::asio::thread_pool& w, HttpApplication& a, Metrics& m, WsHub& h, ServerLimits l, std::atomic<std::int64_t>& f)
+        : workers(w), app(a), metrics(m), hub(h), limits(std::move(l)), in_flight(f) {}
     boost::asio::thread_pool& workers;
-    Api& api;
+    HttpApplication& app;
+    Metrics& metrics;
     WsHub& hub;
     ServerLimits limits;
     std::atomic<bool> draining{false};

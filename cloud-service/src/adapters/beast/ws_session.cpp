@@ -53,7 +53,7 @@ class WsSession final : public WsClient, public std::enable_shared_from_this<WsS
 
   void deliver(const std::string& machine_id, std::shared_ptr<const std::string> text) override {
     net::post(ws_.get_executor(), [self = shared_from_this(), machine_id, text = std::move(text)]() mutable {
-      if (!self->pending_.put(machine_id, std::move(text))) self->shared_->api.app().metrics.ws_messages_coalesced++;
+      if (!self->pending_.put(machine_id, std::move(text))) self->shared_->metrics.ws_messages_coalesced++;
       self->write_next();
     });
   }
@@ -114,7 +114,7 @@ class WsSession final : public WsClient, public std::enable_shared_from_this<WsS
   void authenticate(const std::string& token) {
     authenticating_ = true;
     net::post(shared_->workers, [self = shared_from_this(), token] {
-      auto caller = self->shared_->api.authenticate_user_token(token);
+      auto caller = self->shared_->app.authenticate_socket(token);
       net::post(self->ws_.get_executor(), [self, caller = std::move(caller)]() mutable { self->on_authenticated(std::move(caller)); });
     });
   }
@@ -173,7 +173,7 @@ class WsSession final : public WsClient, public std::enable_shared_from_this<WsS
       self->writing_ = false;
       self->in_write_.reset();
       if (ec) return;
-      self->shared_->api.app().metrics.ws_messages_sent++;
+      self->shared_->metrics.ws_messages_sent++;
       self->write_next();
     });
   }

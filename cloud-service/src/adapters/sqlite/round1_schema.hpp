@@ -1,9 +1,12 @@
-// Versioned migrations, applied in order at start (PRAGMA user_version holds how many ran).
-// Times are integer milliseconds since the epoch (UTC); ids are text.
+// The schema of round 1, frozen: a SQLite database made then counts its migrations in
+// PRAGMA user_version (1-6). Opening one brings it to version 6 with these and then records
+// it as holding the domains' first migrations (kRound1Equivalents), which create exactly
+// what version 6 has. Never edit these; new schema changes are domain migrations.
 #pragma once
 #include <array>
+#include <string_view>
 
-namespace spotter::cloud::schema {
+namespace spotter::cloud::round1 {
 
 inline constexpr std::array<const char*, 6> kMigrations = {
     R"sql(
@@ -124,4 +127,7 @@ UPDATE machines SET staff_hold = 1 WHERE state = 'maintenance' AND maintenance_c
 )sql",
 };
 
-}  // namespace spotter::cloud::schema
+// The domain migrations a version-6 database already holds.
+inline constexpr std::array<std::string_view, 6> kEquivalents = {"platform/1", "org/1", "auth/1", "sessions/1", "machines/1", "sync/1"};
+
+}  // namespace spotter::cloud::round1

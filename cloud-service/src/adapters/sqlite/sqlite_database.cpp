@@ -1,7 +1,9 @@
 #include "sqlite_database.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <map>
@@ -9,7 +11,7 @@
 #include <unordered_map>
 #include <utility>
 
-#include "schema.hpp"
+#include "round1_schema.hpp"
 
 namespace spotter::cloud {
 
@@ -30,14 +32,26 @@ struct SqliteDatabase::Connection {
     it->second->clearBindings();
     return *it->second;
   }
+  // Whether a statement only reads (a write that returns rows, … RETURNING, must go
+  // through the writer). Asked of SQLite once per statement text.
+  bool reads_only(std::string_view sql) {
+    auto it = read_only.find(sql);
+    if (it != read_only.end()) return it->second;
+    sqlite3_stmt* st = nullptr;
+    sqlite3_prepare_v2(db.getHandle(), sql.data(), static_cast<int>(sql.size()), &st, nullptr);
+    const bool ro = st == nullptr || sqlite3_stmt_readonly(st) != 0;  // a bad statement fails on prepare() anyway
+    sqlite3_finalize(st);
+    return read_only.emplace(std::string(sql), ro).first->second;
+  }
   SQLite::Database db;
   std::map<std::string, std::unique_ptr<SQLite::Statement>, std::less<>> statements;
+  std::map<std::string, bool, std::less<>> read_only;
 };
 
 namespace {
 std::atomic<std::uint64_t> g_generation{1};
 
-// The database whose transaction() this thread is inside (it holds that one's write_mu_).
+// The database whose transaction this thread is inside (it holds that one's write_mu_).
 thread_local const SqliteDatabase* t_transaction_of = nullptr;
 
 // Connections of this thread, by database generation (never reused, unlike an address).
@@ -50,34 +64,83 @@ void bind_all(SQLite::Statement& st, const std::vector<SqlValue>& params) {
   int i = 1;
   for (const auto& p : params) {
     if (std::holds_alternative<std::nullptr_t>(p)) st.bind(i);
+    else if (const auto* b = std::get_if<bool>(&p)) st.bind(i, *b ? 1 : 0);
     else if (const auto* n = std::get_if<std::int64_t>(&p)) st.bind(i, *n);
+    else if (const auto* d = std::get_if<double>(&p)) st.bind(i, *d);
     else st.bind(i, std::get<std::string>(p));
     ++i;
   }
 }
 
-Error to_error(const SQLite::Exception& e) {
-  int code = e.getErrorCode();
-  if (code == SQLITE_CONSTRAINT) return Error{"conflict", e.getExtendedErrorCode() == SQLITE_CONSTRAINT_FOREIGNKEY ? "foreign key" : "constraint"};
-  if (code == SQLITE_BUSY || code == SQLITE_LOCKED || code == SQLITE_IOERR || code == SQLITE_FULL || code == SQLITE_CANTOPEN)
-    return Error{"unavailable", e.getErrorStr()};
-  return Error{"sql", e.what()};
+SqlValue column_value(const SQLite::Column& col) {
+  switch (col.getType()) {
+    case SQLITE_NULL: return nullptr;
+    case SQLITE_INTEGER: return col.getInt64();
+    case SQLITE_FLOAT: return col.getDouble();
+    default: return col.getString();
+  }
 }
+
+Error to_error(int code, int extended, const std::string& what) {
+  switch (extended) {
+    case SQLITE_CONSTRAINT_UNIQUE:
+    case SQLITE_CONSTRAINT_PRIMARYKEY: return Error{std::string(sql_error::conflict), "unique constraint"};
+    case SQLITE_CONSTRAINT_FOREIGNKEY: return Error{std::string(sql_error::reference), "foreign key"};
+    default: break;
+  }
+  switch (code) {
+    case SQLITE_CONSTRAINT: return Error{std::string(sql_error::constraint), "check or not-null constraint"};
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_IOERR:
+    case SQLITE_FULL:
+    case SQLITE_CANTOPEN:
+    case SQLITE_NOMEM:
+    case SQLITE_READONLY:
+    case SQLITE_PROTOCOL: return Error{std::string(sql_error::unavailable), sqlite3_errstr(code)};
+    default: return Error{std::string(sql_error::sql), what};
+  }
+}
+
+Error to_error(const SQLite::Exception& e) { return to_error(e.getErrorCode(), e.getExtendedErrorCode(), e.what()); }
+
+// Created 0600 before SQLite opens it: members' data is nobody else's to read. SQLite gives
+// the -wal and -shm files the database file's mode.
+void create_private(const std::filesystem::path& file) {
+  const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd >= 0) ::close(fd);
+}
+
 }  // namespace
 
 std::unique_ptr<SqliteDatabase> SqliteDatabase::open(const std::filesystem::path& file) {
+  create_private(file);
   std::unique_ptr<SqliteDatabase> db(new SqliteDatabase(file));
-  Connection& c = db->connection();
-  int version = c.db.execAndGet("PRAGMA user_version").getInt();
-  if (version > static_cast<int>(schema::kMigrations.size()))
-    throw std::runtime_error("database schema version " + std::to_string(version) + " is newer than this spotter-cloud knows");
-  for (int v = version; v < static_cast<int>(schema::kMigrations.size()); ++v) {
-    SQLite::Transaction t(c.db);
-    c.db.exec(schema::kMigrations[static_cast<std::size_t>(v)]);
-    c.db.exec("PRAGMA user_version = " + std::to_string(v + 1));
-    t.commit();
-  }
+  db->adopt_round1_schema();
   return db;
+}
+
+void SqliteDatabase::adopt_round1_schema() {
+  std::lock_guard lock(write_mu_);
+  Connection& c = writer();
+  const int version = c.db.execAndGet("PRAGMA user_version").getInt();
+  if (version == kNamedMigrations) return;
+  if (version == 0) {  // a new database
+    c.db.exec("PRAGMA user_version = " + std::to_string(kNamedMigrations));
+    return;
+  }
+  if (version > static_cast<int>(round1::kMigrations.size()))
+    throw std::runtime_error("database schema version " + std::to_string(version) + " is newer than this spotter-cloud knows");
+  SQLite::Transaction t(c.db);
+  for (auto v = static_cast<std::size_t>(version); v < round1::kMigrations.size(); ++v) c.db.exec(round1::kMigrations[v]);
+  c.db.exec("CREATE TABLE IF NOT EXISTS schema_migrations (id TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)");
+  for (auto id : round1::kEquivalents) {
+    SQLite::Statement insert(c.db, "INSERT INTO schema_migrations (id, applied_at) VALUES (?, 0) ON CONFLICT (id) DO NOTHING");
+    insert.bind(1, std::string(id));
+    insert.exec();
+  }
+  c.db.exec("PRAGMA user_version = " + std::to_string(kNamedMigrations));
+  t.commit();
 }
 
 SqliteDatabase::SqliteDatabase(std::filesystem::path file) : file_(std::move(file)), generation_(g_generation++) {}
@@ -101,25 +164,34 @@ SqliteDatabase::Connection& SqliteDatabase::connection() {
   return *it->second;
 }
 
+namespace {
+SqlRows step_all(SQLite::Statement& st) {
+  SqlRows rows;
+  const int n = st.getColumnCount();
+  while (st.executeStep()) {
+    SqlRow row;
+    row.columns.reserve(static_cast<std::size_t>(n));
+    for (int i = 0; i < n; ++i) row.columns.push_back(column_value(st.getColumn(i)));
+    rows.push_back(std::move(row));
+  }
+  st.reset();
+  return rows;
+}
+}  // namespace
+
 Result<SqlRows> SqliteDatabase::query(std::string_view sql, const std::vector<SqlValue>& params) {
   try {
-    auto& st = reader().prepare(sql);
-    bind_all(st, params);
-    SqlRows rows;
-    const int n = st.getColumnCount();
-    while (st.executeStep()) {
-      SqlRow row;
-      row.columns.reserve(static_cast<std::size_t>(n));
-      for (int i = 0; i < n; ++i) {
-        auto col = st.getColumn(i);
-        if (col.isNull()) row.columns.emplace_back(nullptr);
-        else if (col.isInteger()) row.columns.emplace_back(col.getInt64());
-        else row.columns.emplace_back(col.getString());
-      }
-      rows.push_back(std::move(row));
+    Connection& r = reader();
+    if (t_transaction_of != this && !r.reads_only(sql)) {
+      // A write that returns rows (… RETURNING): through the writer, like execute().
+      std::lock_guard lock(write_mu_);
+      auto& w = writer().prepare(sql);
+      bind_all(w, params);
+      return step_all(w);
     }
-    st.reset();
-    return rows;
+    auto& st = r.prepare(sql);
+    bind_all(st, params);
+    return step_all(st);
   } catch (const SQLite::Exception& e) {
     return Unexpected<Error>{to_error(e)};
   }
@@ -130,50 +202,68 @@ Result<std::int64_t> SqliteDatabase::execute(std::string_view sql, const std::ve
   try {
     auto& st = writer().prepare(sql);
     bind_all(st, params);
-    int changed = st.exec();
+    // executeStep, not exec: a statement with RETURNING yields rows, which exec refuses.
+    while (st.executeStep()) {
+    }
+    const auto changed = static_cast<std::int64_t>(sqlite3_changes(writer().db.getHandle()));
     st.reset();
-    return static_cast<std::int64_t>(changed);
+    return changed;
   } catch (const SQLite::Exception& e) {
     try { writer().prepare(sql).reset(); } catch (...) {}
     return Unexpected<Error>{to_error(e)};
   }
 }
 
-Status SqliteDatabase::transaction(const std::function<Status()>& work) {
+Status SqliteDatabase::execute_script(std::string_view sql) {
   std::lock_guard lock(write_mu_);
-  Connection* c = nullptr;
   try {
-    c = &writer();
-    c->db.exec("BEGIN IMMEDIATE");
+    writer().db.exec(expand_dialect(sql, Engine::sqlite));
+    return {};
   } catch (const SQLite::Exception& e) {
     return Unexpected<Error>{to_error(e)};
   }
-  Status result = [&] {
-    // Reads inside the transaction go to the writer so that they see its uncommitted rows.
-    struct Inside {
-      const SqliteDatabase* outer;
-      ~Inside() { t_transaction_of = outer; }
-    } inside{std::exchange(t_transaction_of, this)};
-    return work();
-  }();
+}
+
+Status SqliteDatabase::begin() {
+  write_mu_.lock();
   try {
-    c->db.exec(result.ok() ? "COMMIT" : "ROLLBACK");
+    writer().db.exec("BEGIN IMMEDIATE");
   } catch (const SQLite::Exception& e) {
-    try { c->db.exec("ROLLBACK"); } catch (...) {}
+    write_mu_.unlock();
     return Unexpected<Error>{to_error(e)};
   }
+  t_transaction_of = this;
+  return {};
+}
+
+Status SqliteDatabase::commit() {
+  Status result;
+  try {
+    writer_->db.exec("COMMIT");
+  } catch (const SQLite::Exception& e) {
+    try { writer_->db.exec("ROLLBACK"); } catch (...) {}
+    result = Unexpected<Error>{to_error(e)};
+  }
+  t_transaction_of = nullptr;
+  write_mu_.unlock();
   return result;
+}
+
+void SqliteDatabase::rollback() {
+  try {
+    writer_->db.exec("ROLLBACK");
+  } catch (...) {
+    // A writer that cannot roll back is replaced: its successor starts clean.
+    writer_.reset();
+  }
+  t_transaction_of = nullptr;
+  write_mu_.unlock();
 }
 
 Status SqliteDatabase::ping() {
   auto r = query("SELECT 1", {});
   if (!r) return Unexpected<Error>{r.error()};
   return {};
-}
-
-int SqliteDatabase::schema_version() {
-  auto r = query("PRAGMA user_version", {});
-  return r && !r->empty() ? static_cast<int>(r->front().integer(0)) : -1;
 }
 
 }  // namespace spotter::cloud

@@ -1,5 +1,6 @@
 #pragma once
-#include "app.hpp"
+#include "../../platform/domain.hpp"
+#include "spotter/common/json.hpp"
 
 namespace spotter::cloud {
 // OpenAPI 3.0 from the route table itself, so the document cannot drift from the routes.

@@ -1,0 +1,89 @@
+// Every SQL statement of the machines domain: the registry and state of machines, links
+// (a member on a machine), queues, and workouts. Thread-safe.
+#pragma once
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "spotter/cloud/storage.hpp"
+#include "spotter/common/json.hpp"
+
+namespace spotter::cloud::machines {
+
+struct MachineRow {
+  std::string branch_id;
+  std::string state;
+  bool held_by_staff = false;  // shown_machine_state()
+};
+
+struct Link {
+  std::string id, machine_id, user_id;
+  std::optional<std::string> session_id;
+  std::int64_t started_at = 0;
+};
+
+struct NewMachine {
+  std::string id, branch_id, name, category, type;
+};
+
+struct Workout {
+  std::string id, machine_id, dedup_key, data;
+  std::optional<std::string> user_id, session_id, link_id;
+  std::int64_t started_at = 0, ended_at = 0;
+};
+
+class MachineStore {
+ public:
+  explicit MachineStore(SqlDatabase& db) : db_(db) {}
+  static std::vector<Migration> migrations();
+
+  // Registry and state
+  Status insert(const NewMachine& m, std::int64_t now);  // conflict: id taken; reference: no such branch
+  Result<std::optional<MachineRow>> machine(const std::string& id);
+  // Availability items of a branch, by id after `after`: each with `linked` and `queue_length`.
+  Result<Json> availability(const std::string& branch_id, const std::string& after, std::int64_t limit);
+  // One machine's availability item and its branch.
+  Result<std::optional<std::pair<std::string, Json>>> item(const std::string& machine_id);
+  Status heartbeat(const std::string& machine_id, const std::string& state, bool drop_code, std::int64_t now);
+  Status set_out_of_service(const std::string& machine_id, bool out, const std::string& code, bool staff_hold, std::int64_t now);
+  // A state the machine reports of itself, kept only while no staff hold is on it.
+  Status reported_state(const std::string& machine_id, const std::string& state, bool drop_code, std::int64_t seen_at, std::int64_t now);
+  Result<std::vector<std::string>> silent_since(std::int64_t cutoff);
+  Result<bool> mark_offline(const std::string& machine_id, std::int64_t now);
+  Result<bool> of_branch(const std::string& machine_id, const std::string& branch_id);
+  Result<std::vector<std::pair<std::string, std::string>>> all_machines();  // (id, branch id)
+
+  // Links
+  Result<std::optional<Link>> active_link_of_machine(const std::string& machine_id);
+  Result<std::optional<Link>> active_link_of_user(const std::string& user_id);
+  Result<std::optional<Link>> link(const std::string& id);
+  Status insert_link(const Link& l);
+  Result<bool> end_link(const std::string& id, std::int64_t at, const std::string& ended_by);
+  Result<std::vector<Link>> active_links_of_visit(const std::string& session_id);
+  // The links a report from the machine replaces: any active one on it or of the member.
+  Result<std::vector<Link>> active_links_of_machine_or_user(const std::string& machine_id, const std::string& user_id);
+  Result<Json> links_of_visit(const std::string& session_id);
+  // The link that covered [start, end] on the machine, the newest if several.
+  Result<std::optional<Link>> link_covering(const std::string& machine_id, std::int64_t start, std::int64_t end);
+
+  // Queue
+  Result<std::vector<std::string>> queue(const std::string& machine_id);  // first in line first
+  Status join_queue(const std::string& machine_id, const std::string& user_id, std::int64_t now);
+  Result<bool> leave_queue(const std::string& machine_id, const std::string& user_id);
+  // Takes the member out of every queue at the branch; the machines whose queue changed.
+  Result<std::vector<std::string>> leave_queues_at(const std::string& user_id, const std::string& branch_id);
+  Result<std::optional<double>> average_link_ms(const std::string& machine_id);
+
+  // Workouts
+  Result<bool> insert_workout(const Workout& w, std::int64_t now);  // false: already stored (machine, dedup_key)
+  Result<Json> workouts_of(const std::string& user_id, std::optional<std::pair<std::int64_t, std::string>> before, std::int64_t limit);
+
+  // Replica and import
+  Result<Json> replica_machines(const std::string& branch_id, const std::optional<std::string>& one);
+  Result<std::size_t> import_machines(const std::string& branch_id, const Json& list, std::int64_t now);
+
+ private:
+  SqlDatabase& db_;
+};
+
+}  // namespace spotter::cloud::machines

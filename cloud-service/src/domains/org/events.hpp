@@ -1,0 +1,17 @@
+// What org publishes (platform/events.hpp).
+#pragma once
+#include <string>
+
+#include "../../platform/events.hpp"
+
+namespace spotter::cloud::org::events {
+
+// A member's access changed: account, subscriptions, cards. {"user_id"}
+inline constexpr const char* kMemberChanged = "org.member_changed";
+inline Event member_changed(const std::string& user_id) { return {kMemberChanged, {{"user_id", user_id}}}; }
+
+// A branch was loaded whole (`spotter-cloud import`). {"branch_id"}
+inline constexpr const char* kBranchImported = "org.branch_imported";
+inline Event branch_imported(const std::string& branch_id) { return {kBranchImported, {{"branch_id", branch_id}}}; }
+
+}  // namespace spotter::cloud::org::events

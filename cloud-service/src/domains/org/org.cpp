@@ -1,0 +1,133 @@
+#include "org.hpp"
+
+#include <cctype>
+
+#include "../../platform/responses.hpp"
+#include "events.hpp"
+#include "spotter/common/access_qr.hpp"
+
+namespace spotter::cloud::org {
+
+HttpResponse user_access_problem(UserAccess access) {
+  return access == UserAccess::not_found ? not_found("user") : forbidden("this user is not yours to see or change");
+}
+
+std::string CalendarCache::key(std::string_view timezone, std::string_view opening_hours) {
+  std::string k;
+  k.reserve(timezone.size() + 1 + opening_hours.size());
+  // A time zone name never holds a NUL, so the pair is recovered unambiguously.
+  k.append(timezone).push_back('\0');
+  k.append(opening_hours);
+  return k;
+}
+
+std::shared_ptr<const BranchCalendar> CalendarCache::get(std::string_view timezone, std::string_view opening_hours) const {
+  const std::string k = key(timezone, opening_hours);
+  std::shared_lock lock(mu_);
+  auto it = entries_.find(k);
+  return it == entries_.end() ? nullptr : it->second;
+}
+
+void CalendarCache::put(std::string_view timezone, std::string_view opening_hours, std::shared_ptr<const BranchCalendar> calendar) {
+  std::string k = key(timezone, opening_hours);
+  std::unique_lock lock(mu_);
+  if (entries_.size() >= 4096) entries_.clear();  // bounded: more calendars than any operator has branches
+  entries_.insert_or_assign(std::move(k), std::move(calendar));
+}
+
+OrgDomain::OrgDomain(Platform& platform) : platform_(platform), store_(platform.db) {}
+
+Result<std::shared_ptr<const BranchCalendar>> OrgDomain::calendar(const std::string& branch_id) {
+  auto branch = store_.branch(branch_id);
+  if (!branch) return Unexpected<Error>{branch.error()};
+  if (!*branch) return std::shared_ptr<const BranchCalendar>{};
+  const auto& b = **branch;
+  if (auto cached = calendars_.get(b.timezone, b.opening_hours)) return cached;
+  auto zone = load_time_zone(b.timezone);
+  auto hours_json = parse_json_strict(b.opening_hours);
+  if (!zone || !hours_json) return fail(std::string(sql_error::sql), "stored branch calendar unreadable");
+  auto hours = OpeningHours::from_json(*hours_json);
+  if (!hours) return fail(std::string(sql_error::sql), "stored opening hours unreadable");
+  auto calendar = std::make_shared<const BranchCalendar>(*zone, std::move(*hours));
+  calendars_.put(b.timezone, b.opening_hours, calendar);
+  return calendar;
+}
+
+Result<Entry> OrgDomain::entry(const std::string& user_id, const std::string& branch_id, std::int64_t now_ms) {
+  auto current = store_.memberships_at(user_id, branch_id, now_ms);
+  if (!current) return Unexpected<Error>{current.error()};
+  return entry_decision(*current);
+}
+
+Result<UserAccess> OrgDomain::user_access(const Caller& caller, const std::string& user_id) {
+  auto home = store_.home_branch_of(user_id);
+  if (!home) return Unexpected<Error>{home.error()};
+  if (!*home) return caller.is_staff() ? UserAccess::not_found : UserAccess::forbidden;
+  if (caller.role == Role::admin) return UserAccess::ok;
+  if (caller.role != Role::trainer) return caller.id == user_id ? UserAccess::ok : UserAccess::forbidden;
+  if (const auto& h = **home; h && caller.branch_ids.count(*h)) return UserAccess::ok;
+  auto subscribed = store_.subscribed_at_any(user_id, caller.branch_ids);
+  if (!subscribed) return Unexpected<Error>{subscribed.error()};
+  return *subscribed ? UserAccess::ok : UserAccess::forbidden;
+}
+
+Try<std::string> OrgDomain::resolve_credential(const std::string& credential) {
+  if (credential.find('.') != std::string::npos) {
+    auto claims = access_qr::verify(credential, platform_.keys().qr, platform_.clock);
+    if (!claims) return Unexpected<HttpResponse>{validation_problem({{"credential", "is not a valid, unexpired access QR code"}})};
+    // Single use, as at the door: a screenshot passed on does not work twice.
+    if (auto used = store_.use_qr(claims->jti, platform_.now_ms()); !used) {
+      if (used.error().code == sql_error::conflict)
+        return Unexpected<HttpResponse>{validation_problem({{"credential", "this access QR code was already used"}})};
+      return storage_error(platform_.log, used.error(), "QR replay cache");
+    }
+    return claims->member_id;
+  }
+  std::string uid;
+  for (char c : credential) uid.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+  SPOTTER_TRY(owner, checked(platform_.log, store_.card_owner(uid), "credential"));
+  if (!owner) return reject(404, "unknown-credential", "no active credential has this UID");
+  return *owner;
+}
+
+Result<OrgStore::ImportCounts> OrgDomain::import_branch(const std::string& branch_id, const Json& doc) {
+  OrgStore::ImportCounts counts;
+  auto tx = platform_.db.transaction([&]() -> Status {
+    auto imported = store_.import_people(branch_id, doc, platform_.now_ms());
+    if (!imported) return Unexpected<Error>{imported.error()};
+    counts = *imported;
+    return platform_.events.publish(events::branch_imported(branch_id));
+  });
+  if (!tx) return Unexpected<Error>{tx.error()};
+  return counts;
+}
+
+Status OrgDomain::member_changed(const std::string& user_id) { return platform_.events.publish(events::member_changed(user_id)); }
+
+Result<int> OrgDomain::expire_subscriptions() {
+  const std::int64_t now = platform_.now_ms();
+  auto due = store_.subscriptions_due(now);
+  if (!due) return Unexpected<Error>{due.error()};
+  int changed = 0;
+  for (const auto& [id, user_id] : *due) {
+    bool expired = false;
+    auto tx = platform_.db.transaction([&]() -> Status {
+      auto marked = store_.mark_expired(id, now);
+      if (!marked) return Unexpected<Error>{marked.error()};
+      expired = *marked;
+      return expired ? member_changed(user_id) : Status{};
+    });
+    if (!tx) return Unexpected<Error>{tx.error()};
+    if (expired) {
+      ++changed;
+      platform_.outbox.notify(user_id, "subscription_expired", {{"subscription_id", id}});
+    }
+  }
+  return changed;
+}
+
+void OrgDomain::jobs(JobTable& table) {
+  table.add("subscription_expiry", [this] { return expire_subscriptions(); });
+}
+
+}  // namespace spotter::cloud::org

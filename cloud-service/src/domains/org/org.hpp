@@ -1,0 +1,97 @@
+// The chain's organisation (seed 002): branches with their calendars, people (staff and
+// members), membership plans, subscriptions, and credentials (NFC cards, the rotating
+// access QR). Other domains ask it through the public methods below; its events are in
+// events.hpp.
+#pragma once
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <unordered_map>
+
+#include "../../platform/platform.hpp"
+#include "spotter/common/opening_hours.hpp"
+#include "store.hpp"
+
+namespace spotter::cloud::org {
+
+enum class UserAccess { ok, not_found, forbidden };
+HttpResponse user_access_problem(UserAccess access);
+
+// Branch calendars parsed from their stored form (time zone name, opening-hours JSON),
+// keyed by that text rather than by branch: the database stays the only source of truth,
+// a branch whose hours change misses once, and nothing needs invalidating on any
+// instance. Bounded; thread-safe.
+class CalendarCache {
+ public:
+  std::shared_ptr<const BranchCalendar> get(std::string_view timezone, std::string_view opening_hours) const;
+  void put(std::string_view timezone, std::string_view opening_hours, std::shared_ptr<const BranchCalendar> calendar);
+
+ private:
+  static std::string key(std::string_view timezone, std::string_view opening_hours);
+  mutable std::shared_mutex mu_;
+  std::unordered_map<std::string, std::shared_ptr<const BranchCalendar>> entries_;
+};
+
+class OrgDomain final : public Domain {
+ public:
+  explicit OrgDomain(Platform& platform);
+  std::string_view name() const override { return "org"; }
+  std::vector<Migration> migrations() const override { return OrgStore::migrations(); }
+  void routes(RouteTable& table) override;
+  void jobs(JobTable& table) override;
+
+  // --- for other domains -------------------------------------------------------------
+  Result<std::optional<BranchRecord>> branch(const std::string& id) { return store_.branch(id); }
+  // The branch's calendar as stored now; null when there is no such branch.
+  Result<std::shared_ptr<const BranchCalendar>> calendar(const std::string& branch_id);
+  // Whether the member's current subscriptions let them into the branch now.
+  Result<Entry> entry(const std::string& user_id, const std::string& branch_id, std::int64_t now_ms);
+  // Members: themselves. Trainers: users whose home branch is theirs or whose
+  // subscription opens one of their branches. Admins: everyone.
+  Result<UserAccess> user_access(const Caller& caller, const std::string& user_id);
+  // The member a credential names: an NFC UID, or an access QR payload verified with the
+  // QR key (single use, as at the door). A 400/404 answer when it names nobody.
+  Try<std::string> resolve_credential(const std::string& credential);
+  Result<bool> user_exists(const std::string& user_id) {
+    auto home = store_.home_branch_of(user_id);
+    if (!home) return Unexpected<Error>{home.error()};
+    return home->has_value();
+  }
+  Result<std::optional<Account>> account(const std::string& user_id, std::int64_t now_ms) { return store_.account(user_id, now_ms); }
+  Result<std::optional<LoginRecord>> login_record(const std::string& email) { return store_.login_record(email); }
+  Result<std::optional<Json>> user_view(const std::string& id) { return store_.user(id); }
+  Status create_user(const NewUser& user) { return store_.insert_user(user, platform_.now_ms()); }
+  Status set_password_hash(const std::string& user_id, const std::string& hash) { return store_.set_password_hash(user_id, hash, platform_.now_ms()); }
+  Result<std::optional<std::string>> role_of_email(const std::string& email) { return store_.user_role(email); }
+  // What a branch's gateway replica holds of the branch and its people.
+  Result<Json> replica_people(const std::string& branch_id, const std::optional<std::string>& one) {
+    return store_.replica_people(branch_id, one, platform_.now_ms());
+  }
+  Result<OrgStore::ImportCounts> import_branch(const std::string& branch_id, const Json& doc);
+
+ private:
+  HttpResponse create_branch(RequestContext& ctx);
+  HttpResponse list_branches(RequestContext& ctx);
+  HttpResponse get_branch(RequestContext& ctx);
+  HttpResponse create_plan(RequestContext& ctx);
+  HttpResponse list_plans(RequestContext& ctx);
+  HttpResponse create_subscription(RequestContext& ctx);
+  HttpResponse set_suspended(RequestContext& ctx, bool suspend);
+  HttpResponse user_subscriptions(RequestContext& ctx);
+  HttpResponse create_user_route(RequestContext& ctx);
+  HttpResponse search_users(RequestContext& ctx);
+  HttpResponse get_user(RequestContext& ctx);
+  HttpResponse add_credential(RequestContext& ctx);
+  HttpResponse list_credentials(RequestContext& ctx);
+  HttpResponse delete_credential(RequestContext& ctx);
+  HttpResponse access_qr_for_me(RequestContext& ctx);
+  Result<int> expire_subscriptions();
+  Json subscription_json(const SubscriptionRecord& s) const;
+  Status member_changed(const std::string& user_id);
+
+  Platform& platform_;
+  OrgStore store_;
+  CalendarCache calendars_;
+};
+
+}  // namespace spotter::cloud::org
