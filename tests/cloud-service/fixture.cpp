@@ -20,10 +20,8 @@ void drop_database(const std::string& url) {
 }
 
 namespace {
-std::unique_ptr<cloud::Service> start_service(const std::string& db_url, ManualClock& clock, std::shared_ptr<MemoryLogSink> logs,
-                                              const std::function<void(cloud::ServiceConfig&)>& tweak) {
-  const int rc = cloud::Main({"admin", "create", "--db", db_url, "--email", "admin@gym.test", "--password", TestCloud::kPassword});
-  REQUIRE(rc == 0);
+cloud::ServiceConfig test_config(const std::string& db_url, ManualClock& clock, std::shared_ptr<MemoryLogSink> logs,
+                                 const std::function<void(cloud::ServiceConfig&)>& tweak) {
   cloud::ServiceConfig c;
   c.db_url = db_url;
   c.clock = &clock;
@@ -33,9 +31,20 @@ std::unique_ptr<cloud::Service> start_service(const std::string& db_url, ManualC
   c.log_sink = std::move(logs);
   c.log_level = LogLevel::warn;
   if (tweak) tweak(c);
-  return cloud::Service::start(c);
+  return c;
+}
+
+std::unique_ptr<cloud::Service> start_service(const std::string& db_url, ManualClock& clock, std::shared_ptr<MemoryLogSink> logs,
+                                              const std::function<void(cloud::ServiceConfig&)>& tweak) {
+  const int rc = cloud::Main({"admin", "create", "--db", db_url, "--email", "admin@gym.test", "--password", TestCloud::kPassword});
+  REQUIRE(rc == 0);
+  return cloud::Service::start(test_config(db_url, clock, std::move(logs), tweak));
 }
 }  // namespace
+
+std::unique_ptr<cloud::Service> TestCloud::another_instance(const std::function<void(cloud::ServiceConfig&)>& tweak) {
+  return cloud::Service::start(test_config(db_url_, clock, logs, tweak));
+}
 
 TestCloud::TestCloud(std::int64_t start_ms) : TestCloud(nullptr, start_ms) {}
 

@@ -46,6 +46,9 @@ class TestCloud {
   ~TestCloud();
 
   int port() const { return static_cast<int>(service->port()); }
+  // One more instance of the service on the same database and clock (PostgreSQL: several
+  // instances are one service), with settings changed by `tweak`.
+  std::unique_ptr<cloud::Service> another_instance(const std::function<void(cloud::ServiceConfig&)>& tweak = nullptr);
   HttpClient client() const { return HttpClient(port()); }
   const std::string& db_url() const { return db_url_; }
   // A connection of the test's own to the service's database, for looking at rows.
