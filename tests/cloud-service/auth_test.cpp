@@ -3,6 +3,7 @@
 
 #include "domains/auth/caches.hpp"
 #include "fixture.hpp"
+#include "spotter/common/encoding.hpp"
 
 using namespace spotter;
 using namespace spotter::testing;
@@ -179,4 +180,30 @@ TEST_CASE("spotter-cloud admin create is idempotent and refuses weak passwords")
   REQUIRE(users);
   CHECK(users->front().integer(0) == 1);
   drop_database(db);
+}
+
+TEST_CASE("spotter-cloud keys rotate: the new keys sign after a restart; what the old ones signed keeps working") {
+  TestCloud cloud;
+  auto centro = cloud.branch();
+  auto ana = cloud.member("ana@gym.test", centro, cloud.plan({centro}));
+  auto kid_of = [](const std::string& jwt) {
+    auto header = base64url_decode(jwt.substr(0, jwt.find('.')));
+    REQUIRE(header);
+    return parse_json_strict(std::string(header->begin(), header->end())).value()["kid"].get<std::string>();
+  };
+  const std::string before = kid_of(ana.token);
+  auto qr = cloud.http.get("/api/users/me/access-qr", ana.token).json["payload"].get<std::string>();
+  REQUIRE(cloud::Main({"keys", "rotate", "--db", cloud.db_url()}) == 0);
+  cloud.restart();
+  auto& http = cloud.http;
+  CHECK(http.get("/api/auth/me", ana.token).status == 200);  // signed by the previous key
+  const auto fresh = cloud.login("ana@gym.test", TestCloud::kPassword);
+  CHECK(http.get("/api/auth/me", fresh).status == 200);
+  CHECK(kid_of(fresh) != before);
+  // Gateways get both QR keys, so codes shown a moment before still open the door.
+  auto gw = http.post("/api/gateways", {{"branch_id", centro}, {"name", "gw"}}, cloud.login("admin@gym.test", TestCloud::kPassword));
+  auto token = http.post("/api/gateways/token", {{"gateway_id", gw.json["gateway_id"]}, {"secret", gw.json["secret"]}}).json["access_token"].get<std::string>();
+  CHECK(http.get("/api/sync/replica", token).json["replica"]["qr_keys"].size() == 2);
+  auto staff_start = http.post("/api/sessions/start", {{"branch_id", centro}, {"credential", qr}}, cloud.login("admin@gym.test", TestCloud::kPassword));
+  CHECK(staff_start.status == 201);
 }

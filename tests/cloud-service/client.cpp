@@ -89,6 +89,12 @@ Reply HttpClient::raw(const std::string& method, const std::string& t, const std
   return impl_->request(method, t, body, token, ctype);
 }
 
+void HttpClient::retarget(int port) {
+  impl_->port = port;
+  impl_->stream.reset();
+  impl_->buffer.clear();
+}
+
 void HttpClient::set_header(const std::string& name, const std::string& value) {
   if (value.empty()) impl_->extra_headers.erase(name);
   else impl_->extra_headers[name] = value;

@@ -33,6 +33,8 @@ class HttpClient {
             const std::string& content_type = "application/json");
   // Sent with every later request (e.g. Accept-Encoding); an empty value stops sending it.
   void set_header(const std::string& name, const std::string& value);
+  // Later requests go to another port (a restarted server).
+  void retarget(int port);
 
  private:
   struct Impl;

@@ -42,6 +42,12 @@ std::unique_ptr<cloud::Service> start_service(const std::string& db_url, ManualC
 }
 }  // namespace
 
+void TestCloud::restart() {
+  service.reset();
+  service = another_instance();
+  http.retarget(port());
+}
+
 std::unique_ptr<cloud::Service> TestCloud::another_instance(const std::function<void(cloud::ServiceConfig&)>& tweak) {
   return cloud::Service::start(test_config(db_url_, clock, logs, tweak));
 }

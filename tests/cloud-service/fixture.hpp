@@ -49,6 +49,8 @@ class TestCloud {
   // One more instance of the service on the same database and clock (PostgreSQL: several
   // instances are one service), with settings changed by `tweak`.
   std::unique_ptr<cloud::Service> another_instance(const std::function<void(cloud::ServiceConfig&)>& tweak = nullptr);
+  // Stops the service and starts it again on the same database; `http` follows it.
+  void restart();
   HttpClient client() const { return HttpClient(port()); }
   const std::string& db_url() const { return db_url_; }
   // A connection of the test's own to the service's database, for looking at rows.

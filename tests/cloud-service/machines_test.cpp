@@ -94,6 +94,34 @@ TEST_CASE("link, busy machine, queue with position and wait, unlink hands over, 
   CHECK(http.post("/api/machines/queue/leave", {{"machine_id", "tm-1"}}, cleo.token).status == 404);
 }
 
+TEST_CASE("the queue: the wait is the machine's real average turn; a member who leaves the gym leaves its queues") {
+  TestCloud cloud;
+  auto& http = cloud.http;
+  auto centro = cloud.branch();
+  auto plan = cloud.plan({centro});
+  cloud.heard_machine(centro, "tm-1");
+  auto ana = cloud.member("ana@gym.test", centro, plan);
+  auto bea = cloud.member("bea@gym.test", centro, plan);
+  auto cleo = cloud.member("cleo@gym.test", centro, plan);
+  for (const auto* m : {&ana, &bea, &cleo}) REQUIRE(http.post("/api/sessions/start", {{"branch_id", centro}}, m->token).status == 201);
+  // Two turns of 3.5 and 4 minutes: 3.75 minutes on average, not a whole number of minutes.
+  for (auto turn : {std::chrono::seconds(210), std::chrono::seconds(240)}) {
+    REQUIRE(http.post("/api/machines/link", {{"machine_id", "tm-1"}}, ana.token).status == 201);
+    cloud.clock.advance(turn);
+    REQUIRE(http.post("/api/machines/unlink", {{"machine_id", "tm-1"}}, ana.token).status == 200);
+  }
+  REQUIRE(http.post("/api/machines/link", {{"machine_id", "tm-1"}}, ana.token).status == 201);
+  auto joined = http.post("/api/machines/queue/join", {{"machine_id", "tm-1"}}, bea.token);
+  REQUIRE(joined.status == 201);
+  CHECK(joined.json["estimated_wait_s"] == 225);
+  CHECK(http.get("/api/machines/queue?machine_id=tm-1", cleo.token).json["estimated_wait_s"] == 225 + 225);  // behind Bea
+  // Bea goes home: she no longer holds the machine for anyone.
+  REQUIRE(http.post("/api/sessions/end", Json::object(), bea.token).status == 200);
+  CHECK(find_machine(http.get("/api/machines/availability?branch_id=" + centro, cleo.token), "tm-1")["queue_length"] == 0);
+  REQUIRE(http.post("/api/machines/unlink", {{"machine_id", "tm-1"}}, ana.token).status == 200);
+  CHECK(http.post("/api/machines/link", {{"machine_id", "tm-1"}}, cleo.token).status == 201);
+}
+
 TEST_CASE("availability from memory: gzip when asked, the same list, and still every check of the normal path") {
   TestCloud cloud;
   auto& http = cloud.http;
