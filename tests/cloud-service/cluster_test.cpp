@@ -111,15 +111,8 @@ TEST_CASE("instances: three starting at once on a new database migrate it once a
   std::atomic<int> failed{0};
   for (auto& slot : instances)
     starting.emplace_back([&] {
-      cloud::ServiceConfig c;
-      c.db_url = url;
-      c.clock = &clock;
-      c.run_job_thread = false;
-      c.argon2_memory_kib = 1024;
-      c.argon2_passes = 1;
-      c.log_sink = logs;
       try {
-        slot = cloud::Service::start(c);
+        slot = cloud::Service::start(test_config(url, clock, logs));
       } catch (const std::exception& e) {
         ++failed;
         MESSAGE("start failed: ", e.what());
@@ -177,14 +170,7 @@ TEST_CASE("the database going away: 503 with Retry-After and /health 503, never 
   const std::string url = server.create_database();
   ManualClock clock(kMonday0900Utc);
   REQUIRE(cloud::Main({"admin", "create", "--db", url, "--email", "admin@gym.test", "--password", TestCloud::kPassword}) == 0);
-  cloud::ServiceConfig c;
-  c.db_url = url;
-  c.clock = &clock;
-  c.run_job_thread = false;
-  c.argon2_memory_kib = 1024;
-  c.argon2_passes = 1;
-  c.log_sink = std::make_shared<MemoryLogSink>();
-  auto service = cloud::Service::start(c);
+  auto service = cloud::Service::start(test_config(url, clock));
   HttpClient http(service->port());
   const std::string admin = http.post("/api/auth/login", {{"email", "admin@gym.test"}, {"password", TestCloud::kPassword}}).json["access_token"];
   Json hours = {{"mon", Json::array({Json::array({"00:00", "24:00"})})}};

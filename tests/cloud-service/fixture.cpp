@@ -19,7 +19,6 @@ void drop_database(const std::string& url) {
   if (url.rfind("postgresql:", 0) == 0) shared_postgres().drop_database(url);
 }
 
-namespace {
 cloud::ServiceConfig test_config(const std::string& db_url, ManualClock& clock, std::shared_ptr<MemoryLogSink> logs,
                                  const std::function<void(cloud::ServiceConfig&)>& tweak) {
   cloud::ServiceConfig c;
@@ -34,6 +33,7 @@ cloud::ServiceConfig test_config(const std::string& db_url, ManualClock& clock, 
   return c;
 }
 
+namespace {
 std::unique_ptr<cloud::Service> start_service(const std::string& db_url, ManualClock& clock, std::shared_ptr<MemoryLogSink> logs,
                                               const std::function<void(cloud::ServiceConfig&)>& tweak) {
   const int rc = cloud::Main({"admin", "create", "--db", db_url, "--email", "admin@gym.test", "--password", TestCloud::kPassword});

@@ -25,6 +25,10 @@ inline constexpr std::int64_t kMonday0900Utc = 1772442000000;
 std::string fresh_database_url(const TempDir& dir, const std::string& name = "cloud");
 std::unique_ptr<cloud::SqlDatabase> open_database(const std::string& url);
 void drop_database(const std::string& url);
+// The settings every test service runs with: `clock`, no job thread (tests run jobs after
+// moving the clock), fast password hashes, logs kept in memory.
+cloud::ServiceConfig test_config(const std::string& db_url, ManualClock& clock, std::shared_ptr<MemoryLogSink> logs = std::make_shared<MemoryLogSink>(),
+                                 const std::function<void(cloud::ServiceConfig&)>& tweak = nullptr);
 
 inline Json all_day() {
   Json h = Json::object();

@@ -185,14 +185,7 @@ TEST_CASE("spotter-cloud import loads a standalone gateway's replica file; a gat
   CHECK(cloud::Main({"import", "--db", db, (dir.path() / "bad.json").string()}) == 1);
   REQUIRE(cloud::Main({"admin", "create", "--db", db, "--email", "admin@gym.test", "--password", TestCloud::kPassword}) == 0);
   ManualClock clock;
-  cloud::ServiceConfig c;
-  c.db_url = db;
-  c.clock = &clock;
-  c.run_job_thread = false;
-  c.argon2_memory_kib = 1024;
-  c.argon2_passes = 1;
-  c.log_sink = std::make_shared<MemoryLogSink>();
-  auto service = cloud::Service::start(c);
+  auto service = cloud::Service::start(test_config(db, clock));
   HttpClient http(service->port());
   const std::string admin = http.post("/api/auth/login", {{"email", "admin@gym.test"}, {"password", TestCloud::kPassword}}).json["access_token"];
   auto g = http.post("/api/gateways", {{"branch_id", "north"}, {"name", "gw"}}, admin);

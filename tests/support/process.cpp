@@ -118,6 +118,19 @@ std::string slurp(const fs::path& p) {
 }  // namespace
 
 std::string ChildProcess::stdout_text() const { return slurp(out_); }
+
+int logged_port(ChildProcess& p, std::chrono::milliseconds timeout) {
+  int port = 0;
+  // (No std::regex: GCC 12 warns inside <regex> under the sanitizer build.)
+  const std::string marker = "listening on 127.0.0.1:";
+  eventually([&] {
+    const std::string log = p.stderr_text();
+    const auto at = log.find(marker);
+    if (at != std::string::npos) port = std::atoi(log.c_str() + at + marker.size());
+    return port != 0 || !p.running();
+  }, timeout);
+  return port;
+}
 std::string ChildProcess::stderr_text() const { return slurp(err_); }
 
 }  // namespace spotter::testing

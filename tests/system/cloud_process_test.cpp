@@ -12,21 +12,6 @@ using namespace spotter;
 using namespace spotter::testing;
 using namespace std::chrono_literals;
 
-namespace {
-int wait_for_port(ChildProcess& p) {
-  int port = 0;
-  // (No std::regex: GCC 12 warns inside <regex> under the sanitizer build.)
-  const std::string marker = "listening on 127.0.0.1:";
-  eventually([&] {
-    const std::string log = p.stderr_text();
-    const auto at = log.find(marker);
-    if (at != std::string::npos) port = std::atoi(log.c_str() + at + marker.size());
-    return port != 0;
-  }, 10s);
-  return port;
-}
-}  // namespace
-
 TEST_CASE("spotter-cloud serve: settings, port 0, SIGTERM, restart keeps the data") {
   TempDir dir;
   const std::string db = "sqlite:" + (dir.path() / "cloud.db").string();
@@ -62,7 +47,7 @@ TEST_CASE("spotter-cloud serve: settings, port 0, SIGTERM, restart keeps the dat
   std::string branch;
   for (int run = 0; run < 2; ++run) {
     ChildProcess cloud({bin("spotter-cloud"), "serve", "--listen", "127.0.0.1:0", "--db", db}, dir.path());
-    const int port = wait_for_port(cloud);
+    const int port = logged_port(cloud);
     REQUIRE(port > 0);
     HttpClient http(port);
     CHECK(http.get("/health").status == 200);

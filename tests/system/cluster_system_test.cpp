@@ -23,18 +23,6 @@ namespace {
 
 constexpr const char* kPassword = "Str0ng-Passw0rd!";
 
-int logged_port(ChildProcess& p) {
-  int port = 0;
-  const std::string marker = "listening on 127.0.0.1:";
-  eventually([&] {
-    const std::string log = p.stderr_text();
-    const auto at = log.find(marker);
-    if (at != std::string::npos) port = std::atoi(log.c_str() + at + marker.size());
-    return port != 0 || !p.running();
-  }, 30s);
-  return port;
-}
-
 Json all_day() {
   Json h = Json::object();
   for (const char* d : {"mon", "tue", "wed", "thu", "fri", "sat", "sun"}) h[d] = Json::array({Json::array({"00:00", "24:00"})});

@@ -126,7 +126,6 @@ int admin_create(const config::Settings& s) {
   org::NewUser u{.id = new_id("usr", now), .email = email, .full_name = "Administrator", .role = "admin",
                  .password_hash = tool.platform().hasher.hash(s.text("password")), .home_branch_id = {}, .phone = {}, .document_id = {}, .branch_ids = {}};
   if (auto r = org.create_user(u); !r) throw std::runtime_error(r.error().message);
-  (void)load_or_create_keys(tool.platform().db, clock);
   std::cout << "admin " << email << " created\n";
   return 0;
 }
@@ -157,7 +156,6 @@ int import_file(const config::Settings& s, const std::vector<std::string>& posit
 int keys_rotate(const config::Settings& s) {
   SystemClock clock;
   Offline tool(s.text("db"), clock, tool_log(clock));
-  (void)load_or_create_keys(tool.platform().db, clock);
   if (auto r = rotate_keys(tool.platform().db, clock); !r) throw std::runtime_error(r.error().message);
   std::cout << "new signing keys added; restart every spotter-cloud serve to sign with them\n";
   return 0;

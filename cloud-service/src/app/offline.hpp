@@ -4,26 +4,28 @@
 #pragma once
 #include <memory>
 
-#include "spotter/common/clock.hpp"
-#include "spotter/common/log.hpp"
+#include "assembly.hpp"
 
 namespace spotter::cloud {
 
-class Domains;
-struct Platform;
-
 class Offline {
  public:
-  // Opens the database and brings its schema up to date. Throws like Service::start.
+  // Opens the database, brings its schema up to date, loads (or makes) the keys. Throws
+  // like Service::start.
   Offline(const std::string& db_url, const Clock& clock, Logger log);
-  ~Offline();
-  Domains& domains();
-  Platform& platform();
-  int migrations_applied() const;
+  Domains& domains() { return parts_.domains; }
+  Platform& platform() { return parts_.platform; }
+  int migrations_applied() const { return applied_; }
 
  private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
+  // Nobody is connected to a command-line tool.
+  struct NoSockets final : LiveUpdates {
+    void to_branch(const std::string&, const std::string&, const Json&) override {}
+  };
+  NoSockets sockets_;
+  Metrics metrics_;
+  Assembly parts_;
+  int applied_ = 0;
 };
 
 }  // namespace spotter::cloud

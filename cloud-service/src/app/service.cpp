@@ -7,26 +7,13 @@
 #include <condition_variable>
 #include <thread>
 
-#include "../adapters/argon2/argon2_hasher.hpp"
 #include "../adapters/beast/server.hpp"
-#include "../adapters/zlib/gzip.hpp"
-#include "bus.hpp"
-#include "database.hpp"
-#include "domains.hpp"
+#include "assembly.hpp"
 #include "job_runner.hpp"
-#include "keys.hpp"
-#include "migrator.hpp"
 #include "router.hpp"
-#include "spotter/common/ids.hpp"
 
 namespace spotter::cloud {
 namespace {
-
-DatabaseUrl database_url(const std::string& url) {
-  auto parsed = parse_database_url(url);
-  if (!parsed) throw std::runtime_error("bad setting db: " + parsed.error().message);
-  return *parsed;
-}
 
 TrustedProxies proxies(const std::string& list) {
   auto parsed = TrustedProxies::parse(list);
@@ -40,22 +27,13 @@ struct Service::Impl {
   explicit Impl(ServiceConfig c)
       : config(std::move(c)),
         clock(config.clock ? *config.clock : system_clock),
-        log("cloud", config.log_sink ? config.log_sink : stderr_log_sink(), clock, config.log_level),
-        url(database_url(config.db_url)),
-        storage(open_storage(url, config.db_connections, log)),
-        hasher(config.argon2_memory_kib, config.argon2_passes),
-        instance_id(new_id("inst", clock.now_ms())),
-        bus(*storage.db, *storage.feed, instance_id, log.with({{"part", "events"}})),
-        audit(*storage.db, clock, log),
-        outbox(*storage.db, clock, log),
-        attempts(*storage.db, clock, AttemptRule{}),
         hub(metrics),
-        platform{.db = *storage.db, .clock = clock, .log = log, .metrics = metrics, .events = bus, .audit = audit, .outbox = outbox,
-                 .attempts = attempts, .hasher = hasher, .live = hub, .gzip = &gzip_compress,
-                 .settings = Settings{.machine_offline_after = config.machine_offline_after}, .instance_id = instance_id, .key_ring = nullptr},
-        domains(platform, ops::Health{.jobs = [this] { return jobs.status(); }, .cluster = [this] { return Json{{"state", storage.feed->state()}}; }}),
-        jobs(platform, domains.jobs(), std::chrono::milliseconds(30'000)),
-        router(platform, domains.routes(), domains.auth()),
+        parts(AssemblyOptions{.db_url = config.db_url, .db_connections = config.db_connections, .argon2_memory_kib = config.argon2_memory_kib,
+                              .argon2_passes = config.argon2_passes, .settings = Settings{.machine_offline_after = config.machine_offline_after}},
+              clock, Logger("cloud", config.log_sink ? config.log_sink : stderr_log_sink(), clock, config.log_level), metrics, hub,
+              ops::Health{.jobs = [this] { return jobs.status(); }, .cluster = [this] { return Json{{"state", parts.storage.feed->state()}}; }}),
+        jobs(parts.platform, parts.domains.jobs(), std::chrono::milliseconds(30'000)),
+        router(parts.platform, parts.domains.routes(), parts.domains.auth()),
         io(config.io_threads),
         workers(static_cast<std::size_t>(config.worker_threads)),
         server(io, workers, router, metrics, hub, ServerLimits{.read_timeout = config.read_timeout, .proxies = proxies(config.trusted_proxies)}) {}
@@ -63,19 +41,9 @@ struct Service::Impl {
   ServiceConfig config;
   SystemClock system_clock;
   const Clock& clock;
-  Logger log;
-  DatabaseUrl url;
-  Storage storage;
-  Argon2Hasher hasher;
-  std::string instance_id;
   Metrics metrics;
-  Bus bus;
-  Audit audit;
-  Outbox outbox;
-  AttemptLimiter attempts;
   WsHub hub;
-  Platform platform;
-  Domains domains;
+  Assembly parts;
   JobRunner jobs;
   Router router;
   IoPool io;
@@ -93,13 +61,11 @@ Service::Service(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 std::unique_ptr<Service> Service::start(ServiceConfig config) {
   auto impl = std::make_unique<Impl>(std::move(config));
   Impl& s = *impl;
-  auto migrated = migrate(*s.storage.db, s.domains.migrations());
-  if (!migrated) throw std::runtime_error("database " + display(s.url) + ": " + migrated.error().message);
-  s.platform.key_ring = std::make_unique<const KeyRing>(load_or_create_keys(*s.storage.db, s.clock));
+  const int migrated = s.parts.migrate_and_load_keys();
   // The QR keys may have been rotated while stopped: gateways fetch the replica again.
-  if (auto r = s.domains.sync().everything_changed("keys"); !r) throw std::runtime_error("database: " + r.error().message);
+  if (auto r = s.parts.domains.sync().everything_changed("keys"); !r) throw std::runtime_error("database: " + r.error().message);
   // Listening to the other instances before serving: nothing cached from here on misses a change.
-  s.bus.start();
+  s.parts.bus.start();
   s.server.listen(s.config.host, s.config.port);
   s.io.start();
   if (s.config.run_job_thread) {
@@ -113,8 +79,8 @@ std::unique_ptr<Service> Service::start(ServiceConfig config) {
       }
     });
   }
-  s.log.info("listening on " + s.config.host + ":" + std::to_string(s.server.port()),
-             {{"port", s.server.port()}, {"db", display(s.url)}, {"migrations_applied", *migrated}, {"instance_id", s.instance_id}});
+  s.parts.log.info("listening on " + s.config.host + ":" + std::to_string(s.server.port()),
+                   {{"port", s.server.port()}, {"db", display(s.parts.url)}, {"migrations_applied", migrated}, {"instance_id", s.parts.instance_id}});
   return std::unique_ptr<Service>(new Service(std::move(impl)));
 }
 
@@ -122,11 +88,11 @@ std::uint16_t Service::port() const { return impl_->server.port(); }
 
 void Service::run_jobs_once() { impl_->jobs.run_once(); }
 
-const std::string& Service::instance_id() const { return impl_->instance_id; }
+const std::string& Service::instance_id() const { return impl_->parts.instance_id; }
 
 std::vector<RouteInfo> Service::routes() const {
   std::vector<RouteInfo> out;
-  for (const auto& r : impl_->domains.routes().routes()) out.push_back({r.method, r.pattern, r.access != Access::open});
+  for (const auto& r : impl_->parts.domains.routes().routes()) out.push_back({r.method, r.pattern, r.access != Access::open});
   return out;
 }
 
@@ -148,8 +114,8 @@ void Service::stop(std::chrono::milliseconds grace) {
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
   s.io.stop();
   s.workers.join();
-  s.bus.stop();
-  s.log.info("stopped", {{"in_flight_at_stop", s.server.in_flight()}});
+  s.parts.bus.stop();
+  s.parts.log.info("stopped", {{"in_flight_at_stop", s.server.in_flight()}});
 }
 
 Service::~Service() { stop(std::chrono::milliseconds(2000)); }

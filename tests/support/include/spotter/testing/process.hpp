@@ -53,6 +53,10 @@ class ChildProcess {
   std::filesystem::path out_, err_;
 };
 
+// The port a spotter program logged with "listening on 127.0.0.1:PORT" (it was given port 0),
+// or 0 when it did not within `timeout` or exited first.
+int logged_port(ChildProcess& p, std::chrono::milliseconds timeout = std::chrono::seconds(30));
+
 // Polls `pred` until it is true or `timeout` passes.
 template <class Pred>
 bool eventually(Pred pred, std::chrono::milliseconds timeout, std::chrono::milliseconds every = std::chrono::milliseconds(20)) {
