@@ -7,7 +7,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <stdexcept>
+#include <optional>
 #include <unordered_map>
+#include <utility>
 
 #include "pg_common.hpp"
 
@@ -17,6 +19,10 @@ struct PostgresDatabase::Connection {
   PGconn* conn = nullptr;
   std::unordered_map<std::string, std::string> prepared;  // type signature + SQL -> statement name
   bool broken = false;
+  // begin() was called but BEGIN not sent yet: it goes with the transaction's first
+  // statement, in one round trip (libpq's pipeline mode).
+  bool begin_pending = false;
+  int statements_named = 0;  // names are never reused: one may exist unrecorded after a failed pipeline
   ~Connection() {
     if (conn) PQfinish(conn);
   }
@@ -108,25 +114,58 @@ Result<SqlRows> outcome(PGconn* conn, PGresult* r, std::int64_t* affected) {
   return rows;
 }
 
+// BEGIN, the statement's PREPARE when it is new, and the statement, sent together; their
+// results read in order. A failure of one aborts the rest (PGRES_PIPELINE_ABORTED): the first
+// error is the answer.
+Result<SqlRows> exec_with_begin(PostgresDatabase::Connection& c, const std::string& name, const std::string* prepare_sql,
+                                const std::vector<Oid>& types, const std::vector<const char*>& values, std::int64_t* affected) {
+  PGconn* conn = c.conn;
+  bool sent = PQenterPipelineMode(conn) == 1 && PQsendQueryParams(conn, "BEGIN", 0, nullptr, nullptr, nullptr, nullptr, 0) == 1;
+  if (sent && prepare_sql) sent = PQsendPrepare(conn, name.c_str(), prepare_sql->c_str(), static_cast<int>(types.size()), types.data()) == 1;
+  if (sent) sent = PQsendQueryPrepared(conn, name.c_str(), static_cast<int>(values.size()), values.data(), nullptr, nullptr, 0) == 1;
+  if (sent) sent = PQpipelineSync(conn) == 1;
+  if (!sent) {
+    c.broken = true;
+    return Unexpected<Error>{pg_error(conn, nullptr)};
+  }
+  const int commands = prepare_sql ? 3 : 2;
+  std::optional<Error> first_error;
+  Result<SqlRows> answer = SqlRows{};
+  for (int i = 0; i < commands; ++i) {
+    PGresult* r = PQgetResult(conn);
+    if (!r) {
+      c.broken = true;
+      return Unexpected<Error>{pg_error(conn, nullptr)};
+    }
+    const auto status = PQresultStatus(r);
+    if (i == commands - 1 && !first_error) {
+      answer = outcome(conn, r, affected);  // takes r
+      if (!answer) first_error = answer.error();
+    } else if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+      if (!first_error) first_error = pg_error(conn, r);
+      PQclear(r);
+    } else {
+      PQclear(r);
+    }
+    while (PGresult* rest = PQgetResult(conn)) PQclear(rest);  // the NULL that ends a command
+  }
+  PGresult* sync = PQgetResult(conn);
+  const bool synced = sync && PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
+  if (sync) PQclear(sync);
+  if (!synced || PQexitPipelineMode(conn) != 1) c.broken = true;
+  if (first_error) {
+    c.broken = c.broken || PQstatus(conn) != CONNECTION_OK;
+    return Unexpected<Error>{*first_error};
+  }
+  return answer;
+}
+
 Result<SqlRows> exec_prepared(PostgresDatabase::Connection& c, std::string_view sql, const std::vector<SqlValue>& params, std::int64_t* affected) {
   std::string key;
   key.reserve(params.size() + 1 + sql.size());
   for (const auto& p : params) key.push_back(type_code(p));
   key.push_back('|');
   key.append(sql);
-  auto it = c.prepared.find(key);
-  if (it == c.prepared.end()) {
-    const std::string name = "s" + std::to_string(c.prepared.size() + 1);
-    std::vector<Oid> types;
-    for (const auto& p : params) types.push_back(type_oid(type_code(p)));
-    PGresult* r = PQprepare(c.conn, name.c_str(), number_placeholders(sql).c_str(), static_cast<int>(types.size()), types.data());
-    auto prepared = outcome(c.conn, r, nullptr);
-    if (!prepared) {
-      c.broken = c.broken || PQstatus(c.conn) != CONNECTION_OK;
-      return prepared;
-    }
-    it = c.prepared.emplace(std::move(key), name).first;
-  }
   std::vector<std::string> texts;
   std::vector<const char*> values;
   texts.reserve(params.size());
@@ -136,7 +175,28 @@ Result<SqlRows> exec_prepared(PostgresDatabase::Connection& c, std::string_view 
     texts.push_back(text_of(p));
   }
   for (std::size_t i = 0; i < params.size(); ++i) values.push_back(std::holds_alternative<std::nullptr_t>(params[i]) ? nullptr : texts[i].c_str());
-  PGresult* r = PQexecPrepared(c.conn, it->second.c_str(), static_cast<int>(values.size()), values.data(), nullptr, nullptr, 0);
+  std::vector<Oid> types;
+  for (const auto& p : params) types.push_back(type_oid(type_code(p)));
+  auto it = c.prepared.find(key);
+  const std::string name = it != c.prepared.end() ? it->second : "s" + std::to_string(++c.statements_named);
+  const std::string numbered = it != c.prepared.end() ? std::string() : number_placeholders(sql);
+  if (c.begin_pending) {
+    c.begin_pending = false;
+    auto result = exec_with_begin(c, name, it == c.prepared.end() ? &numbered : nullptr, types, values, affected);
+    // A statement prepared in a pipeline that failed may or may not exist: prepared again next time.
+    if (result && it == c.prepared.end()) c.prepared.emplace(std::move(key), name);
+    return result;
+  }
+  if (it == c.prepared.end()) {
+    PGresult* r = PQprepare(c.conn, name.c_str(), numbered.c_str(), static_cast<int>(types.size()), types.data());
+    auto prepared = outcome(c.conn, r, nullptr);
+    if (!prepared) {
+      c.broken = c.broken || PQstatus(c.conn) != CONNECTION_OK;
+      return prepared;
+    }
+    c.prepared.emplace(std::move(key), name);
+  }
+  PGresult* r = PQexecPrepared(c.conn, name.c_str(), static_cast<int>(values.size()), values.data(), nullptr, nullptr, 0);
   auto result = outcome(c.conn, r, affected);
   if (!result) c.broken = c.broken || PQstatus(c.conn) != CONNECTION_OK;
   return result;
@@ -236,7 +296,10 @@ Result<std::int64_t> PostgresDatabase::execute(std::string_view sql, const std::
 
 Status PostgresDatabase::execute_script(std::string_view sql) {
   std::string script = expand_dialect(sql, Engine::postgresql);
-  if (Connection* c = bound()) return exec_simple(*c, "SET LOCAL statement_timeout = 0;\n" + script);
+  if (Connection* c = bound()) {
+    const bool begin = std::exchange(c->begin_pending, false);
+    return exec_simple(*c, std::string(begin ? "BEGIN;\n" : "") + "SET LOCAL statement_timeout = 0;\n" + script);
+  }
   auto c = acquire();
   if (!c) return Unexpected<Error>{c.error()};
   auto result = exec_simple(**c, script);
@@ -253,10 +316,7 @@ Status PostgresDatabase::ping() {
 Status PostgresDatabase::begin() {
   auto c = acquire();
   if (!c) return Unexpected<Error>{c.error()};
-  if (auto s = exec_simple(**c, "BEGIN"); !s) {
-    release(*c);
-    return s;
-  }
+  (*c)->begin_pending = true;  // sent with the first statement
   t_bound.emplace_back(generation_, *c);
   return {};
 }
@@ -275,6 +335,11 @@ PostgresDatabase::Connection* unbind(std::uint64_t generation) {
 
 Status PostgresDatabase::commit() {
   Connection* c = unbind(generation_);
+  if (c->begin_pending) {  // nothing was done: nothing to commit
+    c->begin_pending = false;
+    release(c);
+    return {};
+  }
   Status s = exec_simple(*c, "COMMIT");
   // A failed COMMIT has rolled back on the server; a connection lost during it leaves the
   // outcome unknown to us, which unavailable (503, retry) says.
@@ -284,7 +349,8 @@ Status PostgresDatabase::commit() {
 
 void PostgresDatabase::rollback() {
   Connection* c = unbind(generation_);
-  if (!exec_simple(*c, "ROLLBACK")) c->broken = true;
+  if (c->begin_pending) c->begin_pending = false;
+  else if (!exec_simple(*c, "ROLLBACK")) c->broken = true;
   release(c);
 }
 

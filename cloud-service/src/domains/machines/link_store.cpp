@@ -37,8 +37,35 @@ Result<std::optional<Link>> MachineStore::active_link_of_user(const std::string&
 
 Result<std::optional<Link>> MachineStore::link(const std::string& id) { return first(links(db_, "id = ?", {id})); }
 
-Result<std::vector<Link>> MachineStore::active_links_of_visit(const std::string& session_id) {
-  return links(db_, "session_id = ? AND ended_at IS NULL", {session_id});
+Result<MachineStore::LeftVisit> MachineStore::leave_visit(const std::string& session_id, const std::string& user_id, const std::string& branch_id,
+                                                          std::int64_t at) {
+  constexpr const char* kEndLinks = "UPDATE machine_links SET ended_at = ?, ended_by = 'session_end' WHERE session_id = ? AND ended_at IS NULL";
+  constexpr const char* kLeaveQueues = "DELETE FROM machine_queue WHERE user_id = ? AND machine_id IN (SELECT id FROM machines WHERE branch_id = ?)";
+  LeftVisit left;
+  if (db_.engine() == Engine::postgresql) {
+    // Every visit's end comes here: on PostgreSQL both changes go in one statement (one round
+    // trip); SQLite has no writing CTE, and on it a statement is a function call anyway.
+    auto rows = db_.query(std::string("WITH l AS (") + kEndLinks + " RETURNING " + kLinkColumns + "), q AS (" + kLeaveQueues +
+                              " RETURNING machine_id) SELECT 'l', id, machine_id, user_id, session_id, started_at FROM l "
+                              "UNION ALL SELECT 'q', NULL, machine_id, NULL, NULL, NULL FROM q",
+                          {at, session_id, user_id, branch_id});
+    if (!rows) return Unexpected<Error>{rows.error()};
+    for (const auto& r : *rows) {
+      if (r.text(0) == "q") {
+        left.queues_left.push_back(r.text(2));
+        continue;
+      }
+      left.ended.push_back(Link{.id = r.text(1), .machine_id = r.text(2), .user_id = r.text(3), .session_id = r.optional_text(4), .started_at = r.integer(5)});
+    }
+    return left;
+  }
+  auto ended = db_.query(std::string(kEndLinks) + " RETURNING " + kLinkColumns, {at, session_id});
+  if (!ended) return Unexpected<Error>{ended.error()};
+  for (const auto& r : *ended) left.ended.push_back(link_of(r));
+  auto queues = db_.query(std::string(kLeaveQueues) + " RETURNING machine_id", {user_id, branch_id});
+  if (!queues) return Unexpected<Error>{queues.error()};
+  for (const auto& r : *queues) left.queues_left.push_back(r.text(0));
+  return left;
 }
 
 Result<std::vector<Link>> MachineStore::active_links_of_machine_or_user(const std::string& machine_id, const std::string& user_id) {
@@ -95,15 +122,6 @@ Result<bool> MachineStore::leave_queue(const std::string& machine_id, const std:
   auto r = db_.execute("DELETE FROM machine_queue WHERE machine_id = ? AND user_id = ?", {machine_id, user_id});
   if (!r) return Unexpected<Error>{r.error()};
   return *r > 0;
-}
-
-Result<std::vector<std::string>> MachineStore::leave_queues_at(const std::string& user_id, const std::string& branch_id) {
-  auto rows = db_.query("DELETE FROM machine_queue WHERE user_id = ? AND machine_id IN (SELECT id FROM machines WHERE branch_id = ?) RETURNING machine_id",
-                        {user_id, branch_id});
-  if (!rows) return Unexpected<Error>{rows.error()};
-  std::vector<std::string> out;
-  for (const auto& r : *rows) out.push_back(r.text(0));
-  return out;
 }
 
 Result<std::optional<double>> MachineStore::average_link_ms(const std::string& machine_id) {

@@ -34,20 +34,23 @@ Result<std::optional<std::string>> MachinesDomain::branch_of(const std::string& 
   return std::optional<std::string>{(*m)->branch_id};
 }
 
+Status MachinesDomain::link_ended(const Link& link) {
+  auto queue = store_.queue(link.machine_id);
+  if (!queue) return Unexpected<Error>{queue.error()};
+  if (!queue->empty())
+    platform_.outbox.notify(queue->front(), "machine_free", {{"machine_id", link.machine_id}, {"message", "the machine you queued for is free"}});
+  auto branch = branch_of(link.machine_id);
+  if (!branch) return Unexpected<Error>{branch.error()};
+  return changed(link.machine_id, branch->value_or(""));
+}
+
 Result<bool> MachinesDomain::end_link(const Link& link, std::int64_t at, const std::string& ended_by) {
   bool ended = false;
   auto tx = platform_.db.atomically([&]() -> Status {
     auto r = store_.end_link(link.id, at, ended_by);
     if (!r) return Unexpected<Error>{r.error()};
     ended = *r;
-    if (!ended) return {};
-    auto queue = store_.queue(link.machine_id);
-    if (!queue) return Unexpected<Error>{queue.error()};
-    if (!queue->empty())
-      platform_.outbox.notify(queue->front(), "machine_free", {{"machine_id", link.machine_id}, {"message", "the machine you queued for is free"}});
-    auto branch = branch_of(link.machine_id);
-    if (!branch) return Unexpected<Error>{branch.error()};
-    return changed(link.machine_id, branch->value_or(""));
+    return ended ? link_ended(link) : Status{};
   });
   if (!tx) return Unexpected<Error>{tx.error()};
   return ended;
@@ -68,14 +71,12 @@ Status MachinesDomain::visit_ended(const Event& e) {
   const std::string session_id = e.body.value("session_id", "");
   const std::string user_id = e.body.value("user_id", "");
   const std::int64_t at = e.body.value("ended_at_ms", platform_.now_ms());
-  auto links = store_.active_links_of_visit(session_id);
-  if (!links) return Unexpected<Error>{links.error()};
-  for (const auto& l : *links)
-    if (auto r = end_link(l, at, "session_end"); !r) return Unexpected<Error>{r.error()};
   const std::string branch_id = e.body.value("branch_id", "");
-  auto left = store_.leave_queues_at(user_id, branch_id);
+  auto left = store_.leave_visit(session_id, user_id, branch_id, at);
   if (!left) return Unexpected<Error>{left.error()};
-  for (const auto& machine_id : *left)
+  for (const auto& l : left->ended)
+    if (auto s = link_ended(l); !s) return s;
+  for (const auto& machine_id : left->queues_left)
     if (auto s = changed(machine_id, branch_id); !s) return s;
   return {};
 }

@@ -58,6 +58,8 @@ class MachinesDomain final : public Domain, public sessions::MachinesOfVisit {
   // Ends a link if still active, tells the first member queued for the machine, publishes
   // the change. False when it had ended.
   Result<bool> end_link(const Link& link, std::int64_t at, const std::string& ended_by);
+  // What follows a link's end: the first member queued is told, the change published.
+  Status link_ended(const Link& link);
   Status end_active_link_of_machine(const std::string& machine_id, std::int64_t at, const std::string& ended_by);
   Status visit_ended(const Event& e);
   void refresh(const Event& e);

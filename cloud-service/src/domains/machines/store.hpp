@@ -59,7 +59,13 @@ class MachineStore {
   Result<std::optional<Link>> link(const std::string& id);
   Status insert_link(const Link& l);
   Result<bool> end_link(const std::string& id, std::int64_t at, const std::string& ended_by);
-  Result<std::vector<Link>> active_links_of_visit(const std::string& session_id);
+  // A visit ended: its active links end ("session_end") and the member leaves the branch's
+  // queues. What it ended, and the machines whose queue it left.
+  struct LeftVisit {
+    std::vector<Link> ended;
+    std::vector<std::string> queues_left;
+  };
+  Result<LeftVisit> leave_visit(const std::string& session_id, const std::string& user_id, const std::string& branch_id, std::int64_t at);
   // The links a report from the machine replaces: any active one on it or of the member.
   Result<std::vector<Link>> active_links_of_machine_or_user(const std::string& machine_id, const std::string& user_id);
   Result<Json> links_of_visit(const std::string& session_id);
@@ -70,8 +76,6 @@ class MachineStore {
   Result<std::vector<std::string>> queue(const std::string& machine_id);  // first in line first
   Status join_queue(const std::string& machine_id, const std::string& user_id, std::int64_t now);
   Result<bool> leave_queue(const std::string& machine_id, const std::string& user_id);
-  // Takes the member out of every queue at the branch; the machines whose queue changed.
-  Result<std::vector<std::string>> leave_queues_at(const std::string& user_id, const std::string& branch_id);
   Result<std::optional<double>> average_link_ms(const std::string& machine_id);
 
   // Workouts

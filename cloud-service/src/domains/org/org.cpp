@@ -35,10 +35,50 @@ void CalendarCache::put(std::string_view timezone, std::string_view opening_hour
   entries_.insert_or_assign(std::move(k), std::move(calendar));
 }
 
+std::shared_ptr<const BranchRecord> BranchCache::get(const std::string& id) const {
+  std::shared_lock lock(mu_);
+  auto it = entries_.find(id);
+  return it == entries_.end() ? nullptr : it->second;
+}
+
+void BranchCache::put(std::shared_ptr<const BranchRecord> branch, std::uint64_t generation) {
+  std::unique_lock lock(mu_);
+  if (generation != generation_.load()) return;
+  if (entries_.size() >= 10'000) entries_.clear();  // bounded: more than any chain has branches
+  entries_.insert_or_assign(branch->id, std::move(branch));
+}
+
+void BranchCache::forget(const std::string& id) {
+  std::unique_lock lock(mu_);
+  ++generation_;
+  entries_.erase(id);
+}
+
+void BranchCache::clear() {
+  std::unique_lock lock(mu_);
+  ++generation_;
+  entries_.clear();
+}
+
 OrgDomain::OrgDomain(Platform& platform) : platform_(platform), store_(platform.db) {}
 
+void OrgDomain::subscribe(EventBus& bus) {
+  bus.on_live(events::kBranchImported, [this](const Event& e) { branches_.forget(e.body.value("branch_id", "")); });
+  bus.on_resync([this] { branches_.clear(); });
+}
+
+Result<std::optional<BranchRecord>> OrgDomain::branch(const std::string& id) {
+  if (auto cached = branches_.get(id)) return std::optional<BranchRecord>{*cached};
+  const auto generation = branches_.generation();
+  auto row = store_.branch(id);
+  if (!row) return Unexpected<Error>{row.error()};
+  // Not from inside a transaction: it may hold a change whose event comes at its commit.
+  if (*row && !platform_.db.in_transaction()) branches_.put(std::make_shared<const BranchRecord>(**row), generation);
+  return row;
+}
+
 Result<std::shared_ptr<const BranchCalendar>> OrgDomain::calendar(const std::string& branch_id) {
-  auto branch = store_.branch(branch_id);
+  auto branch = this->branch(branch_id);
   if (!branch) return Unexpected<Error>{branch.error()};
   if (!*branch) return std::shared_ptr<const BranchCalendar>{};
   const auto& b = **branch;

@@ -3,6 +3,7 @@
 // access QR). Other domains ask it through the public methods below; its events are in
 // events.hpp.
 #pragma once
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
@@ -32,6 +33,25 @@ class CalendarCache {
   std::unordered_map<std::string, std::shared_ptr<const BranchCalendar>> entries_;
 };
 
+// Branch rows by id, kept in memory (every visit start reads one): a branch is dropped on
+// every instance when org publishes a change to it (live), and all of them after the change
+// feed was interrupted. Only rows that exist are kept. A row read before a change was
+// forgotten is not kept (the generation moved meanwhile). Bounded; thread-safe.
+class BranchCache {
+ public:
+  std::shared_ptr<const BranchRecord> get(const std::string& id) const;
+  std::uint64_t generation() const { return generation_.load(); }
+  // Kept only if nothing was forgotten since `generation` was read.
+  void put(std::shared_ptr<const BranchRecord> branch, std::uint64_t generation);
+  void forget(const std::string& id);
+  void clear();
+
+ private:
+  mutable std::shared_mutex mu_;
+  std::atomic<std::uint64_t> generation_{0};
+  std::unordered_map<std::string, std::shared_ptr<const BranchRecord>> entries_;
+};
+
 class OrgDomain final : public Domain {
  public:
   explicit OrgDomain(Platform& platform);
@@ -39,9 +59,10 @@ class OrgDomain final : public Domain {
   std::vector<Migration> migrations() const override { return OrgStore::migrations(); }
   void routes(RouteTable& table) override;
   void jobs(JobTable& table) override;
+  void subscribe(EventBus& bus) override;
 
   // --- for other domains -------------------------------------------------------------
-  Result<std::optional<BranchRecord>> branch(const std::string& id) { return store_.branch(id); }
+  Result<std::optional<BranchRecord>> branch(const std::string& id);
   // The branch's calendar as stored now; null when there is no such branch.
   Result<std::shared_ptr<const BranchCalendar>> calendar(const std::string& branch_id);
   // Whether the member's current subscriptions let them into the branch now.
@@ -92,6 +113,7 @@ class OrgDomain final : public Domain {
   Platform& platform_;
   OrgStore store_;
   CalendarCache calendars_;
+  BranchCache branches_;
 };
 
 }  // namespace spotter::cloud::org

@@ -104,13 +104,20 @@ HttpResponse SessionsDomain::end(RequestContext& ctx) {
   auto session_id = f.optional_id("session_id");
   if (who.is_staff() && !session_id) f.add_error("session_id", "staff end a session by its id");
   if (!f.ok()) return f.problem();
-  SPOTTER_TRY(found, checked(platform_.log, session_id ? store_.visit(*session_id) : store_.active_of(who.id), "session"));
-  if (!found) return not_found(session_id ? "session" : "active session");
+  const std::int64_t now = platform_.now_ms();
+  if (!session_id) {
+    // A member leaving: their own active visit, ended in one statement.
+    SPOTTER_TRY(own, checked(platform_.log, end_own_visit(who.id, now, "member"), "session"));
+    if (!own) return not_found("active session");
+    SPOTTER_TRY(session, visit_view(*own));
+    return json_response(200, session);
+  }
+  SPOTTER_TRY(found, checked(platform_.log, store_.visit(*session_id), "session"));
+  if (!found) return not_found("session");
   Visit v = *found;
-  if (who.role == Role::member && v.user_id != who.id) return session_id ? not_found("session") : forbidden();
+  if (who.role == Role::member && v.user_id != who.id) return not_found("session");
   if (who.is_staff() && !who.manages_branch(v.branch_id)) return forbidden("not one of your branches");
   if (v.status != "active") return problem(409, "already-ended", "this session has ended");
-  const std::int64_t now = platform_.now_ms();
   const std::string ended_by = who.is_staff() ? "staff" : "member";
   SPOTTER_TRY(ended, checked(platform_.log, end_visit(v, now, ended_by), "session"));
   if (!ended) return problem(409, "already-ended", "this session has ended");

@@ -9,6 +9,12 @@ namespace spotter::cloud::sessions {
 
 SessionsDomain::SessionsDomain(Platform& platform, org::OrgDomain& org) : platform_(platform), org_(org), store_(platform.db) {}
 
+Status SessionsDomain::publish_ended(const Visit& v) {
+  return platform_.events.publish({events::kVisitEnded,
+                                   {{"session_id", v.id}, {"user_id", v.user_id}, {"branch_id", v.branch_id}, {"started_at_ms", v.started_at},
+                                    {"ended_at_ms", v.ended_at.value_or(v.started_at)}, {"ended_by", v.ended_by.value_or("")}}});
+}
+
 Result<bool> SessionsDomain::end_visit(const Visit& visit, std::int64_t ended_at, const std::string& ended_by) {
   bool ended = false;
   auto tx = platform_.db.atomically([&]() -> Status {
@@ -16,10 +22,23 @@ Result<bool> SessionsDomain::end_visit(const Visit& visit, std::int64_t ended_at
     if (!r) return Unexpected<Error>{r.error()};
     ended = *r;
     if (!ended) return {};
-    return platform_.events.publish({events::kVisitEnded,
-                                     {{"session_id", visit.id}, {"user_id", visit.user_id}, {"branch_id", visit.branch_id},
-                                      {"started_at_ms", visit.started_at}, {"ended_at_ms", std::max(ended_at, visit.started_at)},
-                                      {"ended_by", ended_by}}});
+    Visit closed = visit;
+    closed.status = "ended";
+    closed.ended_at = std::max(ended_at, visit.started_at);
+    closed.ended_by = ended_by;
+    return publish_ended(closed);
+  });
+  if (!tx) return Unexpected<Error>{tx.error()};
+  return ended;
+}
+
+Result<std::optional<Visit>> SessionsDomain::end_own_visit(const std::string& user_id, std::int64_t ended_at, const std::string& ended_by) {
+  std::optional<Visit> ended;
+  auto tx = platform_.db.atomically([&]() -> Status {
+    auto r = store_.end_active_of(user_id, ended_at, ended_by);
+    if (!r) return Unexpected<Error>{r.error()};
+    ended = *r;
+    return ended ? publish_ended(*ended) : Status{};
   });
   if (!tx) return Unexpected<Error>{tx.error()};
   return ended;

@@ -45,6 +45,9 @@ class SessionsDomain final : public Domain {
   Result<Applied> door_exit(const Json& body);
   // Ends an active visit and publishes it in one transaction; false when it had ended.
   Result<bool> end_visit(const Visit& visit, std::int64_t ended_at, const std::string& ended_by);
+  // The member's active visit, ended and published in one transaction; nullopt if none.
+  Result<std::optional<Visit>> end_own_visit(const std::string& user_id, std::int64_t ended_at, const std::string& ended_by);
+  Status publish_ended(const Visit& ended);
   Json visit_json(const Visit& v) const;
   Try<Json> visit_view(const Visit& v);
 

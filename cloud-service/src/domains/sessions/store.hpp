@@ -36,6 +36,8 @@ class SessionStore {
   Result<std::optional<std::string>> active_at(const std::string& user_id, const std::string& branch_id);
   // Ends an active visit; false when it was not active any more. Never before its start.
   Result<bool> end(const std::string& id, std::int64_t ended_at, const std::string& ended_by);
+  // Ends the member's active visit, if any, in one statement: the visit as ended.
+  Result<std::optional<Visit>> end_active_of(const std::string& user_id, std::int64_t ended_at, const std::string& ended_by);
   Result<std::vector<Visit>> history(const HistoryQuery& q);
   Result<std::vector<SessionSample>> samples(const std::string& branch_id, std::int64_t from, std::int64_t to);
   Result<std::vector<Visit>> all_active();
