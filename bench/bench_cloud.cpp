@@ -17,6 +17,7 @@
 #include <boost/beast/websocket.hpp>
 
 #include <algorithm>
+#include <map>
 #include <chrono>
 #include <iostream>
 #include <atomic>
@@ -152,11 +153,29 @@ struct PairsRun {
   tcp::endpoint ep;
   std::vector<double> start_ms, end_ms, pair_ms;
   int errors = 0, logged_in = 0;
+  std::map<std::string, int> error_kinds;  // "start 503", "end 409", …: what each error was
   std::atomic<bool> go{false};
   Clock::time_point stop{};
 };
 
+net::awaitable<void> pair_client_once(PairsRun& run, int c);
+
+// A client whose connection fails is counted as an error (not silently dropped), and the
+// run goes on without it.
 net::awaitable<void> pair_client(PairsRun& run, int c) {
+  std::string failure;
+  try {
+    co_await pair_client_once(run, c);
+  } catch (const std::exception& e) {
+    failure = e.what();
+  }
+  if (!failure.empty()) {
+    ++run.errors;
+    ++run.error_kinds["connection: " + failure];  // counted with logged_in by the start's wait
+  }
+}
+
+net::awaitable<void> pair_client_once(PairsRun& run, int c) {
   auto ex = co_await net::this_coro::executor;
   HttpConn conn(ex);
   co_await conn.stream.async_connect(run.ep, net::use_awaitable);
@@ -166,6 +185,7 @@ net::awaitable<void> pair_client(PairsRun& run, int c) {
   auto login = co_await conn.call(http::verb::post, login_path, login_body, none);
   if (login.result_int() != 200) {
     ++run.errors;
+    ++run.error_kinds["login " + std::to_string(login.result_int())];
     co_return;
   }
   const std::string token = access_token_of(login.body());
@@ -184,6 +204,7 @@ net::awaitable<void> pair_client(PairsRun& run, int c) {
     // Only a pair that did what it should counts; a refused one is an error, not a sample.
     if (s.result_int() != 201 || e.result_int() != 200) {
       ++run.errors;
+      ++run.error_kinds["start " + std::to_string(s.result_int()) + ", end " + std::to_string(e.result_int())];
       continue;
     }
     run.start_ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
@@ -213,7 +234,7 @@ int pairs(const std::vector<std::string>& args) {
   io.run();
   const double secs = std::chrono::duration<double>(seconds).count();
   std::cout << Json{{"mode", "session_pairs"}, {"clients", clients}, {"pairs", run.pair_ms.size()}, {"pairs_per_s", static_cast<double>(run.pair_ms.size()) / secs},
-                    {"errors", run.errors}, {"samples_per_percentile", run.pair_ms.size()}, {"start_p50_ms", percentile(run.start_ms, 0.5)}, {"start_p99_ms", percentile(run.start_ms, 0.99)},
+                    {"errors", run.errors}, {"error_kinds", run.error_kinds}, {"samples_per_percentile", run.pair_ms.size()}, {"start_p50_ms", percentile(run.start_ms, 0.5)}, {"start_p99_ms", percentile(run.start_ms, 0.99)},
                     {"end_p50_ms", percentile(run.end_ms, 0.5)}, {"end_p99_ms", percentile(run.end_ms, 0.99)},
                     {"pair_p50_ms", percentile(run.pair_ms, 0.5)}, {"pair_p99_ms", percentile(run.pair_ms, 0.99)}}.dump() << "\n";
   return 0;
