@@ -200,3 +200,20 @@ TEST_CASE("a member uses one machine at a time: tapping another ends the first l
   CHECK(f.state("tm-1") == MachineState::idle);
   CHECK(f.state("bike-1") == MachineState::in_use);
 }
+
+TEST_CASE("in use, then idle: the machine says the member is done and the link ends; idle before use keeps it") {
+  Floor f;
+  f.tap("04000001");
+  auto idle_at_tap = f.floor.on_status("tm-1", MachineStatus{MachineState::idle, kT0, std::nullopt, std::nullopt, std::nullopt, std::string("lnk-1")}, f.at());
+  CHECK(idle_at_tap.links_ended.empty());  // linked, not started yet
+  CHECK(f.state() == MachineState::in_use);
+  f.floor.on_status("tm-1", MachineStatus{MachineState::in_use, kT0, std::nullopt, std::nullopt, std::nullopt, std::string("lnk-1")}, f.at());
+  f.now += 60'000;
+  auto done = f.floor.on_status("tm-1", MachineStatus{MachineState::idle, kT0 + 60'000, std::nullopt, std::nullopt, std::nullopt, std::string("lnk-1")}, f.at());
+  REQUIRE(done.links_ended.size() == 1);
+  CHECK(done.links_ended[0].ended_by == "machine");
+  CHECK(done.links_ended[0].link.member_id == "ana");
+  CHECK(done.commands.empty());  // the machine knows: no unlink to send
+  CHECK(f.state() == MachineState::idle);
+  CHECK(f.reason(f.tap("04000002")) == Reason::ok);  // Bo straight after
+}

@@ -47,8 +47,8 @@ DoorOutcome entry(const std::string& member, const std::string& session_id) {
 
 TEST_CASE("the schema is created once and a newer one is refused") {
   TempDb db;
-  { SqliteEdgeStore s(db.file); CHECK(s.schema_version() == 7); }
-  { SqliteEdgeStore s(db.file); CHECK(s.schema_version() == 7); }
+  { SqliteEdgeStore s(db.file); CHECK(s.schema_version() == 8); }
+  { SqliteEdgeStore s(db.file); CHECK(s.schema_version() == 8); }
   {
     SQLite::Database raw(db.file.string(), SQLite::OPEN_READWRITE);
     raw.exec("PRAGMA user_version = 99");
@@ -132,7 +132,7 @@ TEST_CASE("a version 1 database is migrated, keeping what it held") {
              "PRAGMA user_version = 1");
   }
   SqliteEdgeStore s(db.file);
-  CHECK(s.schema_version() == 7);
+  CHECK(s.schema_version() == 8);
   CHECK(s.held_machines().empty());
   CHECK(s.open_session("ana")->id == "ses1");
   CHECK(s.open_links().empty());
@@ -166,6 +166,38 @@ TEST_CASE("machine links and states are recorded with their outbox events, and o
   REQUIRE(s.record_floor(end, 3000).ok());
   CHECK(s.open_links().empty());
   CHECK(s.outbox_depth() == 4);
+}
+
+TEST_CASE("ended links are found again by id or by time for late machine data, for 30 days") {
+  TempDb db;
+  SqliteEdgeStore s(db.file);
+  const MachineLink ana{"lnk1", "tm-1", "ana", "ses1", 1'000'000, 1'000'000}, bo{"lnk2", "tm-1", "bo", "ses2", 1'200'000, 1'200'000};
+  FloorChanges c;
+  c.links_started.push_back(ana);
+  REQUIRE(s.record_floor(c, 1'000'000).ok());
+  FloorChanges e;
+  e.links_ended.push_back({ana, 1'060'000, "machine"});
+  REQUIRE(s.record_floor(e, 1'060'000).ok());
+  FloorChanges c2;
+  c2.links_started.push_back(bo);
+  REQUIRE(s.record_floor(c2, 1'200'000).ok());
+  auto by_id = s.link_by_id("lnk1");
+  REQUIRE(by_id);
+  CHECK(by_id->link.member_id == "ana");
+  CHECK(by_id->ended_at_ms == 1'060'000);
+  CHECK_FALSE(s.link_by_id("lnk9"));
+  CHECK(s.link_at("tm-1", 1'030'000, 5000)->link.id == "lnk1");
+  CHECK(s.link_at("tm-1", 1'064'000, 5000)->link.id == "lnk1");  // within the grace after its end
+  CHECK_FALSE(s.link_at("tm-1", 1'070'000, 5000));              // between the links, past the grace
+  CHECK(s.link_at("tm-1", 1'196'000, 5000)->link.id == "lnk2");  // just before Bo's start
+  CHECK(s.link_at("tm-1", 9'000'000, 5000)->link.id == "lnk2");  // Bo's is open
+  CHECK_FALSE(s.link_at("bike-1", 1'030'000, 5000));
+  CHECK(s.recent_links(1'050'000).size() == 2);
+  CHECK(s.recent_links(1'070'000).size() == 1);  // only the open one
+  // Pruning takes ended links only.
+  CHECK(s.prune_links(1'070'000).value() == 1);
+  CHECK_FALSE(s.link_by_id("lnk1"));
+  CHECK(s.link_by_id("lnk2"));
 }
 
 TEST_CASE("staff holds on machines survive a reopen until cleared") {

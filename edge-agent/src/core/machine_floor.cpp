@@ -68,6 +68,7 @@ FloorChanges MachineFloor::on_status(const std::string& id, const protocol::Mach
   FloorChanges out;
   auto& m = machine(id);
   auto before = m.effective_state();
+  const bool was_in_use = m.reported == MachineState::in_use;
   m.reported = status.state;
   if (status.category) m.category = status.category;
   if (status.type) m.type = *status.type;
@@ -82,6 +83,11 @@ FloorChanges MachineFloor::on_status(const std::string& id, const protocol::Mach
   } else if (status.state == MachineState::idle && m.link && status.link_id && *status.link_id != m.link->id) {
     // The machine serves another link than ours (e.g. it rebooted): ours is over.
     end_link(m, now, "unlink", out, false);
+  } else if (status.state == MachineState::idle && m.link && was_in_use) {
+    // In use, then idle: the machine says the member is done (before they start, a linked
+    // machine is idle and the link stays). Its last workout may still be on its way, on
+    // the other connection: attribution.hpp keeps it the member's.
+    end_link(m, now, "machine", out, false);
   }
   note_state(m, before, out);
   return out;

@@ -472,6 +472,8 @@ int run(const config::Settings& s) {
           machines.tick();
           writer->checkpoint(applied);
           if (++ticks % 15 == 1) enforce_budget();
+          if (ticks % 1800 == 1)  // about hourly: links ended over 30 days ago go
+            if (auto pruned = machines.prune(); !pruned) log.error("old links not pruned", {{"error", pruned.error().message}});
           continue;
         }
         auto topic = protocol::parse_topic(m.topic);

@@ -19,6 +19,12 @@ MachineService::MachineService(SqliteEdgeStore& store, std::shared_ptr<const QrC
   for (const auto& m : store_.machine_registry()) floor_.add_machine(m.id, m.category, m.type);
   for (const auto& l : store_.open_links()) floor_.restore_link(l);
   for (const auto& id : store_.held_machines()) floor_.restore_hold(id);
+  // A day of links back in memory: data a machine sends late still finds its member.
+  const auto keep = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::hours(24)).count();
+  for (const auto& p : store_.recent_links(clock_.now_ms() - keep)) {
+    if (p.ended_at_ms) attribution_.link_ended(p.link, *p.ended_at_ms);
+    else attribution_.link_started(p.link);
+  }
 }
 
 void MachineService::reject(const std::string& device, const protocol::Rejection& why) {
@@ -28,6 +34,9 @@ void MachineService::reject(const std::string& device, const protocol::Rejection
 
 void MachineService::apply(const FloorChanges& c) {
   if (c.empty()) return;
+  // Attribution follows the floor at once, whether or not the store below keeps up.
+  for (const auto& l : c.links_started) attribution_.link_started(l);
+  for (const auto& e : c.links_ended) attribution_.link_ended(e.link, e.ended_at_ms);
   if (!c.links_ended.empty() && before_links_end_) before_links_end_();
   if (auto saved = store_.record_floor(c, clock_.now_ms()); !saved) {
     // Not durable, so not announced: the machine's next tap or status tries again.
@@ -51,11 +60,13 @@ void MachineService::on_message(const protocol::Topic& topic, const std::string&
     case MessageType::machine_status: {
       auto s = protocol::decode_machine_status(payload);
       if (!s) return reject(id, s.error());
+      if (s->ts) attribution_.heard(id, *s->ts, now.time_since_epoch().count());
       return apply(floor_.on_status(id, *s, now));
     }
     case MessageType::heartbeat: {
       auto h = protocol::decode_heartbeat(payload);
       if (!h) return reject(id, h.error());
+      attribution_.heard(id, h->ts, now.time_since_epoch().count());
       return apply(floor_.on_activity(id, false, now));
     }
     case MessageType::machine_auth: {
@@ -111,20 +122,31 @@ std::optional<TelemetryRow> MachineService::ingest(const protocol::Topic& topic,
     row.device_ts_ms = w->ts_end;
     link_id = w->link_id;
   }
+  attribution_.heard(id, row.device_ts_ms, received_at_ms);
   apply(floor_.on_activity(id, true, clock_.now()));
-  // The machine's current link says whose activity this is; a link id in the payload that
-  // is not the current one (a late message) is kept, without a session.
-  auto it = floor_.machines().find(id);
-  const MachineLink* current = it != floor_.machines().end() && it->second.link ? &*it->second.link : nullptr;
-  if (current && (!link_id || *link_id == current->id)) {
-    row.link_id = current->id;
-    row.session_id = current->session_id;
-    row.member_id = current->member_id;
+  if (auto link = attribute(id, link_id, row.device_ts_ms)) {
+    row.link_id = link->id;
+    row.session_id = link->session_id;
+    row.member_id = link->member_id;
   } else {
+    // Kept with the link it names, if any: the cloud may know that link.
     row.link_id = link_id;
+    ++unattributed_[id];
   }
   row.body = payload;
   return row;
+}
+
+std::optional<MachineLink> MachineService::attribute(const std::string& machine, const std::optional<std::string>& link_id, std::int64_t device_ms) {
+  auto verdict = attribution_.attribute(machine, link_id, device_ms);
+  if (verdict.link) return verdict.link;
+  // Older than memory holds: the store keeps links for 30 days.
+  std::optional<PastLink> stored;
+  if (verdict.how == Attribution::How::unknown_link) stored = store_.link_by_id(*link_id);
+  else if (attribution_.gateway_time(machine, device_ms) < clock_.now_ms() - std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::hours(24)).count())
+    stored = store_.link_at(machine, attribution_.gateway_time(machine, device_ms), attribution_.grace().count());
+  if (stored && stored->link.machine_id == machine) return stored->link;
+  return std::nullopt;
 }
 
 void MachineService::on_member_left(const std::string& member_id) { apply(floor_.on_member_left(member_id, clock_.now())); }
@@ -140,7 +162,15 @@ void MachineService::reload(std::shared_ptr<const QrCheck> qr) {
   for (const auto& m : store_.machine_registry()) floor_.add_machine(m.id, m.category, m.type);
 }
 
-void MachineService::tick() { apply(floor_.tick(clock_.now(), "p-")); }
+void MachineService::tick() {
+  apply(floor_.tick(clock_.now(), "p-"));
+  attribution_.forget_before(clock_.now_ms());
+}
+
+Result<int> MachineService::prune() {
+  const auto month = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::hours(24 * 30)).count();
+  return store_.prune_links(clock_.now_ms() - month);
+}
 
 }  // namespace spotter::edge
 
@@ -157,6 +187,8 @@ Json MachineService::machines_json() const {
       j["member"] = m.link->member_id;
       j["link_id"] = m.link->id;
     }
+    auto u = unattributed_.find(id);
+    j["unattributed"] = u == unattributed_.end() ? 0 : u->second;
     list.push_back(std::move(j));
   }
   return list;

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "door_service.hpp"
+#include "spotter/edge/attribution.hpp"
 #include "spotter/edge/ingest.hpp"
 #include "spotter/edge/machine_floor.hpp"
 #include "spotter/protocol/codec.hpp"
@@ -21,13 +22,16 @@ class MachineService {
 
   void on_message(const protocol::Topic& topic, const std::string& payload);
   // Telemetry or a workout: validated, the machine marked alive, and the row to store,
-  // attached to the machine's current link; nullopt when rejected (and counted).
+  // attributed to a link by what the device says (attribution.hpp): the link it names,
+  // else the link covering its time; nullopt when rejected (and counted).
   std::optional<TelemetryRow> ingest(const protocol::Topic& topic, const std::string& payload, std::int64_t received_at_ms);
   void on_member_left(const std::string& member_id);
   // Called before a link's end is recorded: the link's telemetry still in memory must be in
   // SQLite first, because the end summarises it (store thread).
   void before_links_end(std::function<void()> f) { before_links_end_ = std::move(f); }
   void tick();
+  // Ended links older than 30 days leave the store (now and then, from the store thread).
+  Result<int> prune();
   // A command from the cloud; false for a machine this branch does not have.
   bool on_cloud_command(const std::string& machine_id, protocol::CommandKind kind);
   // After a new replica: the QR keys and the machine registry.
@@ -38,6 +42,8 @@ class MachineService {
  private:
   void apply(const FloorChanges& changes);
   void reject(const std::string& device, const protocol::Rejection& why);
+  // The link of a message of `machine`, asking the store for what memory no longer holds.
+  std::optional<MachineLink> attribute(const std::string& machine, const std::optional<std::string>& link_id, std::int64_t device_ms);
 
   SqliteEdgeStore& store_;
   std::shared_ptr<const QrCheck> qr_;
@@ -48,6 +54,8 @@ class MachineService {
   RejectionCounts& rejections_;
   std::function<void()> before_links_end_;
   MachineFloor floor_;
+  Attribution attribution_;
+  std::map<std::string, std::int64_t> unattributed_;  // per machine: telemetry and workouts no link covers
 };
 
 }  // namespace spotter::edge

@@ -58,7 +58,7 @@ struct MachineInfo {
 struct LinkEnd {
   MachineLink link;
   std::int64_t ended_at_ms = 0;
-  std::string ended_by;  // "unlink", "member_left", "member_moved", "maintenance", "idle", "machine_offline"
+  std::string ended_by;  // "unlink", "member_left", "member_moved", "maintenance", "idle", "machine" (in use, then idle), "machine_offline"
   std::optional<protocol::Category> category;  // the machine's, for summarising the link
 };
 

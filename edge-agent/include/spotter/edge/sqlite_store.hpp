@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <memory>
 
+#include "spotter/edge/attribution.hpp"
 #include "spotter/edge/door_store.hpp"
 #include "spotter/edge/ingest.hpp"
 #include "spotter/edge/machine_floor.hpp"
@@ -53,6 +54,13 @@ class SqliteEdgeStore final : public DoorStore {
   std::vector<MachineRecord> machine_registry() const;
   std::vector<MachineLink> open_links() const;
   std::vector<std::string> held_machines() const;  // staff holds (MachineInfo::held)
+  // Links for attribution (attribution.hpp): those ended since `since_ms` (and the open ones),
+  // one by id, and the one of a machine covering a gateway time, give or take `grace_ms`.
+  std::vector<PastLink> recent_links(std::int64_t since_ms) const;
+  std::optional<PastLink> link_by_id(const std::string& id) const;
+  std::optional<PastLink> link_at(const std::string& machine_id, std::int64_t at_ms, std::int64_t grace_ms) const;
+  // Ended links older than `before_ms` are dropped (30 days: past any machine's buffer).
+  Result<int> prune_links(std::int64_t before_ms);
   Status record_floor(const FloorChanges& changes, std::int64_t now_ms);
   Status record_maintenance(const std::string& machine_id, const protocol::Maintenance& report, std::int64_t now_ms);
 

@@ -5,7 +5,7 @@
 
 namespace spotter::edge::schema {
 
-inline constexpr std::array<const char*, 7> kMigrations = {
+inline constexpr std::array<const char*, 8> kMigrations = {
     // 1: replica, sessions, door events, used QR codes, outbox.
     R"sql(
 CREATE TABLE branch (
@@ -77,6 +77,12 @@ CREATE INDEX outbox_by_kind ON outbox(kind, seq);
     // 7: machines staff hold out of service (the cloud's set_maintenance) until a clear.
     R"sql(
 CREATE TABLE machine_holds (machine_id TEXT PRIMARY KEY, since_ms INTEGER NOT NULL);
+)sql",
+    // 8: machine data is attributed to a link by the time the device gives (attribution.hpp),
+    // also for a link ended long ago; ended links go after 30 days (prune_links).
+    R"sql(
+CREATE INDEX machine_links_by_time ON machine_links(machine_id, started_at_ms);
+CREATE INDEX machine_links_ended ON machine_links(ended_at_ms) WHERE ended_at_ms IS NOT NULL;
 )sql",
 };
 // Since version 6, telemetry lives in its own file (sqlite_store.hpp says why); the tables

@@ -43,6 +43,70 @@ std::vector<std::string> SqliteEdgeStore::held_machines() const {
 }
 
 namespace {
+constexpr const char* kPastLinkColumns = "id, machine_id, member_id, session_id, started_at_ms, ended_at_ms";
+
+PastLink past_link_of(SQLite::Statement& q) {
+  const auto started = q.getColumn(4).getInt64();
+  PastLink p{{q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getString(), q.getColumn(3).getString(), started, started},
+             std::nullopt};
+  if (!q.getColumn(5).isNull()) p.ended_at_ms = q.getColumn(5).getInt64();
+  return p;
+}
+}  // namespace
+
+std::vector<PastLink> SqliteEdgeStore::recent_links(std::int64_t since_ms) const {
+  SQLite::Statement q(impl_->db, std::string("SELECT ") + kPastLinkColumns +
+                                     " FROM machine_links WHERE ended_at_ms IS NULL OR ended_at_ms >= ? ORDER BY started_at_ms");
+  q.bind(1, since_ms);
+  std::vector<PastLink> out;
+  while (q.executeStep()) out.push_back(past_link_of(q));
+  return out;
+}
+
+// The two lookups below run while ingesting: a read that fails (a disk error) is a link not
+// found, so the message keeps the link id it names (the cloud attributes by it) and ingest
+// goes on.
+std::optional<PastLink> SqliteEdgeStore::link_by_id(const std::string& id) const {
+  try {
+    SQLite::Statement q(impl_->db, std::string("SELECT ") + kPastLinkColumns + " FROM machine_links WHERE id = ?");
+    q.bind(1, id);
+    if (!q.executeStep()) return std::nullopt;
+    return past_link_of(q);
+  } catch (const SQLite::Exception&) {
+    return std::nullopt;
+  }
+}
+
+std::optional<PastLink> SqliteEdgeStore::link_at(const std::string& machine_id, std::int64_t at_ms, std::int64_t grace_ms) const try {
+  // The latest link started by then (and its predecessor: `at` may sit just past its end).
+  SQLite::Statement q(impl_->db, std::string("SELECT ") + kPastLinkColumns +
+                                     " FROM machine_links WHERE machine_id = ? AND started_at_ms <= ? ORDER BY started_at_ms DESC LIMIT 2");
+  q.bind(1, machine_id);
+  q.bind(2, at_ms + grace_ms);
+  std::optional<PastLink> best;
+  std::int64_t best_distance = grace_ms + 1;
+  while (q.executeStep()) {
+    auto p = past_link_of(q);
+    const std::int64_t end = p.ended_at_ms.value_or(INT64_MAX);
+    const std::int64_t distance = at_ms < p.link.started_at_ms ? p.link.started_at_ms - at_ms : (at_ms > end ? at_ms - end : 0);
+    if (distance < best_distance) best = std::move(p), best_distance = distance;
+  }
+  return best;
+} catch (const SQLite::Exception&) {
+  return std::nullopt;
+}
+
+Result<int> SqliteEdgeStore::prune_links(std::int64_t before_ms) {
+  try {
+    SQLite::Statement q(impl_->db, "DELETE FROM machine_links WHERE ended_at_ms IS NOT NULL AND ended_at_ms < ?");
+    q.bind(1, before_ms);
+    return q.exec();
+  } catch (const SQLite::Exception& ex) {
+    return fail("storage", std::string("old links not pruned: ") + ex.what());
+  }
+}
+
+namespace {
 Json link_json(const MachineLink& l) {
   return {{"link_id", l.id}, {"machine_id", l.machine_id}, {"member_id", l.member_id}, {"session_id", l.session_id},
           {"started_at_ms", l.started_at_ms}};
