@@ -66,6 +66,7 @@ TEST_CASE("branch isolation: a trainer and a gateway of another branch are refus
       {"GET", "/api/sessions/history?user_id=" + ana.id, {}},
       {"GET", "/api/analytics/sessions?branch_id=" + centro, {}},
       {"GET", "/api/machines/availability?branch_id=" + centro, {}},
+      {"GET", "/api/machines/usage?branch_id=" + centro, {}},
       {"GET", "/api/machines/queue?machine_id=tm-1", {}, 404},
       {"POST", "/api/machines/unlink", {{"machine_id", "tm-1"}}, 404},
       {"POST", "/api/machines/maintenance", {{"machine_id", "tm-1"}, {"code", "belt"}, {"severity", "fault"}}},

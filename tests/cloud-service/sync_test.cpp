@@ -219,3 +219,94 @@ TEST_CASE("auto-ends on both sides converge: the first end wins, the later one c
   CHECK(hist["ended_by"] == "timeout");
   CHECK(hist["ended_at"] == "2026-03-02T13:00:00.000Z");
 }
+
+namespace {
+Json set(std::int64_t msg_id, const std::optional<std::string>& link_id, std::int64_t ts_end) {
+  Json body = {{"machine_id", "tm-1"}, {"boot_id", "b1"}, {"msg_id", msg_id},
+               {"workout", {{"msg_id", msg_id}, {"ts_start", ts_end - 40000}, {"ts_end", ts_end}, {"category", "strength"}, {"reps", 10}}}};
+  if (link_id) body["link_id"] = *link_id;
+  return body;
+}
+Json usage_of(const Reply& r, const std::string& machine) {
+  for (const auto& m : r.json["items"])
+    if (m["machine_id"] == machine) return m;
+  return nullptr;
+}
+}  // namespace
+
+TEST_CASE("attribution: a workout naming a link is that link's member's, whichever lane arrives first") {
+  TestCloud cloud;
+  auto& http = cloud.http;
+  auto centro = cloud.branch("Centro");
+  auto ana = cloud.member("ana@gym.test", centro, cloud.plan({centro}));
+  cloud.machine(centro, "tm-1", "strength");
+  auto gw = cloud.gateway_token(centro);
+  const std::int64_t t0 = kMonday0900Utc;
+  auto send = [&](std::int64_t seq, const std::string& kind, const Json& body) {
+    auto r = http.post("/api/sync/events", {{"events", {event(seq, kind, body)}}}, gw);
+    REQUIRE(r.status == 200);
+    return r.json["results"][0]["status"].get<std::string>();
+  };
+  REQUIRE(send(1, "session_started", {{"session_id", "ses_1"}, {"member_id", ana.id}, {"branch_id", centro}, {"started_at_ms", t0}}) == "applied");
+  // The bulk lane overtakes the live one: the first set comes before its link.
+  REQUIRE(send(2, "workout", set(1, "lnk_1", t0 + 60000)) == "applied");
+  CHECK(http.get("/api/workouts", ana.token).json["items"].empty());
+  auto waiting = usage_of(http.get("/api/machines/usage?branch_id=" + centro, cloud.admin()), "tm-1");
+  CHECK(waiting["waiting_for_link"] == 1);
+  CHECK(waiting["attributed"] == 0);
+  // The link arrives: the set is hers, on her visit.
+  REQUIRE(send(3, "link_started", {{"link_id", "lnk_1"}, {"machine_id", "tm-1"}, {"member_id", ana.id}, {"session_id", "ses_1"},
+                                  {"started_at_ms", t0 + 1000}}) == "applied");
+  auto mine = http.get("/api/workouts", ana.token);
+  REQUIRE(mine.json["items"].size() == 1);
+  CHECK(mine.json["items"][0]["session_id"] == "ses_1");
+  // After the link: at once. After its end (the idle overtook the last set): still hers.
+  REQUIRE(send(4, "workout", set(2, "lnk_1", t0 + 120000)) == "applied");
+  REQUIRE(send(5, "link_ended", {{"link_id", "lnk_1"}, {"ended_at_ms", t0 + 180000}, {"ended_by", "machine"}}) == "applied");
+  REQUIRE(send(6, "workout", set(3, "lnk_1", t0 + 179000)) == "applied");
+  // The gateway's summary of the link, made when it ended, does not join the machine's own sets.
+  REQUIRE(send(7, "workout", {{"machine_id", "tm-1"}, {"link_id", "lnk_1"}, {"member_id", ana.id}, {"session_id", "ses_1"},
+                              {"workout", {{"ts_start", t0 + 1000}, {"ts_end", t0 + 180000}, {"category", "strength"}}}}) == "applied");
+  // A set from a machine used without a tap: no one's, counted for the usage reports.
+  REQUIRE(send(8, "workout", set(4, std::nullopt, t0 + 300000)) == "applied");
+  mine = http.get("/api/workouts", ana.token);
+  REQUIRE(mine.json["items"].size() == 3);
+  for (const auto& w : mine.json["items"]) CHECK(w["session_id"] == "ses_1");
+  auto usage = usage_of(http.get("/api/machines/usage?branch_id=" + centro, cloud.admin()), "tm-1");
+  CHECK(usage["workouts"] == 4);
+  CHECK(usage["attributed"] == 3);
+  CHECK(usage["unattributed"] == 1);
+  CHECK(usage["waiting_for_link"] == 0);
+  // The visit shows the machine with its sets.
+  auto visit = http.get("/api/sessions/current", ana.token);
+  REQUIRE(visit.json["machines"].size() == 1);
+  CHECK(visit.json["machines"][0]["workouts"] == 3);
+  // Retries change nothing; the usage report is staff's, of their own branches.
+  CHECK(send(6, "workout", set(3, "lnk_1", t0 + 179000)) == "duplicate");
+  CHECK(http.get("/api/workouts", ana.token).json["items"].size() == 3);
+  CHECK(http.get("/api/machines/usage?branch_id=" + centro, ana.token).status == 403);
+  CHECK(http.get("/api/machines/usage", cloud.admin()).status == 400);
+}
+
+TEST_CASE("attribution: a link's summary from telemetry gives way to the machine's own set that came after it") {
+  TestCloud cloud;
+  auto& http = cloud.http;
+  auto centro = cloud.branch("Centro");
+  auto ana = cloud.member("ana@gym.test", centro, cloud.plan({centro}));
+  cloud.machine(centro, "tm-1", "strength");
+  auto gw = cloud.gateway_token(centro);
+  const std::int64_t t0 = kMonday0900Utc;
+  Json batch = {{"events", {
+      event(1, "session_started", {{"session_id", "ses_1"}, {"member_id", ana.id}, {"branch_id", centro}, {"started_at_ms", t0}}),
+      event(2, "link_started", {{"link_id", "lnk_1"}, {"machine_id", "tm-1"}, {"member_id", ana.id}, {"session_id", "ses_1"}, {"started_at_ms", t0}}),
+      event(3, "link_ended", {{"link_id", "lnk_1"}, {"ended_at_ms", t0 + 60000}, {"ended_by", "machine"}}),
+      event(4, "workout", {{"machine_id", "tm-1"}, {"link_id", "lnk_1"}, {"member_id", ana.id}, {"session_id", "ses_1"},
+                           {"workout", {{"ts_start", t0}, {"ts_end", t0 + 60000}, {"category", "strength"}, {"summary", true}}}}),
+      event(5, "workout", set(1, "lnk_1", t0 + 59000)),
+  }}};
+  REQUIRE(http.post("/api/sync/events", batch, gw).status == 200);
+  auto mine = http.get("/api/workouts", ana.token);
+  REQUIRE(mine.json["items"].size() == 1);
+  CHECK(mine.json["items"][0]["data"]["msg_id"] == 1);
+  CHECK(cloud.count("workouts") == 1);
+}

@@ -42,8 +42,11 @@ Result<Applied> MachinesDomain::link_started(const GatewayOrigin& g, const Json&
   if (!replaced) return Unexpected<Error>{replaced.error()};
   for (const auto& l : *replaced)
     if (auto r = end_link(l, *started, "superseded"); !r) return Unexpected<Error>{r.error()};
-  SPOTTER_SQL(store_.insert_link(Link{.id = *id, .machine_id = *machine, .user_id = *member, .session_id = session, .started_at = *started}));
+  const Link link{.id = *id, .machine_id = *machine, .user_id = *member, .session_id = session, .started_at = *started};
+  SPOTTER_SQL(store_.insert_link(link));
   SPOTTER_SQL(store_.leave_queue(*machine, *member));
+  // Workouts of this link that came first (the bulk lane overtook the live one) are hers now.
+  SPOTTER_SQL(store_.attribute_waiting(link));
   SPOTTER_SQL(changed(*machine, g.branch_id));
   return Applied{};
 }
@@ -111,15 +114,25 @@ Result<Applied> MachinesDomain::workout(const GatewayOrigin& g, std::int64_t at,
   Workout record{.id = new_id("wk", platform_.now_ms()), .machine_id = *machine, .dedup_key = dedup, .data = dump_json(w),
                  .user_id = id_field(b, "member_id"), .session_id = {}, .link_id = id_field(b, "link_id"),
                  .started_at = time_field(w, "ts_start").value_or(at), .ended_at = time_field(w, "ts_end").value_or(at)};
-  if (record.user_id) {
+  // The link it names decides whose it is (docs/sync.md, "Attribution"); a link not seen
+  // yet gives it its member when it comes (link_started).
+  if (record.link_id) {
+    auto link = store_.link(*record.link_id);
+    if (!link) return Unexpected<Error>{link.error()};
+    if (*link && (*link)->machine_id == *machine) {
+      record.user_id = (*link)->user_id;
+      record.session_id = (*link)->session_id;
+    }
+  }
+  if (record.user_id && !record.session_id) {
     auto known_member = org_.user_exists(*record.user_id);
     if (!known_member) return Unexpected<Error>{known_member.error()};
     if (!*known_member) record.user_id.reset();
-  }
-  if (auto sid = id_field(b, "session_id")) {
-    auto resolved = sessions_.resolve(*sid);
-    if (!resolved) return Unexpected<Error>{resolved.error()};
-    record.session_id = *resolved;
+    if (auto sid = id_field(b, "session_id"); sid && record.user_id) {
+      auto resolved = sessions_.resolve(*sid);
+      if (!resolved) return Unexpected<Error>{resolved.error()};
+      record.session_id = *resolved;
+    }
   }
   auto stored = store_.insert_workout(record, platform_.now_ms());
   if (!stored) return Unexpected<Error>{stored.error()};

@@ -90,12 +90,17 @@ Result<bool> MachineStore::end_link(const std::string& id, std::int64_t at, cons
 }
 
 Result<Json> MachineStore::links_of_visit(const std::string& session_id) {
-  auto rows = db_.query("SELECT id, machine_id, started_at, ended_at, ended_by FROM machine_links WHERE session_id = ? ORDER BY started_at, id", {session_id});
+  // With the workouts attributed to each link (also those that came before the link did).
+  auto rows = db_.query("SELECT l.id, l.machine_id, l.started_at, l.ended_at, l.ended_by, "
+                        "(SELECT COUNT(*) FROM workouts w WHERE w.link_id = l.id AND w.user_id IS NOT NULL) "
+                        "FROM machine_links l WHERE l.session_id = ? ORDER BY l.started_at, l.id",
+                        {session_id});
   if (!rows) return Unexpected<Error>{rows.error()};
   Json machines = Json::array();
   for (const auto& l : *rows)
     machines.push_back({{"link_id", l.text(0)}, {"machine_id", l.text(1)}, {"started_at", rfc3339(l.integer(2))},
-                        {"ended_at", rfc3339_or_null(l.optional_integer(3))}, {"ended_by", l.is_null(4) ? Json(nullptr) : Json(l.text(4))}});
+                        {"ended_at", rfc3339_or_null(l.optional_integer(3))}, {"ended_by", l.is_null(4) ? Json(nullptr) : Json(l.text(4))},
+                        {"workouts", l.integer(5)}});
   return machines;
 }
 
@@ -134,11 +139,58 @@ Result<std::optional<double>> MachineStore::average_link_ms(const std::string& m
 }
 
 Result<bool> MachineStore::insert_workout(const Workout& w, std::int64_t now) {
+  if (!w.link_id) return insert_workout_row(w, now);
+  // A link's summary from its telemetry ("agg:<link>", made by the gateway when the link
+  // ended with no workout of the machine's own) stands in for workouts that had not come
+  // yet: the machine's own replace it, and it does not join them.
+  const std::string summary = "agg:" + *w.link_id;
+  bool stored = false;
+  auto done = db_.atomically([&]() -> Status {
+    if (w.dedup_key == summary) {
+      auto own = db_.query("SELECT 1 FROM workouts WHERE link_id = ? AND machine_id = ? AND dedup_key <> ? LIMIT 1", {*w.link_id, w.machine_id, summary});
+      if (!own) return Unexpected<Error>{own.error()};
+      if (!own->empty()) return {};
+    } else {
+      SPOTTER_SQL(db_.execute("DELETE FROM workouts WHERE machine_id = ? AND dedup_key = ?", {w.machine_id, summary}));
+    }
+    auto r = insert_workout_row(w, now);
+    if (!r) return Unexpected<Error>{r.error()};
+    stored = *r;
+    return {};
+  });
+  if (!done) return Unexpected<Error>{done.error()};
+  return stored;
+}
+
+Result<bool> MachineStore::insert_workout_row(const Workout& w, std::int64_t now) {
   auto r = db_.execute("INSERT INTO workouts (id, user_id, machine_id, session_id, link_id, dedup_key, started_at, ended_at, data, created_at) "
                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (machine_id, dedup_key) DO NOTHING",
                        {w.id, sql_opt(w.user_id), w.machine_id, sql_opt(w.session_id), sql_opt(w.link_id), w.dedup_key, w.started_at, w.ended_at, w.data, now});
   if (!r) return Unexpected<Error>{r.error()};
   return *r > 0;
+}
+
+Result<int> MachineStore::attribute_waiting(const Link& link) {
+  auto r = db_.execute("UPDATE workouts SET user_id = ?, session_id = ? WHERE link_id = ? AND machine_id = ? AND (user_id IS NULL OR session_id IS NULL)",
+                       {link.user_id, sql_opt(link.session_id), link.id, link.machine_id});
+  if (!r) return Unexpected<Error>{r.error()};
+  return static_cast<int>(*r);
+}
+
+Result<Json> MachineStore::usage(const std::string& branch_id) {
+  auto rows = db_.query("SELECT m.id, COUNT(w.id), "
+                        "SUM(CASE WHEN w.id IS NOT NULL AND w.user_id IS NULL AND w.link_id IS NULL THEN 1 ELSE 0 END), "
+                        "SUM(CASE WHEN w.id IS NOT NULL AND w.user_id IS NULL AND w.link_id IS NOT NULL THEN 1 ELSE 0 END) "
+                        "FROM machines m LEFT JOIN workouts w ON w.machine_id = m.id WHERE m.branch_id = ? GROUP BY m.id ORDER BY m.id",
+                        {branch_id});
+  if (!rows) return Unexpected<Error>{rows.error()};
+  Json items = Json::array();
+  for (const auto& r : *rows) {
+    const std::int64_t total = r.integer(1), no_link = r.integer(2), waiting = r.integer(3);
+    items.push_back({{"machine_id", r.text(0)}, {"workouts", total}, {"attributed", total - no_link - waiting},
+                     {"unattributed", no_link}, {"waiting_for_link", waiting}});
+  }
+  return items;
 }
 
 Result<Json> MachineStore::workouts_of(const std::string& user_id, std::optional<std::pair<std::int64_t, std::string>> before, std::int64_t limit) {

@@ -39,6 +39,7 @@ class MachinesDomain final : public Domain, public sessions::MachinesOfVisit {
   HttpResponse workout_data(RequestContext& ctx);
   HttpResponse maintenance(RequestContext& ctx, bool clear);
   HttpResponse my_workouts(RequestContext& ctx);
+  HttpResponse usage(RequestContext& ctx);
   HttpResponse join_queue(RequestContext& ctx);
   HttpResponse leave_queue(RequestContext& ctx);
   HttpResponse queue_status(RequestContext& ctx);

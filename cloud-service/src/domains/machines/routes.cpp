@@ -28,6 +28,8 @@ void MachinesDomain::routes(RouteTable& t) {
   t.add({"POST", "/api/machines/maintenance/clear", Access::user_or_gateway, [this](RequestContext& c) { return maintenance(c, true); },
          "Put a machine back in use", "staff, device"});
   t.add({"GET", "/api/workouts", Access::user, bind(&MachinesDomain::my_workouts), "The caller's workouts, newest first", "member (own)"});
+  t.add({"GET", "/api/machines/usage", Access::user, bind(&MachinesDomain::usage),
+         "Per machine of a branch (?branch_id=): workouts, attributed, unattributed (used without a tap), waiting for their link", "admin, trainer (own branches)"});
   t.add({"POST", "/api/machines/queue/join", Access::user, bind(&MachinesDomain::join_queue), "Join a busy machine's queue: position and estimated wait",
          "member with an active session at the branch"});
   t.add({"POST", "/api/machines/queue/leave", Access::user, bind(&MachinesDomain::leave_queue), "Leave a machine's queue", "member"});
@@ -204,10 +206,13 @@ HttpResponse MachinesDomain::workout_data(RequestContext& ctx) {
   auto decoded = protocol::decode_workout(dump_json(record));
   if (!decoded) return validation_problem({{decoded.error().field.empty() ? "workout" : decoded.error().field, decoded.error().detail}});
   const std::int64_t now = platform_.now_ms();
-  SPOTTER_TRY(covering, checked(platform_.log, store_.link_covering(machine_id, decoded->ts_start, decoded->ts_end), "link"));
   Workout w{.id = new_id("wk", now), .machine_id = machine_id, .dedup_key = decoded->boot_id.value_or("-") + ":" + std::to_string(decoded->msg_id),
-            .data = dump_json(record), .user_id = {}, .session_id = {}, .link_id = {}, .started_at = decoded->ts_start, .ended_at = decoded->ts_end};
-  if (covering) w.link_id = covering->id, w.user_id = covering->user_id, w.session_id = covering->session_id;
+            .data = dump_json(record), .user_id = {}, .session_id = {}, .link_id = decoded->link_id, .started_at = decoded->ts_start, .ended_at = decoded->ts_end};
+  // The link it names, else the link that covered its time (docs/sync.md, "Attribution").
+  SPOTTER_TRY(link, checked(platform_.log, decoded->link_id ? store_.link(*decoded->link_id)
+                                                          : store_.link_covering(machine_id, decoded->ts_start, decoded->ts_end),
+                            "link"));
+  if (link && link->machine_id == machine_id) w.link_id = link->id, w.user_id = link->user_id, w.session_id = link->session_id;
   SPOTTER_TRY(stored, checked(platform_.log, store_.insert_workout(w, now), "workout"));
   if (!stored) return json_response(200, {{"duplicate", true}, {"machine_id", machine_id}});
   return json_response(201, {{"id", w.id}, {"machine_id", machine_id}, {"user_id", w.user_id ? Json(*w.user_id) : Json(nullptr)},
@@ -251,6 +256,14 @@ HttpResponse MachinesDomain::maintenance(RequestContext& ctx, bool clear) {
   platform_.audit.record(ctx, clear ? "machine.maintenance_clear" : "machine.maintenance", machine_id, {{"code", code}, {"severity", severity}});
   return json_response(200, {{"machine_id", machine_id}, {"state", clear ? "idle" : (out_of_service ? "maintenance" : machine.state)},
                              {"code", clear ? Json(nullptr) : Json(code)}, {"severity", severity}});
+}
+
+HttpResponse MachinesDomain::usage(RequestContext& ctx) {
+  const std::string branch_id(ctx.req.query_param("branch_id"));
+  if (branch_id.empty()) return validation_problem({{"branch_id", "is required"}});
+  if (!ctx.who().manages_branch(branch_id)) return forbidden("not one of your branches");
+  SPOTTER_TRY(items, checked(platform_.log, store_.usage(branch_id), "usage"));
+  return json_response(200, {{"branch_id", branch_id}, {"items", items}, {"next_cursor", nullptr}});
 }
 
 HttpResponse MachinesDomain::my_workouts(RequestContext& ctx) {

@@ -35,6 +35,11 @@ CREATE UNIQUE INDEX workouts_dedup ON workouts(machine_id, dedup_key);
 CREATE UNIQUE INDEX machine_queue_order ON machine_queue(machine_id, seq);
 CREATE INDEX workouts_user_started ON workouts(user_id, started_at, id);
 )sql"},
+      // Workouts are attributed by the link they name, also when the link comes later.
+      {"machines/3", R"sql(
+CREATE INDEX workouts_link ON workouts(link_id) WHERE link_id IS NOT NULL;
+CREATE INDEX workouts_machine ON workouts(machine_id);
+)sql"},
   };
 }
 

@@ -79,7 +79,15 @@ class MachineStore {
   Result<std::optional<double>> average_link_ms(const std::string& machine_id);
 
   // Workouts
-  Result<bool> insert_workout(const Workout& w, std::int64_t now);  // false: already stored (machine, dedup_key)
+  // false: already stored (machine, dedup_key), or a link summary whose link has the
+  // machine's own workouts.
+  Result<bool> insert_workout(const Workout& w, std::int64_t now);
+  // Workouts that name a link the cloud had not seen when they came: now that it has, they
+  // are the link's member's and visit's. How many.
+  Result<int> attribute_waiting(const Link& link);
+  // Per machine of the branch: workouts, and those with no member (no link at all / a link
+  // not seen yet), for the usage reports.
+  Result<Json> usage(const std::string& branch_id);
   Result<Json> workouts_of(const std::string& user_id, std::optional<std::pair<std::int64_t, std::string>> before, std::int64_t limit);
 
   // Replica and import
@@ -87,6 +95,7 @@ class MachineStore {
   Result<std::size_t> import_machines(const std::string& branch_id, const Json& list, std::int64_t now);
 
  private:
+  Result<bool> insert_workout_row(const Workout& w, std::int64_t now);
   SqlDatabase& db_;
 };
 

@@ -12,7 +12,7 @@ namespace spotter::cloud::sessions {
 class MachinesOfVisit {
  public:
   virtual ~MachinesOfVisit() = default;
-  // [{link_id, machine_id, started_at, ended_at, ended_by}], oldest first.
+  // [{link_id, machine_id, started_at, ended_at, ended_by, workouts}], oldest first.
   virtual Result<Json> machines_of_visit(const std::string& session_id) = 0;
 };
 
