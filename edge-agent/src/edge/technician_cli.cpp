@@ -66,7 +66,7 @@ void print(const std::string& command, const Json& r) {
                              cell(r["telemetry"]["stored"]), cell(r["telemetry"]["duplicates"]), cell(r["rejected"]),
                              r["disk_free_bytes"].get<std::int64_t>() / (1 << 20), cell(r["uptime_s"]), cell(r["members"]));
   } else if (command == "machines") {
-    table(r["machines"], {{"machine", "MACHINE"}, {"state", "STATE"}, {"type", "TYPE"}, {"member", "MEMBER"}, {"last_heard_s_ago", "HEARD (s ago)"}});
+    table(r["machines"], {{"machine", "MACHINE"}, {"state", "STATE"}, {"type", "TYPE"}, {"member", "MEMBER"}, {"last_heard_s_ago", "HEARD (s ago)"}, {"unattributed", "UNATTRIBUTED"}});
   } else if (command == "doors") {
     table(r["doors"], {{"door", "DOOR"}, {"reader", "READER"}, {"scans", "SCANS"}, {"granted", "GRANTED"}, {"last_scan_s_ago", "LAST SCAN (s ago)"}});
   } else if (command == "outbox") {
