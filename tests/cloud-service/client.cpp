@@ -84,6 +84,9 @@ Reply HttpClient::get(const std::string& t, const std::string& token) { return i
 Reply HttpClient::post(const std::string& t, const Json& body, const std::string& token) {
   return impl_->request("POST", t, dump_json(body), token, "application/json");
 }
+Reply HttpClient::patch(const std::string& t, const Json& body, const std::string& token) {
+  return impl_->request("PATCH", t, dump_json(body), token, "application/json");
+}
 Reply HttpClient::del(const std::string& t, const std::string& token) { return impl_->request("DELETE", t, "", token, ""); }
 Reply HttpClient::raw(const std::string& method, const std::string& t, const std::string& body, const std::string& token, const std::string& ctype) {
   return impl_->request(method, t, body, token, ctype);

@@ -28,6 +28,7 @@ class HttpClient {
   ~HttpClient();
   Reply get(const std::string& target, const std::string& token = "");
   Reply post(const std::string& target, const Json& body, const std::string& token = "");
+  Reply patch(const std::string& target, const Json& body, const std::string& token = "");
   Reply del(const std::string& target, const std::string& token = "");
   Reply raw(const std::string& method, const std::string& target, const std::string& body, const std::string& token = "",
             const std::string& content_type = "application/json");

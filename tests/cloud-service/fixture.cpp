@@ -114,8 +114,8 @@ Person TestCloud::trainer(const std::string& email, const std::vector<std::strin
   return Person{r.json["id"].get<std::string>(), login(email, kPassword), email};
 }
 
-void TestCloud::machine(const std::string& branch_id, const std::string& machine_id, const std::string& category) {
-  auto r = http.post("/api/machines", {{"branch_id", branch_id}, {"machine_id", machine_id}, {"name", machine_id}, {"category", category}, {"type", "treadmill"}}, admin());
+void TestCloud::machine(const std::string& branch_id, const std::string& machine_id, const std::string& category, const std::string& type) {
+  auto r = http.post("/api/machines", {{"branch_id", branch_id}, {"machine_id", machine_id}, {"name", machine_id}, {"category", category}, {"type", type}}, admin());
   REQUIRE_MESSAGE(r.status == 201, r.body);
 }
 

@@ -66,7 +66,8 @@ class TestCloud {
   // A member with a login; home branch and, with `plan_id`, a subscription.
   Person member(const std::string& email, const std::string& home_branch, const std::string& plan_id = "");
   Person trainer(const std::string& email, const std::vector<std::string>& branches);
-  void machine(const std::string& branch_id, const std::string& machine_id, const std::string& category = "cardio");
+  void machine(const std::string& branch_id, const std::string& machine_id, const std::string& category = "cardio",
+               const std::string& type = "treadmill");
   // A gateway token for the branch (issued by the admin, exchanged for a token).
   std::string gateway_token(const std::string& branch_id);
   // A machine of the branch that its gateway has heard from (idle); returns the gateway's token.

@@ -18,7 +18,8 @@ struct Call {
 Json snapshot(TestCloud& cloud) {
   Json s = Json::object();
   for (const char* t : {"users", "credentials", "subscriptions", "gym_sessions", "machine_links", "machine_queue", "workouts", "gateways",
-                        "plans", "plan_branches", "branches", "user_branches", "machines", "gateway_commands"})
+                        "plans", "plan_branches", "branches", "user_branches", "machines", "gateway_commands", "workout_plans",
+                        "training_sessions", "custom_exercises"})
     s[t] = cloud.count(t);
   return s;
 }
@@ -45,6 +46,9 @@ TEST_CASE("branch isolation: a trainer and a gateway of another branch are refus
   REQUIRE(gw_row.status == 201);
   const std::string gw_id = gw_row.json["gateway_id"];
 
+  auto ana_plan = http.post("/api/workout-plans", {{"name", "P"}, {"days", {{{"name", "A"}, {"exercises", {{{"exercise_id", "leg_press"}, {"sets", {Json::object()}}}}}}}}},
+                            ana.token).json["id"].get<std::string>();
+  auto ana_training = http.post("/api/training-sessions", {{"plan_id", ana_plan}, {"day", 0}}, ana.token).json["id"].get<std::string>();
   auto outsider = cloud.trainer("out@gym.test", {norte});
   auto gw_north = cloud.gateway_token(norte);
   const Json before = snapshot(cloud);
@@ -80,6 +84,15 @@ TEST_CASE("branch isolation: a trainer and a gateway of another branch are refus
       {"GET", "/api/sync/quarantine?branch_id=" + centro, {}},
       {"GET", "/api/sync/gateways", {}},
       {"GET", "/api/audit", {}},
+      {"POST", "/api/exercises", {{"branch_id", centro}, {"name", "X"}, {"category", "strength"}, {"muscles", {"legs"}}, {"equipment", "machine"}}},
+      {"POST", "/api/workout-plans", {{"user_id", ana.id}, {"name", "P"}, {"days", {{{"name", "A"}, {"exercises", {{{"exercise_id", "leg_press"}, {"sets", {Json::object()}}}}}}}}}},
+      {"GET", "/api/workout-plans?user_id=" + ana.id, {}},
+      {"GET", "/api/workout-plans/" + ana_plan, {}, 404},
+      {"GET", "/api/training-sessions?user_id=" + ana.id, {}},
+      {"GET", "/api/training-sessions/" + ana_training, {}, 404},
+      {"GET", "/api/analytics/workouts?user_id=" + ana.id, {}},
+      {"GET", "/api/analytics/records?user_id=" + ana.id, {}},
+      {"GET", "/api/analytics/streaks?user_id=" + ana.id, {}},
   };
   for (const auto& c : trainer_calls) {
     auto r = http.raw(c.method, c.target, c.body.is_null() ? "" : c.body.dump(), outsider.token);

@@ -11,6 +11,7 @@ Domains::Domains(Platform& platform, ops::Health health) : platform_(platform) {
   auto& machines = add<machines::MachinesDomain>(platform, org, sessions);
   auto& sync = add<sync::SyncDomain>(platform, org, machines, uploads_);
   auto& auth = add<auth::AuthDomain>(platform, org, sync);
+  add<training::TrainingDomain>(platform, org);
   add<ops::OpsDomain>(platform, routes_, std::move(health));
 
   org_ = &org;

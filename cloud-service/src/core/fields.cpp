@@ -1,5 +1,7 @@
 #include "fields.hpp"
 
+#include "dates.hpp"
+
 #include <cctype>
 
 #include "spotter/common/ids.hpp"
@@ -114,14 +116,6 @@ std::optional<std::int64_t> Fields::optional_time_ms(const char* name) {
 }
 
 namespace {
-std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
 bool digits(std::string_view s, std::size_t pos, std::size_t n, int& out) {
   if (pos + n > s.size()) return false;
   out = 0;

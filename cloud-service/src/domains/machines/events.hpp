@@ -19,4 +19,14 @@ inline constexpr const char* kRegistered = "machines.registered";
 // "clear_maintenance". {"machine_id", "branch_id", "kind", "body"}
 inline constexpr const char* kCommand = "machines.command";
 
+// A workout (a machine's set or bout) is recorded for a member: stored with its member, or
+// attributed when the link it waited for arrived. Once per workout; in the transaction only.
+// {"workout_id", "user_id", "session_id" (the visit, or null), "machine_id", "branch_id",
+// "machine_type", "workout" (the record, PROTOCOL.md 3.4), "started_at_ms", "ended_at_ms"}
+inline constexpr const char* kWorkoutRecorded = "machines.workout_recorded";
+
+// A workout recorded earlier is gone: a link's summary from telemetry that the machine's own
+// set, arriving later, replaced. {"workout_id"}
+inline constexpr const char* kWorkoutWithdrawn = "machines.workout_withdrawn";
+
 }  // namespace spotter::cloud::machines::events

@@ -46,7 +46,9 @@ Result<Applied> MachinesDomain::link_started(const GatewayOrigin& g, const Json&
   SPOTTER_SQL(store_.insert_link(link));
   SPOTTER_SQL(store_.leave_queue(*machine, *member));
   // Workouts of this link that came first (the bulk lane overtook the live one) are hers now.
-  SPOTTER_SQL(store_.attribute_waiting(link));
+  auto waiting = store_.attribute_waiting(link);
+  if (!waiting) return Unexpected<Error>{waiting.error()};
+  for (const auto& w : *waiting) SPOTTER_SQL(workout_recorded(w));
   SPOTTER_SQL(changed(*machine, g.branch_id));
   return Applied{};
 }
@@ -134,7 +136,7 @@ Result<Applied> MachinesDomain::workout(const GatewayOrigin& g, std::int64_t at,
       record.session_id = *resolved;
     }
   }
-  auto stored = store_.insert_workout(record, platform_.now_ms());
+  auto stored = record_workout(record);
   if (!stored) return Unexpected<Error>{stored.error()};
   return Applied{};
 }

@@ -138,28 +138,35 @@ Result<std::optional<double>> MachineStore::average_link_ms(const std::string& m
   return rows->front().optional_number(0);
 }
 
-Result<bool> MachineStore::insert_workout(const Workout& w, std::int64_t now) {
-  if (!w.link_id) return insert_workout_row(w, now);
+Result<MachineStore::StoredWorkout> MachineStore::insert_workout(const Workout& w, std::int64_t now) {
+  StoredWorkout out;
+  if (!w.link_id) {
+    auto r = insert_workout_row(w, now);
+    if (!r) return Unexpected<Error>{r.error()};
+    out.stored = *r;
+    return out;
+  }
   // A link's summary from its telemetry ("agg:<link>", made by the gateway when the link
   // ended with no workout of the machine's own) stands in for workouts that had not come
   // yet: the machine's own replace it, and it does not join them.
   const std::string summary = "agg:" + *w.link_id;
-  bool stored = false;
   auto done = db_.atomically([&]() -> Status {
     if (w.dedup_key == summary) {
       auto own = db_.query("SELECT 1 FROM workouts WHERE link_id = ? AND machine_id = ? AND dedup_key <> ? LIMIT 1", {*w.link_id, w.machine_id, summary});
       if (!own) return Unexpected<Error>{own.error()};
       if (!own->empty()) return {};
     } else {
-      SPOTTER_SQL(db_.execute("DELETE FROM workouts WHERE machine_id = ? AND dedup_key = ?", {w.machine_id, summary}));
+      auto gone = db_.query("DELETE FROM workouts WHERE machine_id = ? AND dedup_key = ? RETURNING id", {w.machine_id, summary});
+      if (!gone) return Unexpected<Error>{gone.error()};
+      if (!gone->empty()) out.withdrawn = gone->front().text(0);
     }
     auto r = insert_workout_row(w, now);
     if (!r) return Unexpected<Error>{r.error()};
-    stored = *r;
+    out.stored = *r;
     return {};
   });
   if (!done) return Unexpected<Error>{done.error()};
-  return stored;
+  return out;
 }
 
 Result<bool> MachineStore::insert_workout_row(const Workout& w, std::int64_t now) {
@@ -170,11 +177,16 @@ Result<bool> MachineStore::insert_workout_row(const Workout& w, std::int64_t now
   return *r > 0;
 }
 
-Result<int> MachineStore::attribute_waiting(const Link& link) {
-  auto r = db_.execute("UPDATE workouts SET user_id = ?, session_id = ? WHERE link_id = ? AND machine_id = ? AND (user_id IS NULL OR session_id IS NULL)",
-                       {link.user_id, sql_opt(link.session_id), link.id, link.machine_id});
-  if (!r) return Unexpected<Error>{r.error()};
-  return static_cast<int>(*r);
+Result<std::vector<Workout>> MachineStore::attribute_waiting(const Link& link) {
+  auto rows = db_.query("UPDATE workouts SET user_id = ?, session_id = ? WHERE link_id = ? AND machine_id = ? AND (user_id IS NULL OR session_id IS NULL) "
+                        "RETURNING id, dedup_key, data, started_at, ended_at",
+                        {link.user_id, sql_opt(link.session_id), link.id, link.machine_id});
+  if (!rows) return Unexpected<Error>{rows.error()};
+  std::vector<Workout> out;
+  for (const auto& r : *rows)
+    out.push_back(Workout{.id = r.text(0), .machine_id = link.machine_id, .dedup_key = r.text(1), .data = r.text(2), .user_id = link.user_id,
+                          .session_id = link.session_id, .link_id = link.id, .started_at = r.integer(3), .ended_at = r.integer(4)});
+  return out;
 }
 
 Result<Json> MachineStore::usage(const std::string& branch_id) {

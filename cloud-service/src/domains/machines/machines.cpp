@@ -65,6 +65,37 @@ Status MachinesDomain::end_active_link_of_machine(const std::string& machine_id,
   return {};
 }
 
+Result<bool> MachinesDomain::record_workout(const Workout& w) {
+  bool stored = false;
+  auto tx = platform_.db.atomically([&]() -> Status {
+    auto r = store_.insert_workout(w, platform_.now_ms());
+    if (!r) return Unexpected<Error>{r.error()};
+    stored = r->stored;
+    if (r->withdrawn) SPOTTER_SQL(platform_.events.publish({events::kWorkoutWithdrawn, {{"workout_id", *r->withdrawn}}}));
+    return stored && w.user_id ? workout_recorded(w) : Status{};
+  });
+  if (!tx) return Unexpected<Error>{tx.error()};
+  return stored;
+}
+
+Status MachinesDomain::workout_recorded(const Workout& w) {
+  if (!w.user_id) return {};
+  auto machine = store_.machine(w.machine_id);
+  if (!machine) return Unexpected<Error>{machine.error()};
+  if (!*machine) return {};
+  auto record = parse_json_strict(w.data);
+  return platform_.events.publish({events::kWorkoutRecorded,
+                                   {{"workout_id", w.id},
+                                    {"user_id", *w.user_id},
+                                    {"session_id", w.session_id ? Json(*w.session_id) : Json(nullptr)},
+                                    {"machine_id", w.machine_id},
+                                    {"branch_id", (*machine)->branch_id},
+                                    {"machine_type", (*machine)->type},
+                                    {"workout", record ? *record : Json::object()},
+                                    {"started_at_ms", w.started_at},
+                                    {"ended_at_ms", w.ended_at}}});
+}
+
 // A visit that ended takes its links with it, and its places in the branch's queues: a
 // member who left no longer holds anyone back.
 Status MachinesDomain::visit_ended(const Event& e) {

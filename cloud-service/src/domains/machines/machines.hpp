@@ -63,6 +63,11 @@ class MachinesDomain final : public Domain, public sessions::MachinesOfVisit {
   Status link_ended(const Link& link);
   Status end_active_link_of_machine(const std::string& machine_id, std::int64_t at, const std::string& ended_by);
   Status visit_ended(const Event& e);
+  // Stores a workout and tells who listens (kWorkoutRecorded once it has its member, and
+  // kWorkoutWithdrawn for a link summary it replaced), in one transaction. False: it was
+  // there already.
+  Result<bool> record_workout(const Workout& w);
+  Status workout_recorded(const Workout& w);
   void refresh(const Event& e);
   void resync();
   Result<int> mark_silent_offline();

@@ -213,7 +213,7 @@ HttpResponse MachinesDomain::workout_data(RequestContext& ctx) {
                                                           : store_.link_covering(machine_id, decoded->ts_start, decoded->ts_end),
                             "link"));
   if (link && link->machine_id == machine_id) w.link_id = link->id, w.user_id = link->user_id, w.session_id = link->session_id;
-  SPOTTER_TRY(stored, checked(platform_.log, store_.insert_workout(w, now), "workout"));
+  SPOTTER_TRY(stored, checked(platform_.log, record_workout(w), "workout"));
   if (!stored) return json_response(200, {{"duplicate", true}, {"machine_id", machine_id}});
   return json_response(201, {{"id", w.id}, {"machine_id", machine_id}, {"user_id", w.user_id ? Json(*w.user_id) : Json(nullptr)},
                              {"session_id", w.session_id ? Json(*w.session_id) : Json(nullptr)}});

@@ -70,11 +70,11 @@ Status MachineStore::insert(const NewMachine& m, std::int64_t now) {
 }
 
 Result<std::optional<MachineRow>> MachineStore::machine(const std::string& id) {
-  auto rows = db_.query("SELECT branch_id, state, staff_hold FROM machines WHERE id = ?", {id});
+  auto rows = db_.query("SELECT branch_id, state, staff_hold, type, category FROM machines WHERE id = ?", {id});
   if (!rows) return Unexpected<Error>{rows.error()};
   if (rows->empty()) return std::optional<MachineRow>{};
   const auto& r = rows->front();
-  return std::optional<MachineRow>{MachineRow{r.text(0), r.text(1), r.boolean(2)}};
+  return std::optional<MachineRow>{MachineRow{r.text(0), r.text(1), r.boolean(2), r.text(3), r.text(4)}};
 }
 
 Result<Json> MachineStore::availability(const std::string& branch_id, const std::string& after, std::int64_t limit) {

@@ -14,6 +14,7 @@ struct MachineRow {
   std::string branch_id;
   std::string state;
   bool held_by_staff = false;  // shown_machine_state()
+  std::string type, category;
 };
 
 struct Link {
@@ -79,12 +80,16 @@ class MachineStore {
   Result<std::optional<double>> average_link_ms(const std::string& machine_id);
 
   // Workouts
-  // false: already stored (machine, dedup_key), or a link summary whose link has the
-  // machine's own workouts.
-  Result<bool> insert_workout(const Workout& w, std::int64_t now);
+  // stored false: already there (machine, dedup_key), or a link summary whose link has the
+  // machine's own workouts; withdrawn: the link's summary this one replaced.
+  struct StoredWorkout {
+    bool stored = false;
+    std::optional<std::string> withdrawn;
+  };
+  Result<StoredWorkout> insert_workout(const Workout& w, std::int64_t now);
   // Workouts that name a link the cloud had not seen when they came: now that it has, they
-  // are the link's member's and visit's. How many.
-  Result<int> attribute_waiting(const Link& link);
+  // are the link's member's and visit's. Those it attributed.
+  Result<std::vector<Workout>> attribute_waiting(const Link& link);
   // Per machine of the branch: workouts, and those with no member (no link at all / a link
   // not seen yet), for the usage reports.
   Result<Json> usage(const std::string& branch_id);

@@ -77,6 +77,13 @@ Result<std::optional<BranchRecord>> OrgDomain::branch(const std::string& id) {
   return row;
 }
 
+Result<std::shared_ptr<const BranchCalendar>> OrgDomain::home_calendar(const std::string& user_id) {
+  auto home = store_.home_branch_of(user_id);
+  if (!home) return Unexpected<Error>{home.error()};
+  if (!*home || !**home) return std::shared_ptr<const BranchCalendar>{};
+  return calendar(***home);
+}
+
 Result<std::shared_ptr<const BranchCalendar>> OrgDomain::calendar(const std::string& branch_id) {
   auto branch = this->branch(branch_id);
   if (!branch) return Unexpected<Error>{branch.error()};

@@ -65,6 +65,9 @@ class OrgDomain final : public Domain {
   Result<std::optional<BranchRecord>> branch(const std::string& id);
   // The branch's calendar as stored now; null when there is no such branch.
   Result<std::shared_ptr<const BranchCalendar>> calendar(const std::string& branch_id);
+  // The member's own calendar, for dates "in the member's time zone": their home branch's;
+  // null for a user without a home branch (or no such user).
+  Result<std::shared_ptr<const BranchCalendar>> home_calendar(const std::string& user_id);
   // Whether the member's current subscriptions let them into the branch now.
   Result<Entry> entry(const std::string& user_id, const std::string& branch_id, std::int64_t now_ms);
   // Members: themselves. Trainers: users whose home branch is theirs or whose

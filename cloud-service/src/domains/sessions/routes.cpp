@@ -85,7 +85,7 @@ HttpResponse SessionsDomain::start(RequestContext& ctx) {
   if (!calendar->is_open(WallTime{std::chrono::milliseconds(now)})) return problem(403, "branch-closed", "the branch is closed now");
   Visit v{.id = new_id("ses", now), .user_id = user_id, .branch_id = branch_id, .status = "active",
           .source = who.is_staff() ? "front_desk" : "app", .started_at = now, .ended_at = {}, .ended_by = {}};
-  if (auto r = store_.insert(v); !r) {
+  if (auto r = start_visit(v); !r) {
     if (r.error().code == sql_error::conflict) return problem(409, "already-inside", "this member already has an active session");
     return storage_failure(platform_.log, r.error(), "session");
   }

@@ -9,6 +9,15 @@ namespace spotter::cloud::sessions {
 
 SessionsDomain::SessionsDomain(Platform& platform, org::OrgDomain& org) : platform_(platform), org_(org), store_(platform.db) {}
 
+Status SessionsDomain::start_visit(const Visit& v) {
+  return platform_.db.atomically([&]() -> Status {
+    SPOTTER_SQL(store_.insert(v));
+    return platform_.events.publish({events::kVisitStarted,
+                                     {{"session_id", v.id}, {"user_id", v.user_id}, {"branch_id", v.branch_id}, {"started_at_ms", v.started_at},
+                                      {"source", v.source}}});
+  });
+}
+
 Status SessionsDomain::publish_ended(const Visit& v) {
   return platform_.events.publish({events::kVisitEnded,
                                    {{"session_id", v.id}, {"user_id", v.user_id}, {"branch_id", v.branch_id}, {"started_at_ms", v.started_at},
@@ -99,8 +108,8 @@ Result<Applied> SessionsDomain::door_entry(const GatewayOrigin& g, const Json& b
     SPOTTER_SQL(store_.add_alias(*id, (*active)->id));
     return Applied{false, "merged into " + (*active)->id};
   }
-  SPOTTER_SQL(store_.insert(Visit{.id = *id, .user_id = *member, .branch_id = g.branch_id, .status = "active", .source = "door",
-                                  .started_at = *started, .ended_at = {}, .ended_by = {}}));
+  SPOTTER_SQL(start_visit(Visit{.id = *id, .user_id = *member, .branch_id = g.branch_id, .status = "active", .source = "door",
+                                .started_at = *started, .ended_at = {}, .ended_by = {}}));
   return Applied{};
 }
 

@@ -47,6 +47,8 @@ class SessionsDomain final : public Domain {
   Result<bool> end_visit(const Visit& visit, std::int64_t ended_at, const std::string& ended_by);
   // The member's active visit, ended and published in one transaction; nullopt if none.
   Result<std::optional<Visit>> end_own_visit(const std::string& user_id, std::int64_t ended_at, const std::string& ended_by);
+  // A new visit, with its event, in the caller's transaction or its own.
+  Status start_visit(const Visit& v);
   Status publish_ended(const Visit& ended);
   Json visit_json(const Visit& v) const;
   Try<Json> visit_view(const Visit& v);
