@@ -51,6 +51,25 @@ TEST_CASE("instances: a WebSocket client of one sees a change made through anoth
   CHECK(eventually([&] { return via_b.get("/api/machines/availability?branch_id=" + centro, cloud.admin()).json["items"][0]["state"] == "maintenance"; }, 1s));
 }
 
+TEST_CASE("instances: live progress posted to one instance reaches the member's WebSocket on another" * doctest::skip(kNeedsPostgres)) {
+  TestCloud cloud;
+  auto other = cloud.another_instance();
+  auto centro = cloud.branch();
+  const auto gw = cloud.heard_machine(centro, "tm-1");
+  auto ana = cloud.member("ana@gym.test", centro, cloud.plan({centro}));
+  REQUIRE(cloud.http.post("/api/sessions/start", {{"branch_id", centro}}, ana.token).status == 201);
+  REQUIRE(cloud.http.post("/api/machines/link", {{"machine_id", "tm-1"}}, ana.token).status == 201);
+  WsTestClient ws(other->port(), "/api/ws/machines?access_token=" + ana.token);
+  REQUIRE(next_of_type(ws, "welcome", 2s));
+  Json items = {{{"machine_id", "tm-1"}, {"ts", cloud.clock.now_ms()}, {"metrics", {{"speed_kmh", 9.0}}}}};
+  const auto sent = std::chrono::steady_clock::now();
+  REQUIRE(cloud.http.post("/api/sync/progress", {{"items", items}}, gw).json["delivered"] == 1);
+  auto pushed = next_of_type(ws, "workout_progress", 1s);
+  REQUIRE_MESSAGE(pushed, "progress posted to A never reached B's WebSocket client");
+  MESSAGE("progress through A -> member's WebSocket on B: ", std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - sent).count(), " ms");
+  CHECK((*pushed)["metrics"]["speed_kmh"] == 9.0);
+}
+
 TEST_CASE("instances: login limits count across instances; a logout or a new membership is seen everywhere at once" * doctest::skip(kNeedsPostgres)) {
   TestCloud cloud;
   auto other = cloud.another_instance();

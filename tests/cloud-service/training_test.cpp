@@ -435,3 +435,62 @@ TEST_CASE("analytics: totals by day and week, personal records, streaks of weeks
   auto bo = cloud.member("bo@gym.test", g.centro, cloud.plan({g.centro}));
   CHECK(http.get("/api/analytics/streaks?user_id=" + g.ana.id, bo.token).status == 403);
 }
+
+TEST_CASE("live progress: a linked machine's telemetry reaches its member's WebSockets only; the rest is dropped and counted") {
+  TestCloud cloud;
+  auto& http = cloud.http;
+  Gym g(cloud);
+  cloud.machine(g.centro, "tm-1", "cardio", "treadmill");
+  cloud.machine(g.centro, "tm-2", "cardio", "treadmill");
+  cloud.machine(g.norte, "nb-1", "cardio", "bike");
+  auto gw = cloud.gateway_token(g.centro);
+  auto gw_north = cloud.gateway_token(g.norte);
+  auto bo = cloud.member("bo@gym.test", g.centro, cloud.plan({g.centro}));
+  WsTestClient ana_ws(cloud.port(), "/api/ws/machines?access_token=" + g.ana.token);
+  WsTestClient bo_ws(cloud.port(), "/api/ws/machines?access_token=" + bo.token);
+  REQUIRE((*ana_ws.next())["type"] == "welcome");
+  REQUIRE((*bo_ws.next())["type"] == "welcome");
+  for (const char* m : {"tm-1", "tm-2"}) REQUIRE(http.post("/api/machines/heartbeat", {{"machine_id", m}}, gw).status == 200);
+  REQUIRE(http.post("/api/sessions/start", {{"branch_id", g.centro}}, g.ana.token).status == 201);
+  auto link = http.post("/api/machines/link", {{"machine_id", "tm-1"}}, g.ana.token);
+  REQUIRE(link.status == 201);
+  const std::string link_id = link.json["id"];
+  const std::int64_t ts = cloud.clock.now_ms();
+  Json metrics = {{"speed_kmh", 10.5}, {"distance_m", 2450.0}, {"heart_rate_bpm", 142}};
+  Json items = {{{"machine_id", "tm-1"}, {"link_id", link_id}, {"ts", ts}, {"metrics", metrics}},
+                {{"machine_id", "tm-2"}, {"ts", ts}, {"metrics", metrics}},                              // nobody on it
+                {{"machine_id", "tm-1"}, {"link_id", "lnk_old"}, {"ts", ts}, {"metrics", metrics}},      // a link that is not current
+                {{"machine_id", "tm-1"}, {"ts", ts}, {"metrics", {{"Speed", "<script>"}}}},              // not a metric
+                {{"machine_id", "tm-1"}, {"ts", "now"}, {"metrics", metrics}}};
+  auto r = http.post("/api/sync/progress", {{"items", items}}, gw);
+  REQUIRE(r.status == 200);
+  CHECK(r.json["delivered"] == 1);
+  CHECK(r.json["dropped"] == 4);
+  std::optional<Json> pushed;
+  do pushed = ana_ws.next(std::chrono::milliseconds(3000));
+  while (pushed && (*pushed)["type"] != "workout_progress");
+  REQUIRE(pushed);
+  CHECK((*pushed)["machine_id"] == "tm-1");
+  CHECK((*pushed)["metrics"] == metrics);
+  CHECK((*pushed)["ts"] == "2026-03-02T09:00:00.000Z");
+  // Bo is connected, watching the same branch: the progress he gets is his own machine's,
+  // never Ana's, though hers was sent first.
+  REQUIRE(http.post("/api/sessions/start", {{"branch_id", g.centro}}, bo.token).status == 201);
+  REQUIRE(http.post("/api/machines/link", {{"machine_id", "tm-2"}}, bo.token).status == 201);
+  CHECK(http.post("/api/sync/progress", {{"items", {{{"machine_id", "tm-1"}, {"ts", ts + 1000}, {"metrics", metrics}}}}}, gw).json["delivered"] == 1);
+  CHECK(http.post("/api/sync/progress", {{"items", {{{"machine_id", "tm-2"}, {"ts", ts + 1000}, {"metrics", metrics}}}}}, gw).json["delivered"] == 1);
+  std::optional<Json> bo_got;
+  do bo_got = bo_ws.next(std::chrono::milliseconds(3000));
+  while (bo_got && (*bo_got)["type"] != "workout_progress");
+  REQUIRE(bo_got);
+  CHECK((*bo_got)["machine_id"] == "tm-2");
+  // Another branch's gateway cannot push for this machine; members cannot push at all.
+  CHECK(http.post("/api/sync/progress", {{"items", {{{"machine_id", "tm-1"}, {"ts", ts}, {"metrics", metrics}}}}}, gw_north).json["dropped"] == 1);
+  CHECK(http.post("/api/sync/progress", {{"items", Json::array()}}, g.ana.token).status == 403);
+  CHECK(http.post("/api/sync/progress", {{"items", "x"}}, gw).status == 400);
+  auto m = http.get("/metrics", cloud.admin());
+  CHECK(m.body.find("spotter_live_progress_total{outcome=\"dropped\"} 5") != std::string::npos);
+  CHECK(m.body.find("spotter_live_progress_total{outcome=\"delivered\"} 3") != std::string::npos);
+  // Nothing was stored.
+  CHECK(cloud.count("workouts") == 0);
+}

@@ -21,6 +21,7 @@ class Offline {
   // Nobody is connected to a command-line tool.
   struct NoSockets final : LiveUpdates {
     void to_branch(const std::string&, const std::string&, const Json&) override {}
+    void to_user(const std::string&, const std::string&, const Json&) override {}
   };
   NoSockets sockets_;
   Metrics metrics_;

@@ -14,6 +14,8 @@ class LiveUpdates {
   virtual ~LiveUpdates() = default;
   // To every client watching the branch.
   virtual void to_branch(const std::string& branch_id, const std::string& key, const Json& event) = 0;
+  // To every client authenticated as this user (their own live view: workout_progress).
+  virtual void to_user(const std::string& user_id, const std::string& key, const Json& event) = 0;
 };
 
 }  // namespace spotter::cloud

@@ -48,6 +48,9 @@ std::string Metrics::prometheus_text() const {
   out += fmt::format("spotter_http_connections {}\n", http_connections.load());
   out += "# HELP spotter_http_rejected_total Requests refused before routing (too large, malformed).\n# TYPE spotter_http_rejected_total counter\n";
   out += fmt::format("spotter_http_rejected_total {}\n", rejected_bodies.load());
+  out += "# HELP spotter_live_progress_total Live telemetry items from gateways by outcome.\n# TYPE spotter_live_progress_total counter\n";
+  out += fmt::format("spotter_live_progress_total{{outcome=\"delivered\"}} {}\n", progress_delivered.load());
+  out += fmt::format("spotter_live_progress_total{{outcome=\"dropped\"}} {}\n", progress_dropped.load());
   out += "# HELP spotter_job_runs_total Background job runs by outcome.\n# TYPE spotter_job_runs_total counter\n";
   for (const auto& [key, n] : jobs_)
     out += fmt::format("spotter_job_runs_total{{job=\"{}\",ok=\"{}\"}} {}\n", key.first, key.second ? "true" : "false", n);

@@ -21,6 +21,10 @@ class Metrics {
   std::atomic<std::int64_t> ws_messages_coalesced{0};
   std::atomic<std::int64_t> http_connections{0};
   std::atomic<std::int64_t> rejected_bodies{0};
+  // Live progress items from gateways: pushed to the member, or dropped (machine not linked,
+  // not the gateway's, malformed).
+  std::atomic<std::int64_t> progress_delivered{0};
+  std::atomic<std::int64_t> progress_dropped{0};
 
   std::string prometheus_text() const;
 

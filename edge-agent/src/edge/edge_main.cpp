@@ -294,6 +294,7 @@ int run(const config::Settings& s) {
   }
 
   std::unique_ptr<SyncService> sync;
+  auto progress = std::make_shared<LiveProgress>();
 
   // Technicians' requests, on the store thread (the state they read lives there).
   std::uint64_t local_scans = 0;
@@ -433,7 +434,9 @@ int run(const config::Settings& s) {
         },
         [&ask_store](const std::string& machine, const std::string& kind) {
           (void)ask_store(Json{{"cmd", "machine_command"}, {"machine_id", machine}, {"kind", kind}}, std::chrono::seconds(0));
-        });
+        },
+        progress);
+    machines.on_progress([progress](ProgressItem item) { progress->offer(std::move(item)); });
   }
 
   std::thread worker([&] {

@@ -128,6 +128,10 @@ std::optional<TelemetryRow> MachineService::ingest(const protocol::Topic& topic,
     row.link_id = link->id;
     row.session_id = link->session_id;
     row.member_id = link->member_id;
+    // Live only for the link the machine serves now; workouts travel in the outbox.
+    if (!row.workout && on_progress_)
+      if (auto m = floor_.machines().find(id); m != floor_.machines().end() && m->second.link && m->second.link->id == link->id)
+        on_progress_(ProgressItem{id, link->id, link->member_id, payload, received_at_ms});
   } else {
     // Kept with the link it names, if any: the cloud may know that link.
     row.link_id = link_id;

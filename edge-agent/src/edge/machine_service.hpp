@@ -9,6 +9,7 @@
 #include "door_service.hpp"
 #include "spotter/edge/attribution.hpp"
 #include "spotter/edge/ingest.hpp"
+#include "spotter/edge/live_progress.hpp"
 #include "spotter/edge/machine_floor.hpp"
 #include "spotter/protocol/codec.hpp"
 
@@ -29,6 +30,8 @@ class MachineService {
   // Called before a link's end is recorded: the link's telemetry still in memory must be in
   // SQLite first, because the end summarises it (store thread).
   void before_links_end(std::function<void()> f) { before_links_end_ = std::move(f); }
+  // Telemetry of a machine while it is linked, for the member's live view (live_progress.hpp).
+  void on_progress(std::function<void(ProgressItem)> f) { on_progress_ = std::move(f); }
   void tick();
   // Ended links older than 30 days leave the store (now and then, from the store thread).
   Result<int> prune();
@@ -53,6 +56,7 @@ class MachineService {
   Publish publish_;
   RejectionCounts& rejections_;
   std::function<void()> before_links_end_;
+  std::function<void(ProgressItem)> on_progress_;
   MachineFloor floor_;
   Attribution attribution_;
   std::map<std::string, std::int64_t> unattributed_;  // per machine: telemetry and workouts no link covers

@@ -14,9 +14,10 @@ Status http_failure(const CloudResponse& r, const char* what) {
 }
 }  // namespace
 
-SyncService::SyncService(SyncSettings settings, const Clock& clock, Logger log, ApplyReplica apply, OnCommand command)
+SyncService::SyncService(SyncSettings settings, const Clock& clock, Logger log, ApplyReplica apply, OnCommand command,
+                         std::shared_ptr<LiveProgress> progress)
     : settings_(std::move(settings)), clock_(clock), log_(std::move(log)), apply_(std::move(apply)), command_(std::move(command)),
-      client_(std::make_unique<CloudClient>(settings_.cloud_url)) {
+      progress_(std::move(progress)), client_(std::make_unique<CloudClient>(settings_.cloud_url)) {
   status_ = {{"configured", true}, {"cloud", settings_.cloud_url}, {"gateway_id", settings_.gateway_id}, {"state", "starting"},
              {"uploaded", 0}, {"quarantined", 0}, {"commands", 0}, {"replica_version", nullptr}, {"last_ok_at", nullptr}, {"last_error", nullptr}};
 }
@@ -116,7 +117,28 @@ Result<bool> SyncService::step() {
     if (auto r = poll_replica(); !r) return Unexpected<Error>{r.error()};
     next_replica_ = now + settings_.replica_every;
   }
+  send_progress();
   return upload();
+}
+
+void SyncService::send_progress() {
+  if (!progress_) return;
+  auto due = progress_->take(clock_.now_ms());
+  if (due.empty()) return;
+  Json items = Json::array();
+  for (const auto& p : due) {
+    auto t = parse_json_strict(p.telemetry);
+    if (!t || !t->is_object() || !t->contains("metrics")) continue;
+    const Json& ts = (*t)["ts"];
+    items.push_back({{"machine_id", p.machine_id}, {"link_id", p.link_id}, {"ts", ts.is_number_integer() ? ts.get<std::int64_t>() : p.received_ms},
+                     {"metrics", (*t)["metrics"]}});
+    if (items.size() == sync_api::kMaxProgressItems) break;
+  }
+  auto r = client_->request("POST", std::string(sync_api::kProgress), dump_json(Json{{"items", std::move(items)}}), token_);
+  std::lock_guard lock(status_mu_);
+  if (!status_.contains("progress_sent")) status_["progress_sent"] = 0, status_["progress_failed"] = 0;
+  if (r && r->status == 200) status_["progress_sent"] = status_["progress_sent"].get<std::int64_t>() + static_cast<std::int64_t>(due.size());
+  else status_["progress_failed"] = status_["progress_failed"].get<std::int64_t>() + static_cast<std::int64_t>(due.size());
 }
 
 Status SyncService::ensure_token() {
@@ -142,6 +164,7 @@ Result<bool> SyncService::upload() {
   // replica keep flowing during a long catch-up.
   for (int round = 0; round < 20; ++round) {
     bool full = false;
+    if (round > 0) send_progress();  // a long catch-up does not hold the live view back
     for (bool live : {true, false}) {
       auto sent = send_batch(live);
       if (!sent) return Unexpected<Error>{sent.error()};

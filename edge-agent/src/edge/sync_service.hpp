@@ -16,6 +16,7 @@
 #include "spotter/common/clock.hpp"
 #include "spotter/common/json.hpp"
 #include "spotter/common/log.hpp"
+#include "spotter/edge/live_progress.hpp"
 #include "spotter/edge/sync_backoff.hpp"
 
 namespace spotter::edge {
@@ -40,7 +41,8 @@ class SyncService {
   using ApplyReplica = std::function<Status(Json update)>;
   using OnCommand = std::function<void(const std::string& machine_id, const std::string& kind)>;
 
-  SyncService(SyncSettings settings, const Clock& clock, Logger log, ApplyReplica apply, OnCommand command);
+  SyncService(SyncSettings settings, const Clock& clock, Logger log, ApplyReplica apply, OnCommand command,
+              std::shared_ptr<LiveProgress> progress = nullptr);
   ~SyncService();
   void start();
   void stop();
@@ -58,6 +60,8 @@ class SyncService {
   Result<std::size_t> send_batch(bool live);
   Status poll_replica();
   Status poll_commands();
+  // Linked machines' latest telemetry, if any is due; a failure drops it (live or nothing).
+  void send_progress();
   void set_state(const std::string& state, const std::string& error);
 
   SyncSettings settings_;
@@ -65,6 +69,7 @@ class SyncService {
   Logger log_;
   ApplyReplica apply_;
   OnCommand command_;
+  std::shared_ptr<LiveProgress> progress_;
   std::unique_ptr<CloudClient> client_;
   std::unique_ptr<SqliteEdgeStore> store_;
   // Capped at 10 s: when the link comes back, draining starts within that.

@@ -279,6 +279,18 @@ void WsHub::to_branch(const std::string& branch_id, const std::string& key, cons
   for (const auto& c : targets) c->deliver(key, text);
 }
 
+void WsHub::to_user(const std::string& user_id, const std::string& key, const Json& event) {
+  std::vector<std::shared_ptr<WsClient>> targets;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [raw, weak] : clients_)
+      if (auto c = weak.lock(); c && c->is_user(user_id)) targets.push_back(std::move(c));
+  }
+  if (targets.empty()) return;
+  auto text = std::make_shared<const std::string>(dump_json(event));
+  for (const auto& c : targets) c->deliver(key, text);
+}
+
 void WsHub::add(const std::shared_ptr<WsClient>& client) {
   std::lock_guard lock(mu_);
   clients_[client.get()] = client;

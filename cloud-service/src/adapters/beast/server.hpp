@@ -53,6 +53,7 @@ class WsClient {
   // Queue the latest state of one machine; a newer one replaces an unsent older one.
   virtual void deliver(const std::string& machine_id, std::shared_ptr<const std::string> text) = 0;
   virtual bool wants(const std::string& branch_id) const = 0;
+  virtual bool is_user(const std::string& user_id) const = 0;
   virtual void close_for_shutdown() = 0;
 };
 
@@ -60,6 +61,7 @@ class WsHub final : public LiveUpdates {
  public:
   explicit WsHub(Metrics& metrics) : metrics_(metrics) {}
   void to_branch(const std::string& branch_id, const std::string& key, const Json& event) override;
+  void to_user(const std::string& user_id, const std::string& key, const Json& event) override;
   void add(const std::shared_ptr<WsClient>& client);
   void remove(const WsClient* client);
   void close_all();

@@ -63,6 +63,11 @@ class WsSession final : public WsClient, public std::enable_shared_from_this<WsS
     return all_ || branches_.count(branch_id) > 0;
   }
 
+  bool is_user(const std::string& user_id) const override {
+    std::lock_guard lock(sub_mu_);
+    return user_id_ == user_id;
+  }
+
   void close_for_shutdown() override {
     net::post(ws_.get_executor(), [self = shared_from_this()] {
       self->ws_.async_close(websocket::close_code::going_away, [self](beast::error_code) {});
@@ -130,6 +135,7 @@ class WsSession final : public WsClient, public std::enable_shared_from_this<WsS
       if (!requested_branch_.empty()) branches_ = {requested_branch_};
       else if (caller->all_branches) all_ = true;
       else branches_ = caller->branch_ids;
+      user_id_ = caller->id;
     }
     caller_ = std::move(caller).value();
     shared_->hub.add(shared_from_this());
@@ -189,6 +195,7 @@ class WsSession final : public WsClient, public std::enable_shared_from_this<WsS
   mutable std::mutex sub_mu_;
   bool all_ = false;
   std::set<std::string, std::less<>> branches_;
+  std::string user_id_;  // once authenticated
   // This connection's io_context thread only.
   std::deque<std::shared_ptr<const std::string>> control_;
   LatestUpdates pending_;

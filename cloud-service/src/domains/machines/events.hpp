@@ -29,4 +29,8 @@ inline constexpr const char* kWorkoutRecorded = "machines.workout_recorded";
 // set, arriving later, replaced. {"workout_id"}
 inline constexpr const char* kWorkoutWithdrawn = "machines.workout_withdrawn";
 
+// A linked machine's live telemetry for its member (live only, never stored).
+// {"user_id", "machine_id", "metrics", "ts_ms"}
+inline constexpr const char* kProgress = "machines.progress";
+
 }  // namespace spotter::cloud::machines::events

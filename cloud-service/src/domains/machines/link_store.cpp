@@ -31,6 +31,11 @@ Result<std::optional<Link>> MachineStore::active_link_of_machine(const std::stri
   return first(links(db_, "machine_id = ? AND ended_at IS NULL", {machine_id}));
 }
 
+Result<std::optional<Link>> MachineStore::active_link_in_branch(const std::string& machine_id, const std::string& branch_id) {
+  return first(links(db_, "machine_id = ? AND ended_at IS NULL AND EXISTS (SELECT 1 FROM machines m WHERE m.id = ? AND m.branch_id = ?)",
+                     {machine_id, machine_id, branch_id}));
+}
+
 Result<std::optional<Link>> MachineStore::active_link_of_user(const std::string& user_id) {
   return first(links(db_, "user_id = ? AND ended_at IS NULL", {user_id}));
 }

@@ -146,6 +146,7 @@ void MachinesDomain::resync() {
 void MachinesDomain::subscribe(EventBus& bus) {
   bus.on(sessions::events::kVisitEnded, [this](const Event& e) { return visit_ended(e); });
   bus.on_live(events::kChanged, [this](const Event& e) { refresh(e); });
+  bus.on_live(events::kProgress, [this](const Event& e) { push_progress(e); });
   bus.on_resync([this] { resync(); });
 }
 

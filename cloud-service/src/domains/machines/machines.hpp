@@ -40,6 +40,7 @@ class MachinesDomain final : public Domain, public sessions::MachinesOfVisit {
   HttpResponse maintenance(RequestContext& ctx, bool clear);
   HttpResponse my_workouts(RequestContext& ctx);
   HttpResponse usage(RequestContext& ctx);
+  HttpResponse progress(RequestContext& ctx);
   HttpResponse join_queue(RequestContext& ctx);
   HttpResponse leave_queue(RequestContext& ctx);
   HttpResponse queue_status(RequestContext& ctx);
@@ -69,6 +70,7 @@ class MachinesDomain final : public Domain, public sessions::MachinesOfVisit {
   Result<bool> record_workout(const Workout& w);
   Status workout_recorded(const Workout& w);
   void refresh(const Event& e);
+  void push_progress(const Event& e);
   void resync();
   Result<int> mark_silent_offline();
   Result<std::optional<std::string>> branch_of(const std::string& machine_id);

@@ -4,6 +4,7 @@
 #include "../../platform/responses.hpp"
 #include "events.hpp"
 #include "machines.hpp"
+#include "spotter/common/sync_api.hpp"
 #include "rules.hpp"
 #include "spotter/common/ids.hpp"
 #include "spotter/protocol/codec.hpp"
@@ -27,6 +28,9 @@ void MachinesDomain::routes(RouteTable& t) {
          "Report maintenance: a fault takes the machine out of use until cleared; warn tells staff", "staff, device"});
   t.add({"POST", "/api/machines/maintenance/clear", Access::user_or_gateway, [this](RequestContext& c) { return maintenance(c, true); },
          "Put a machine back in use", "staff, device"});
+  t.add({"POST", std::string(sync_api::kProgress), Access::gateway, bind(&MachinesDomain::progress),
+         "Live telemetry of linked machines (items: machine_id, link_id, ts, metrics): pushed as workout_progress to the member's WebSockets, never stored",
+         "gateway (own branch)"});
   t.add({"GET", "/api/workouts", Access::user, bind(&MachinesDomain::my_workouts), "The caller's workouts, newest first", "member (own)"});
   t.add({"GET", "/api/machines/usage", Access::user, bind(&MachinesDomain::usage),
          "Per machine of a branch (?branch_id=): workouts, attributed, unattributed (used without a tap), waiting for their link", "admin, trainer (own branches)"});

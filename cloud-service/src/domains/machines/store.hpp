@@ -56,6 +56,8 @@ class MachineStore {
 
   // Links
   Result<std::optional<Link>> active_link_of_machine(const std::string& machine_id);
+  // The active link of a machine of this branch, if any (one query: live progress).
+  Result<std::optional<Link>> active_link_in_branch(const std::string& machine_id, const std::string& branch_id);
   Result<std::optional<Link>> active_link_of_user(const std::string& user_id);
   Result<std::optional<Link>> link(const std::string& id);
   Status insert_link(const Link& l);

@@ -19,6 +19,12 @@ inline constexpr std::string_view kEvents = "/api/sync/events";
 // GET ?after=ID -> {"commands": [{"id", "machine_id", "kind", "body"}], "last_id"}
 inline constexpr std::string_view kCommands = "/api/sync/commands";
 
+// POST {"items": [{"machine_id", "link_id", "ts", "metrics"}...]}: the live telemetry of
+// linked machines (docs/sync.md, "Live progress"), at most kMaxProgressItems per request ->
+// {"delivered", "dropped"}. Never retried: it is live or nothing.
+inline constexpr std::string_view kProgress = "/api/sync/progress";
+inline constexpr std::size_t kMaxProgressItems = 200;
+
 inline constexpr std::size_t kMaxBatchEvents = 1000;
 inline constexpr std::size_t kMaxBatchBytes = 4 << 20;
 
