@@ -124,6 +124,11 @@ Result<bool> SyncService::step() {
 void SyncService::send_progress() {
   if (!progress_) return;
   auto due = progress_->take(clock_.now_ms());
+  {
+    const auto c = progress_->counts();
+    std::lock_guard lock(status_mu_);
+    status_["progress"] = {{"offered", c.offered}, {"taken", c.taken}, {"stale", c.stale}};
+  }
   if (due.empty()) return;
   Json items = Json::array();
   for (const auto& p : due) {
