@@ -269,3 +269,65 @@ TEST_CASE("member cards are stable, valid 7-byte UIDs") {
     CHECK(decode_door_scan(R"({"req_id":"x","credential":{"kind":"nfc","uid":")" + uid + "\"}}").ok());
   }
 }
+
+TEST_CASE("the trainee enters, does the plan's sets on each strength machine type in turn, each set's workout before the idle, and leaves") {
+  FakeTransport tr;
+  auto cfg = small_config();
+  cfg.faults_per_hour = 0;
+  cfg.machines = 6;
+  cfg.doors = 1;
+  cfg.cardio_share = 0;
+  cfg.strength_share = 1.0;
+  cfg.trainee_card = "04DE3000000001";
+  cfg.trainee_sets = 3;
+  cfg.trainee_rest_ms = 2000;
+  Simulator sim(cfg, tr);
+  sim.start(0);
+  // A gateway: the trainee's card is let in and links; everyone else's is refused.
+  std::size_t seen = 0;
+  int links = 0, refused_first = 0;
+  std::vector<std::string> order;  // machine types the trainee linked, in order
+  std::optional<Direction> last_trainee_scan;
+  for (std::int64_t t = 0; t < 20 * 60'000 && !(last_trainee_scan == Direction::out); t += 50) {
+    sim.step(t);
+    for (; seen < tr.sent.size(); ++seen) {
+      const auto& m = tr.sent[seen].msg;
+      auto topic = parse_topic(m.topic);
+      REQUIRE(topic);
+      if (topic->type == MessageType::door_scan) {
+        auto s = decode_door_scan(m.payload);
+        REQUIRE(s);
+        const bool trainee = s->credential.value == cfg.trainee_card;
+        // The first entry is refused (the gateway's replica has not the card yet): retried.
+        bool granted = trainee;
+        if (trainee && s->direction == Direction::in && refused_first++ == 0) granted = false;
+        if (trainee) last_trainee_scan = granted ? std::optional(s->direction) : std::nullopt;
+        DoorDecision d{s->req_id, granted, granted ? Reason::ok : Reason::unknown_credential, std::nullopt, std::nullopt};
+        sim.deliver({build_topic("b1", topic->device, MessageType::door_decision), encode(d)});
+      } else if (topic->type == MessageType::machine_auth) {
+        auto a = decode_machine_auth(m.payload);
+        REQUIRE(a);
+        const bool trainee = a->credential.value == cfg.trainee_card;
+        std::optional<std::string> link;
+        if (trainee) link = "lnk-" + std::to_string(++links);
+        AuthReply r{a->req_id, trainee ? AuthResult::linked : AuthResult::denied, trainee ? Reason::ok : Reason::unknown_credential, link, std::nullopt};
+        sim.deliver({build_topic("b1", topic->device, MessageType::auth_reply), encode(r)});
+        if (trainee) order.push_back(topic->device.substr(0, topic->device.rfind('-')));
+      }
+    }
+  }
+  CHECK(last_trainee_scan == Direction::out);
+  CHECK(order == std::vector<std::string>{"leg_press", "chest_press", "lat_pulldown"});
+  CHECK(sim.stats().trainee_sets_done == 9);
+  // Each linked machine: three sets of ten, each a workout with the link, then idle.
+  std::map<std::string, int> sets_per_link;
+  for (const auto& s : tr.sent) {
+    if (!s.msg.topic.ends_with("/workout")) continue;
+    auto w = decode_workout(s.msg.payload);
+    REQUIRE(w);
+    if (!w->link_id) continue;
+    ++sets_per_link[*w->link_id];
+    CHECK(std::get<StrengthSummary>(w->summary).sets.at(0).reps == 10);
+  }
+  CHECK(sets_per_link == std::map<std::string, int>{{"lnk-1", 3}, {"lnk-2", 3}, {"lnk-3", 3}});
+}

@@ -192,6 +192,7 @@ TEST_CASE("bad settings stop spotter-sim with exit code 2 and one clear line") {
       {{}, {{"SPOTTER_TELEMETRY_INTERVAL", "fast"}}, "SPOTTER_TELEMETRY_INTERVAL"},
       {{"--cardio-pct", "80", "--strength-pct", "30"}, {}, "--strength-pct"},
       {{"--config", (dir.path() / "missing.conf").string()}, {}, "--config"},
+      {{"--trainee", "04de30"}, {}, "--trainee"},
   };
   for (const auto& c : cases) {
     std::vector<std::string> argv = {bin("spotter-sim")};

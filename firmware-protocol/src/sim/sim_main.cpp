@@ -1,4 +1,6 @@
 // spotter-sim: wires options, the simulator core, the Paho transport and the clock.
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <iostream>
 #include <thread>
@@ -54,6 +56,9 @@ std::vector<Option> options() {
       {.name = "faults-per-hour", .help = "simulated faults per machine per hour", .kind = Kind::integer, .default_value = "1", .min = 0, .max = 3600},
       {.name = "unknown-card-pct", .help = "scans and taps with unknown cards", .kind = Kind::integer, .default_value = "5", .min = 0, .max = 100},
       {.name = "malformed-pct", .help = "telemetry sent deliberately malformed", .kind = Kind::integer, .default_value = "0", .min = 0, .max = 100},
+      {.name = "trainee", .help = "NFC UID of a member who follows a plan on the strength machines (default: none)", .kind = Kind::text},
+      {.name = "trainee-sets", .help = "the trainee's sets per machine", .kind = Kind::integer, .default_value = "3", .min = 1, .max = 20},
+      {.name = "trainee-rest", .help = "the trainee's rest between sets", .kind = Kind::duration, .default_value = "8s", .min = 0, .max = 600'000},
       {.name = "duration", .help = "stop after this long (0s = until SIGINT/SIGTERM)", .kind = Kind::duration, .default_value = "0s", .min = 0},
       {.name = "stats-interval", .help = "how often to log counters (0s = only at the end)", .kind = Kind::duration, .default_value = "10s", .min = 0},
       {.name = "publishers", .help = "flood: publishing connections", .kind = Kind::integer, .default_value = "4", .min = 1, .max = 64},
@@ -66,7 +71,7 @@ std::vector<Option> options() {
 Json stats_json(const SimStats& s, std::uint64_t publish_failures) {
   return Json{{"published", s.published}, {"decisions", s.decisions}, {"auth_replies", s.auth_replies},
               {"auth_timeouts", s.auth_timeouts}, {"commands", s.commands}, {"malformed_sent", s.malformed_sent},
-              {"inbound_rejected", s.inbound_rejected}, {"publish_failures", publish_failures}};
+              {"inbound_rejected", s.inbound_rejected}, {"publish_failures", publish_failures}, {"trainee_sets", s.trainee_sets_done}};
 }
 
 // `mosquitto_sub -v` prints "TOPIC PAYLOAD" per message; payloads never contain newlines
@@ -113,6 +118,9 @@ int run_firmware(const config::Settings& s, const Logger& log, std::uint64_t non
   c.scan_mean_ms = s.integer("scan-interval");
   c.idle_mean_ms = s.integer("idle-time");
   c.activity_mean_ms = s.integer("activity-time");
+  c.trainee_card = s.optional_text("trainee").value_or("");
+  c.trainee_sets = static_cast<int>(s.integer("trainee-sets"));
+  c.trainee_rest_ms = s.integer("trainee-rest");
   c.faults_per_hour = static_cast<double>(s.integer("faults-per-hour"));
   c.unknown_card_ratio = static_cast<double>(s.integer("unknown-card-pct")) / 100.0;
   c.malformed_ratio = static_cast<double>(s.integer("malformed-pct")) / 100.0;
@@ -180,6 +188,14 @@ int Main(const std::vector<std::string>& args) {
   if (s.integer("cardio-pct") + s.integer("strength-pct") > 100) {
     std::cerr << "spotter-sim: bad setting --strength-pct: cardio-pct + strength-pct must be at most 100\n";
     return config::kExitBadSetting;
+  }
+  if (auto card = s.optional_text("trainee")) {
+    const bool hex = card->size() >= 8 && card->size() <= 20 && card->size() % 2 == 0 &&
+                     std::all_of(card->begin(), card->end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)) || (c >= 'A' && c <= 'F'); });
+    if (!hex) {
+      std::cerr << "spotter-sim: bad setting --trainee: an NFC UID is 4 to 10 bytes in upper-case hex\n";
+      return config::kExitBadSetting;
+    }
   }
   if (parsed->positional.size() == 1 && parsed->positional[0] == "members") {
     std::cout << dump_json(Json(member_uids(static_cast<int>(s.integer("members")), static_cast<std::uint64_t>(s.integer("seed"))))) << "\n";

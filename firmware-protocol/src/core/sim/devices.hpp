@@ -21,6 +21,17 @@ struct SimWorld {
   SimStats& stats;
   std::vector<std::string> members;
   std::set<int> inside;
+  // The trainee's last door decision (SimConfig::trainee_card): granted, and which way.
+  std::optional<std::pair<bool, protocol::Direction>> trainee_decision;
+};
+
+// A member using a machine the simulator does not pick at random (the trainee).
+struct MachineVisit {
+  std::string card;
+  int sets = 3, reps = 10;
+  double weight_kg = 60;
+  std::int64_t rest_ms = 8'000;
+  enum class State { tapping, training, done, refused } state = State::tapping;
 };
 
 class MachineSim {
@@ -31,6 +42,14 @@ class MachineSim {
   void step(std::int64_t now);
   void on_message(protocol::MessageType type, std::string_view payload, std::int64_t now);
   void stop(std::int64_t now);
+  protocol::Category category() const { return category_; }
+  const std::string& type() const { return type_; }
+  // The trainee's turn: free when idle and nobody else's; a visit taps at once.
+  bool free() const { return phase_ == Phase::idle && !visit_; }
+  void start_visit(MachineVisit visit, std::int64_t now);
+  // Where the visit stands; done and refused visits are forgotten by forget_visit().
+  std::optional<MachineVisit::State> visit_state() const { return visit_ ? std::optional(visit_->state) : std::nullopt; }
+  void forget_visit() { visit_.reset(); }
 
  private:
   enum class Phase { idle, awaiting_auth, active, resting, maintenance };
@@ -38,6 +57,7 @@ class MachineSim {
   void send(protocol::MessageType type, std::string payload, int qos = 1, bool retained = false);
   void publish_status(std::int64_t now);
   void tap(std::int64_t now);
+  void send_auth(const std::string& card, std::int64_t now);
   void begin_activity(std::int64_t now, std::optional<std::string> link_id);
   void emit_telemetry(std::int64_t now);
   void finish_set_or_bout(std::int64_t now);
@@ -69,6 +89,7 @@ class MachineSim {
   std::int64_t heart_rate_ = 0, hr_sum_ = 0, hr_max_ = 0, samples_ = 0;
   std::int64_t rep_ = 0, set_index_ = 0, set_target_ = 0, sets_left_ = 0;
   std::string exercise_;
+  std::optional<MachineVisit> visit_;
 };
 
 class DoorSim {
@@ -79,11 +100,13 @@ class DoorSim {
   void step(std::int64_t now);
   void on_message(protocol::MessageType type, std::string_view payload, std::int64_t now);
   void stop(std::int64_t now);
+  // A scan of this card (the trainee's); its decision lands in SimWorld::trainee_decision.
+  void scan_card(const std::string& uid, protocol::Direction direction, std::int64_t now);
 
  private:
   struct Pending {
     std::string req_id;
-    int member;  // -1 for an unknown card
+    int member;  // -1 for an unknown card, -2 for the trainee
     protocol::Direction direction;
   };
   void scan(std::int64_t now);
@@ -96,6 +119,23 @@ class DoorSim {
   std::int64_t next_scan_ = 0;
   std::int64_t counter_ = 0;
   std::vector<Pending> pending_;
+};
+
+// The trainee (SimConfig::trainee_card): in through the first door, a plan's sets on each
+// strength machine type in turn, out again.
+class TraineeSim {
+ public:
+  TraineeSim(SimWorld& world, std::vector<MachineSim*> plan, DoorSim* door);
+  void step(std::int64_t now);
+
+ private:
+  enum class Phase { entering, waiting_for_machine, on_machine, leaving, gone };
+  SimWorld& world_;
+  std::vector<MachineSim*> plan_;
+  DoorSim* door_;
+  Phase phase_ = Phase::entering;
+  std::size_t next_ = 0;
+  std::int64_t retry_at_ = 0;
 };
 
 // A payload that breaks one protocol rule, chosen by `pick`.

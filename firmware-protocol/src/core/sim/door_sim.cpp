@@ -57,6 +57,15 @@ void DoorSim::scan(std::int64_t now) {
   if (pending_.size() > 256) pending_.erase(pending_.begin());  // a gateway that never answers
 }
 
+void DoorSim::scan_card(const std::string& uid, Direction direction, std::int64_t now) {
+  if (!conn_ || stopped_) return;
+  Pending p{"s-" + id_ + "-" + std::to_string(++counter_), -2, direction};
+  DoorScan s{p.req_id, {Credential::Kind::nfc, uid}, direction, now};
+  conn_->publish(OutMessage{build_topic(world_.config.branch, id_, MessageType::door_scan), encode(s), 1, false});
+  ++world_.stats.published["scan"];
+  pending_.push_back(std::move(p));
+}
+
 void DoorSim::step(std::int64_t now) {
   if (!conn_ || stopped_ || now < next_scan_) return;
   scan(now);
@@ -73,6 +82,7 @@ void DoorSim::on_message(MessageType type, std::string_view payload, std::int64_
   ++world_.stats.decisions[std::string(to_string(d->reason))];
   auto it = std::find_if(pending_.begin(), pending_.end(), [&](const Pending& p) { return p.req_id == d->req_id; });
   if (it == pending_.end()) return;
+  if (it->member == -2) world_.trainee_decision = std::pair{d->granted, it->direction};
   if (d->granted && it->member >= 0) {
     if (it->direction == Direction::in) {
       world_.inside.insert(it->member);

@@ -96,11 +96,21 @@ void MachineSim::tap(std::int64_t now) {
   } else {
     cred.value = members[static_cast<std::size_t>(rng_.range(0, static_cast<std::int64_t>(members.size()) - 1))];
   }
-  MachineAuth a{"a-" + id_ + "-" + std::to_string(++req_counter_), cred, now};
+  send_auth(cred.value, now);
+}
+
+void MachineSim::send_auth(const std::string& card, std::int64_t now) {
+  MachineAuth a{"a-" + id_ + "-" + std::to_string(++req_counter_), {Credential::Kind::nfc, card}, now};
   pending_req_ = a.req_id;
   send(MessageType::machine_auth, encode(a));
   phase_ = Phase::awaiting_auth;
   phase_until_ = now + world_.config.auth_timeout_ms;
+}
+
+void MachineSim::start_visit(MachineVisit visit, std::int64_t now) {
+  visit.state = MachineVisit::State::tapping;
+  visit_ = std::move(visit);
+  send_auth(visit_->card, now);
 }
 
 void MachineSim::begin_activity(std::int64_t now, std::optional<std::string> link_id) {
@@ -117,6 +127,12 @@ void MachineSim::begin_activity(std::int64_t now, std::optional<std::string> lin
   sets_left_ = rng_.range(2, 4);
   set_target_ = rng_.range(8, 12);
   weight_ = std::round(rng_.uniform(20, 120) / 2.5) * 2.5;
+  if (visit_) {
+    visit_->state = MachineVisit::State::training;
+    sets_left_ = visit_->sets;
+    set_target_ = visit_->reps;
+    weight_ = visit_->weight_kg;
+  }
   exercise_ = exercise_for(category_, type_, rng_);
   phase_until_ = category_ == Category::strength
                      ? 0  // a set ends when its reps are done
@@ -182,7 +198,7 @@ void MachineSim::emit_telemetry(std::int64_t now) {
     finish_set_or_bout(now);
     if (--sets_left_ > 0) {
       phase_ = Phase::resting;
-      phase_until_ = now + static_cast<std::int64_t>(rng_.exponential(kRestMeanMs)) + 5000;
+      phase_until_ = now + (visit_ ? visit_->rest_ms : static_cast<std::int64_t>(rng_.exponential(kRestMeanMs)) + 5000);
     } else {
       end_activity(now);
     }
@@ -210,6 +226,7 @@ void MachineSim::finish_set_or_bout(std::int64_t now) {
     w.summary = c;
   } else if (category_ == Category::strength) {
     w.summary = StrengthSummary{exercise_, {StrengthSet{rep_, weight_}}};
+    if (visit_) ++world_.stats.trainee_sets_done;
   } else {
     w.summary = FunctionalSummary{exercise_, std::round(seconds), rep_};
   }
@@ -227,6 +244,7 @@ void MachineSim::end_activity(std::int64_t now) {
   }
   phase_ = Phase::idle;
   link_id_.reset();
+  if (visit_ && visit_->state == MachineVisit::State::training) visit_->state = MachineVisit::State::done;
   phase_until_ = now + static_cast<std::int64_t>(rng_.exponential(static_cast<double>(world_.config.idle_mean_ms)));
   publish_status(now);
 }
@@ -234,6 +252,7 @@ void MachineSim::end_activity(std::int64_t now) {
 void MachineSim::enter_maintenance(std::int64_t now, std::optional<std::int64_t> until) {
   if (phase_ == Phase::active || phase_ == Phase::resting) end_activity(now);
   pending_req_.reset();
+  if (visit_ && visit_->state == MachineVisit::State::tapping) visit_->state = MachineVisit::State::refused;
   phase_ = Phase::maintenance;
   phase_until_ = until.value_or(0);
   publish_status(now);
@@ -259,10 +278,15 @@ void MachineSim::step(std::int64_t now) {
   }
   switch (phase_) {
     case Phase::idle:
-      if (now >= phase_until_) tap(now);
+      if (!visit_ && now >= phase_until_) tap(now);
       break;
     case Phase::awaiting_auth:
-      if (now >= phase_until_) {
+      if (now >= phase_until_ && visit_) {
+        ++world_.stats.auth_timeouts;
+        visit_->state = MachineVisit::State::refused;  // the trainee tries again
+        pending_req_.reset();
+        phase_ = Phase::idle;
+      } else if (now >= phase_until_) {
         // No gateway answered: the machine still works, without a link.
         ++world_.stats.auth_timeouts;
         begin_activity(now, std::nullopt);
@@ -278,6 +302,7 @@ void MachineSim::step(std::int64_t now) {
     case Phase::resting:
       if (now >= phase_until_) {
         phase_ = Phase::active;
+        phase_until_ = 0;  // the next set ends with its reps, not with the rest's time
         bout_start_ = now;
         next_telemetry_ = now;
       }
@@ -306,6 +331,7 @@ void MachineSim::on_message(MessageType type, std::string_view payload, std::int
     } else {
       pending_req_.reset();
       phase_ = Phase::idle;
+      if (visit_) visit_->state = MachineVisit::State::refused;
       phase_until_ = now + static_cast<std::int64_t>(rng_.exponential(static_cast<double>(world_.config.idle_mean_ms)));
     }
     return;

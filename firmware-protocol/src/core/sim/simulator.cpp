@@ -41,6 +41,17 @@ void Simulator::start(std::int64_t now_ms) {
   for (int i = 0; i < config_.doors; ++i) doors_.push_back(std::make_unique<DoorSim>(*world_, i));
   for (auto& m : machines_) m->start(transport_, now_ms);
   for (auto& d : doors_) d->start(transport_, now_ms);
+  if (!config_.trainee_card.empty() && !doors_.empty()) {
+    // The first machine of each strength type, in the order of kStrength.
+    std::vector<MachineSim*> plan;
+    for (const auto& model : kStrength)
+      for (auto& m : machines_)
+        if (m->type() == model.type) {
+          plan.push_back(m.get());
+          break;
+        }
+    trainee_ = std::make_unique<TraineeSim>(*world_, std::move(plan), doors_.front().get());
+  }
 }
 
 void Simulator::deliver(InMessage message) {
@@ -69,6 +80,7 @@ void Simulator::step(std::int64_t now_ms) {
   }
   for (auto& m : machines_) m->step(now_ms);
   for (auto& d : doors_) d->step(now_ms);
+  if (trainee_) trainee_->step(now_ms);
 }
 
 void Simulator::stop(std::int64_t now_ms) {

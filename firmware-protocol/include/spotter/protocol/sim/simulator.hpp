@@ -31,6 +31,13 @@ struct SimConfig {
   std::int64_t activity_mean_ms = 60'000; // a cardio bout or a functional bout
   double faults_per_hour = 0.5;           // per machine
   std::int64_t auth_timeout_ms = 5'000;
+  // A member who follows a plan on the strength machines (empty: none): enters through the
+  // first door, does `trainee_sets` sets on each strength machine type in turn (the first
+  // machine of each: leg press, chest press, lat pulldown), resting between sets, and leaves.
+  std::string trainee_card;
+  int trainee_sets = 3;
+  int trainee_reps = 10;
+  std::int64_t trainee_rest_ms = 8'000;
 };
 
 struct SimStats {
@@ -41,10 +48,12 @@ struct SimStats {
   std::uint64_t commands = 0;
   std::uint64_t malformed_sent = 0;
   std::uint64_t inbound_rejected = 0;  // replies the simulator could not decode
+  std::uint64_t trainee_sets_done = 0;
 };
 
 class MachineSim;
 class DoorSim;
+class TraineeSim;
 struct SimWorld;
 
 // Thread-safety: deliver() may be called from any thread; everything else from one.
@@ -72,6 +81,7 @@ class Simulator {
   std::unique_ptr<SimWorld> world_;
   std::vector<std::unique_ptr<MachineSim>> machines_;
   std::vector<std::unique_ptr<DoorSim>> doors_;
+  std::unique_ptr<TraineeSim> trainee_;
   std::mutex inbox_mu_;
   std::vector<InMessage> inbox_;
 };
