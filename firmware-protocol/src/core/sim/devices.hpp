@@ -46,6 +46,8 @@ class MachineSim {
   const std::string& type() const { return type_; }
   // The trainee's turn: free when idle and nobody else's; a visit taps at once.
   bool free() const { return phase_ == Phase::idle && !visit_; }
+  // Kept for the trainee: nobody else taps it.
+  void reserve() { reserved_ = true; }
   void start_visit(MachineVisit visit, std::int64_t now);
   // Where the visit stands; done and refused visits are forgotten by forget_visit().
   std::optional<MachineVisit::State> visit_state() const { return visit_ ? std::optional(visit_->state) : std::nullopt; }
@@ -90,6 +92,7 @@ class MachineSim {
   std::int64_t rep_ = 0, set_index_ = 0, set_target_ = 0, sets_left_ = 0;
   std::string exercise_;
   std::optional<MachineVisit> visit_;
+  bool reserved_ = false;
 };
 
 class DoorSim {

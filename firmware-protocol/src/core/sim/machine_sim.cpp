@@ -278,7 +278,7 @@ void MachineSim::step(std::int64_t now) {
   }
   switch (phase_) {
     case Phase::idle:
-      if (!visit_ && now >= phase_until_) tap(now);
+      if (!visit_ && !reserved_ && now >= phase_until_) tap(now);
       break;
     case Phase::awaiting_auth:
       if (now >= phase_until_ && visit_) {

@@ -15,15 +15,15 @@ constexpr Model kCardio[] = {{Category::cardio, "treadmill"}, {Category::cardio,
 constexpr Model kStrength[] = {{Category::strength, "leg_press"}, {Category::strength, "chest_press"}, {Category::strength, "lat_pulldown"}};
 constexpr Model kFunctional = {Category::functional, "functional_rig"};
 
-// Machine i's model, spread so any prefix of the list has roughly the configured mix.
-Model model_for(int i, const SimConfig& c) {
+// Machine i's category, spread so any prefix of the list has roughly the configured mix.
+Category category_for(int i, const SimConfig& c) {
   double pos = (static_cast<double>(i) + 0.5) / std::max(c.machines, 1);
   // Low-discrepancy position in [0,1): a golden-ratio sequence mixes categories evenly.
   double u = pos + static_cast<double>(i) * 0.6180339887498949;
   u -= static_cast<double>(static_cast<long long>(u));
-  if (u < c.cardio_share) return kCardio[i % 3];
-  if (u < c.cardio_share + c.strength_share) return kStrength[i % 3];
-  return kFunctional;
+  if (u < c.cardio_share) return Category::cardio;
+  if (u < c.cardio_share + c.strength_share) return Category::strength;
+  return Category::functional;
 }
 }  // namespace
 
@@ -34,8 +34,11 @@ Simulator::~Simulator() = default;
 
 void Simulator::start(std::int64_t now_ms) {
   world_ = std::make_unique<SimWorld>(SimWorld{config_, stats_, member_uids(config_.members, config_.seed), {}});
+  // Within a category, types take turns: any three strength machines are one of each.
+  int cardio = 0, strength = 0;
   for (int i = 0; i < config_.machines; ++i) {
-    Model m = model_for(i, config_);
+    const Category c = category_for(i, config_);
+    const Model m = c == Category::cardio ? kCardio[cardio++ % 3] : c == Category::strength ? kStrength[strength++ % 3] : kFunctional;
     machines_.push_back(std::make_unique<MachineSim>(*world_, i, m.category, m.type));
   }
   for (int i = 0; i < config_.doors; ++i) doors_.push_back(std::make_unique<DoorSim>(*world_, i));

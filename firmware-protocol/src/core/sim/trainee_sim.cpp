@@ -9,7 +9,10 @@ namespace {
 constexpr std::int64_t kRetryMs = 3'000;  // a refused scan or tap (the replica may lag)
 }
 
-TraineeSim::TraineeSim(SimWorld& world, std::vector<MachineSim*> plan, DoorSim* door) : world_(world), plan_(std::move(plan)), door_(door) {}
+TraineeSim::TraineeSim(SimWorld& world, std::vector<MachineSim*> plan, DoorSim* door) : world_(world), plan_(std::move(plan)), door_(door) {
+  // Her machines wait for her: a demo shows her session filling itself within seconds.
+  for (auto* m : plan_) m->reserve();
+}
 
 void TraineeSim::step(std::int64_t now) {
   const auto& config = world_.config;

@@ -33,7 +33,8 @@ struct SimConfig {
   std::int64_t auth_timeout_ms = 5'000;
   // A member who follows a plan on the strength machines (empty: none): enters through the
   // first door, does `trainee_sets` sets on each strength machine type in turn (the first
-  // machine of each: leg press, chest press, lat pulldown), resting between sets, and leaves.
+  // machine of each: leg press, chest press, lat pulldown, kept for her), resting between
+  // sets, and leaves.
   std::string trainee_card;
   int trainee_sets = 3;
   int trainee_reps = 10;
