@@ -2,6 +2,8 @@
 // nothing older than two seconds (live or nothing).
 #include <doctest/doctest.h>
 
+#include <thread>
+
 #include "spotter/edge/live_progress.hpp"
 
 using namespace spotter::edge;
@@ -32,4 +34,26 @@ TEST_CASE("live progress: the latest item per machine, throttled per machine, st
   CHECK(p.counts().taken == 3);
   p.offer(item("tm-1", 5000, "e"));
   CHECK(p.take(5000).size() == 1);
+}
+
+TEST_CASE("live progress: the sender learns when a held item is due, and is woken by an offer") {
+  LiveProgress p;
+  CHECK_FALSE(p.next_due_in(1000).has_value());  // nothing waiting: sleep until an offer
+  p.offer(item("tm-1", 1000, "a"));
+  CHECK(p.next_due_in(1000) == std::chrono::milliseconds(0));  // never taken: due at once
+  REQUIRE(p.take(1000).size() == 1);
+  p.offer(item("tm-1", 1100, "b"));
+  CHECK(p.next_due_in(1100) == std::chrono::milliseconds(400));  // its machine's throttle ends at 1500
+  CHECK(p.next_due_in(1600) == std::chrono::milliseconds(0));
+  // An offer ends the wait at once (the fresh one from above is still unseen), a second
+  // wait without a new offer runs to its timeout, and interrupt() ends every wait after it.
+  const auto t0 = std::chrono::steady_clock::now();
+  p.wait_for_offer(std::chrono::seconds(30));
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(10));
+  std::thread offerer([&] { p.offer(item("bike-1", 1200)); });
+  p.wait_for_offer(std::chrono::seconds(30));  // returns once the offer lands (or at once if it already has)
+  offerer.join();
+  p.interrupt();
+  p.wait_for_offer(std::chrono::seconds(30));
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(10));
 }

@@ -24,7 +24,10 @@ SyncService::SyncService(SyncSettings settings, const Clock& clock, Logger log, 
 
 SyncService::~SyncService() { stop(); }
 
-void SyncService::start() { thread_ = std::thread([this] { run(); }); }
+void SyncService::start() {
+  thread_ = std::thread([this] { run(); });
+  if (progress_) live_thread_ = std::thread([this] { run_live(); });
+}
 
 void SyncService::stop() {
   {
@@ -32,7 +35,9 @@ void SyncService::stop() {
     stopping_ = true;
   }
   cv_.notify_all();
+  if (progress_) progress_->interrupt();
   if (thread_.joinable()) thread_.join();
+  if (live_thread_.joinable()) live_thread_.join();
 }
 
 void SyncService::wake() {
@@ -52,6 +57,7 @@ void SyncService::set_state(const std::string& state, const std::string& error) 
   std::lock_guard lock(status_mu_);
   const bool changed = status_["state"] != state;
   status_["state"] = state;
+  online_ = state == "online";
   if (!error.empty()) status_["last_error"] = error;
   if (state == "online") status_["last_ok_at"] = format_rfc3339_ms(clock_.now_ms());
   status_["failures"] = backoff_.failures();
@@ -92,7 +98,11 @@ void SyncService::run() {
       std::uniform_real_distribution<double> jitter(0.0, 1.0);
       const auto wait = backoff_.after_failure(jitter(rng_), retry_after_);
       set_state(r.error().code == "unauthorized" ? "unauthorized" : "offline", r.error().message);
-      if (r.error().code == "unauthorized") token_.clear();
+      if (r.error().code == "unauthorized") {
+        token_.clear();
+        std::lock_guard lock(token_mu_);
+        live_token_.clear();
+      }
       next_attempt = steady_clock::now() + wait;
     }
     // Counting a large backlog is a table scan: every 2 s is enough for the CLI.
@@ -117,33 +127,48 @@ Result<bool> SyncService::step() {
     if (auto r = poll_replica(); !r) return Unexpected<Error>{r.error()};
     next_replica_ = now + settings_.replica_every;
   }
-  send_progress();
   return upload();
 }
 
-void SyncService::send_progress() {
-  if (!progress_) return;
-  auto due = progress_->take(clock_.now_ms());
+void SyncService::run_live() {
+  CloudClient client(settings_.cloud_url, std::chrono::seconds(2));
+  while (true) {
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_) return;
+    }
+    auto due = progress_->take(clock_.now_ms());
+    if (!due.empty()) send_progress(client, due);
+    progress_->wait_for_offer(progress_->next_due_in(clock_.now_ms()).value_or(std::chrono::seconds(1)));
+  }
+}
+
+void SyncService::send_progress(CloudClient& client, const std::vector<ProgressItem>& due) {
+  std::string token;
   {
-    const auto c = progress_->counts();
-    std::lock_guard lock(status_mu_);
-    status_["progress"] = {{"offered", c.offered}, {"taken", c.taken}, {"stale", c.stale}};
+    std::lock_guard lock(token_mu_);
+    token = live_token_;
   }
-  if (due.empty()) return;
-  Json items = Json::array();
-  for (const auto& p : due) {
-    auto t = parse_json_strict(p.telemetry);
-    if (!t || !t->is_object() || !t->contains("metrics")) continue;
-    const Json& ts = (*t)["ts"];
-    items.push_back({{"machine_id", p.machine_id}, {"link_id", p.link_id}, {"ts", ts.is_number_integer() ? ts.get<std::int64_t>() : p.received_ms},
-                     {"metrics", (*t)["metrics"]}});
-    if (items.size() == sync_api::kMaxProgressItems) break;
+  bool sent = false;
+  if (online_ && !token.empty()) {
+    Json items = Json::array();
+    for (const auto& p : due) {
+      auto t = parse_json_strict(p.telemetry);
+      if (!t || !t->is_object() || !t->contains("metrics")) continue;
+      const Json& ts = (*t)["ts"];
+      items.push_back({{"machine_id", p.machine_id}, {"link_id", p.link_id}, {"ts", ts.is_number_integer() ? ts.get<std::int64_t>() : p.received_ms},
+                       {"metrics", (*t)["metrics"]}});
+      if (items.size() == sync_api::kMaxProgressItems) break;
+    }
+    auto r = client.request("POST", std::string(sync_api::kProgress), dump_json(Json{{"items", std::move(items)}}), token);
+    sent = r && r->status == 200;
   }
-  auto r = client_->request("POST", std::string(sync_api::kProgress), dump_json(Json{{"items", std::move(items)}}), token_);
+  const auto c = progress_->counts();
   std::lock_guard lock(status_mu_);
   if (!status_.contains("progress_sent")) status_["progress_sent"] = 0, status_["progress_failed"] = 0;
-  if (r && r->status == 200) status_["progress_sent"] = status_["progress_sent"].get<std::int64_t>() + static_cast<std::int64_t>(due.size());
-  else status_["progress_failed"] = status_["progress_failed"].get<std::int64_t>() + static_cast<std::int64_t>(due.size());
+  const char* outcome = sent ? "progress_sent" : "progress_failed";  // failed: dropped, offline or refused
+  status_[outcome] = status_[outcome].get<std::int64_t>() + static_cast<std::int64_t>(due.size());
+  status_["progress"] = {{"offered", c.offered}, {"taken", c.taken}, {"stale", c.stale}};
 }
 
 Status SyncService::ensure_token() {
@@ -158,6 +183,10 @@ Status SyncService::ensure_token() {
   auto doc = parse_json_strict(r->body);
   if (!doc || !doc->contains("access_token") || !(*doc)["access_token"].is_string()) return fail("http", "gateway token: unreadable answer");
   token_ = (*doc)["access_token"].get<std::string>();
+  {
+    std::lock_guard lock(token_mu_);
+    live_token_ = token_;
+  }
   const auto lifetime = std::chrono::seconds(doc->value("expires_in", 600));
   token_renew_at_ = steady_clock::now() + lifetime * 4 / 5;  // renewed well before it expires
   return {};
@@ -169,7 +198,6 @@ Result<bool> SyncService::upload() {
   // replica keep flowing during a long catch-up.
   for (int round = 0; round < 20; ++round) {
     bool full = false;
-    if (round > 0) send_progress();  // a long catch-up does not hold the live view back
     for (bool live : {true, false}) {
       auto sent = send_batch(live);
       if (!sent) return Unexpected<Error>{sent.error()};

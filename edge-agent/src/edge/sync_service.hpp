@@ -60,8 +60,11 @@ class SyncService {
   Result<std::size_t> send_batch(bool live);
   Status poll_replica();
   Status poll_commands();
-  // Linked machines' latest telemetry, if any is due; a failure drops it (live or nothing).
-  void send_progress();
+  // The live thread: linked machines' latest telemetry as soon as it is due, on a connection
+  // of its own so that it never waits behind an upload; only while the link is online, and
+  // a failure drops it (live or nothing).
+  void run_live();
+  void send_progress(CloudClient& client, const std::vector<ProgressItem>& due);
   void set_state(const std::string& state, const std::string& error);
 
   SyncSettings settings_;
@@ -79,7 +82,10 @@ class SyncService {
   std::chrono::steady_clock::time_point token_renew_at_{}, next_replica_{}, next_commands_{};
   std::optional<std::chrono::seconds> retry_after_;
 
-  std::thread thread_;
+  std::thread thread_, live_thread_;
+  std::atomic<bool> online_{false};
+  std::mutex token_mu_;
+  std::string live_token_;  // the sync thread's token_, for the live thread
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false, woken_ = false;

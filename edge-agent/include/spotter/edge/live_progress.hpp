@@ -4,8 +4,11 @@
 // machine, and only while the cloud can be reached. It is live or nothing: never stored,
 // never queued behind an outage (an item older than `max_age` when the sync thread comes
 // for it is dropped), so a catch-up never replays minutes of a treadmill.
-// Thread-safe: the store thread offers, the sync thread takes.
+// Thread-safe: the store thread offers; the sync service's live thread takes, and waits for
+// an offer between takes.
 #include <chrono>
+#include <condition_variable>
+#include <optional>
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -34,6 +37,12 @@ class LiveProgress {
   // What is due at `now_ms`: per machine the latest item, if the last one taken for that
   // machine is at least `every` old; items older than `max_age` are dropped.
   std::vector<ProgressItem> take(std::int64_t now_ms);
+  // How long until a held item becomes due (its machine's throttle ends); nullopt when
+  // nothing is waiting.
+  std::optional<std::chrono::milliseconds> next_due_in(std::int64_t now_ms) const;
+  // Blocks until an offer newer than the last take or wait, interrupt(), or the timeout.
+  void wait_for_offer(std::chrono::milliseconds timeout);
+  void interrupt();
   struct Counts {
     std::uint64_t offered = 0, taken = 0, stale = 0;
   };
@@ -42,6 +51,8 @@ class LiveProgress {
  private:
   LiveProgressRules rules_;
   mutable std::mutex mu_;
+  std::condition_variable offered_;
+  bool fresh_ = false, interrupted_ = false;
   std::map<std::string, ProgressItem> pending_;       // per machine
   std::map<std::string, std::int64_t> last_taken_;    // per machine
   Counts counts_;
