@@ -9,74 +9,21 @@
 //                                              last of N WebSocket clients of Q (default P)
 //                                              has it
 // Reports JSON lines; asserts nothing.
-#include <utility>  // before Asio: Boost 1.74's awaitable.hpp uses std::exchange without it
+#include "bench_common.hpp"
 
-#include <boost/asio.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/beast/websocket.hpp>
-
-#include <algorithm>
-#include <map>
-#include <chrono>
-#include <iostream>
 #include <atomic>
 #include <functional>
+#include <iostream>
+#include <map>
 #include <thread>
 
 #include "adapters/argon2/argon2_hasher.hpp"
-#include "adapters/postgres/pg_database.hpp"
-#include "adapters/sqlite/sqlite_database.hpp"
 #include "spotter/cloud/service.hpp"
 #include "spotter/protocol/raw_mqtt.hpp"
-#include "spotter/common/json.hpp"
 
-namespace net = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-namespace websocket = beast::websocket;
-using tcp = net::ip::tcp;
-using Clock = std::chrono::steady_clock;
-using spotter::Json;
+using namespace bench;
 
 namespace {
-
-constexpr int kBranches = 10;
-constexpr const char* kPassword = "Bench-Passw0rd!";
-
-std::string arg(const std::vector<std::string>& args, const std::string& name, const std::string& fallback) {
-  for (std::size_t i = 0; i + 1 < args.size(); ++i)
-    if (args[i] == "--" + name) return args[i + 1];
-  return fallback;
-}
-
-double percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))];
-}
-
-void check(const spotter::Result<std::int64_t>& r) {
-  if (!r) throw std::runtime_error(r.error().message);
-}
-
-std::unique_ptr<spotter::cloud::SqlDatabase> open_db(const std::string& url) {
-  if (url.rfind("sqlite:", 0) == 0) return spotter::cloud::SqliteDatabase::open(url.substr(7));
-  return spotter::cloud::PostgresDatabase::connect(url, {});
-}
-
-// Rows inserted 500 to a statement: one round trip each, so PostgreSQL seeds as fast as SQLite.
-void insert_rows(spotter::cloud::SqlDatabase& db, const std::string& head, std::size_t width, const std::vector<spotter::cloud::SqlValue>& values) {
-  const std::size_t rows = values.size() / width;
-  const std::string one = "(" + spotter::cloud::placeholders(width) + ")";
-  for (std::size_t at = 0; at < rows; at += 500) {
-    const std::size_t n = std::min<std::size_t>(500, rows - at);
-    std::string sql = head + " VALUES ";
-    for (std::size_t i = 0; i < n; ++i) sql += (i ? ", " : "") + one;
-    check(db.execute(sql, std::vector<spotter::cloud::SqlValue>(values.begin() + static_cast<std::ptrdiff_t>(at * width),
-                                                                 values.begin() + static_cast<std::ptrdiff_t>((at + n) * width))));
-  }
-}
 
 int seed(const std::vector<std::string>& args) {
   const int members = std::stoi(arg(args, "members", "100000")), machines = std::stoi(arg(args, "machines", "1000"));
@@ -113,12 +60,6 @@ int seed(const std::vector<std::string>& args) {
   return 0;
 }
 
-// Helpers kept out of coroutines: GCC 12 miscompiles string-literal arguments there.
-std::string access_token_of(const std::string& body) {
-  auto j = spotter::parse_json_strict(body);
-  return j && j->contains("access_token") ? (*j)["access_token"].get<std::string>() : std::string();
-}
-
 // The k of a machine_status carrying maintenance code "B<k>", else -1.
 int change_number(const std::string& text) {
   auto msg = spotter::parse_json_strict(text);
@@ -130,24 +71,6 @@ int change_number(const std::string& text) {
 
 std::string login_json(int user) { return Json{{"email", "m" + std::to_string(user) + "@bench.test"}, {"password", kPassword}}.dump(); }
 std::string start_json(int user) { return Json{{"branch_id", "br_bench_" + std::to_string(user % kBranches)}}.dump(); }
-
-struct HttpConn {
-  beast::tcp_stream stream;
-  beast::flat_buffer buffer;
-  explicit HttpConn(net::any_io_executor ex) : stream(ex) {}
-  net::awaitable<http::response<http::string_body>> call(http::verb verb, const std::string& target, const std::string& body, const std::string& token) {
-    http::request<http::string_body> req{verb, target, 11};
-    req.set(http::field::host, "127.0.0.1");
-    req.set(http::field::content_type, "application/json");
-    if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
-    req.body() = body;
-    req.prepare_payload();
-    co_await http::async_write(stream, req, net::use_awaitable);
-    http::response<http::string_body> res;
-    co_await http::async_read(stream, buffer, res, net::use_awaitable);
-    co_return res;
-  }
-};
 
 struct PairsRun {
   tcp::endpoint ep;
