@@ -12,6 +12,7 @@ Domains::Domains(Platform& platform, ops::Health health) : platform_(platform) {
   auto& sync = add<sync::SyncDomain>(platform, org, machines, uploads_);
   auto& auth = add<auth::AuthDomain>(platform, org, sync);
   add<training::TrainingDomain>(platform, org);
+  add<engagement::EngagementDomain>(platform, org);
   add<ops::OpsDomain>(platform, routes_, std::move(health));
 
   org_ = &org;

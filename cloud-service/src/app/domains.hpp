@@ -10,6 +10,7 @@
 #include "../domains/org/org.hpp"
 #include "../domains/sessions/sessions.hpp"
 #include "../domains/sync/sync.hpp"
+#include "../domains/engagement/engagement.hpp"
 #include "../domains/training/training.hpp"
 #include "../platform/platform.hpp"
 

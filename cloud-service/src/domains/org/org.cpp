@@ -2,6 +2,7 @@
 
 #include <cctype>
 
+#include "../../core/dates.hpp"
 #include "../../platform/responses.hpp"
 #include "events.hpp"
 #include "spotter/common/access_qr.hpp"
@@ -82,6 +83,23 @@ Result<std::shared_ptr<const BranchCalendar>> OrgDomain::home_calendar(const std
   if (!home) return Unexpected<Error>{home.error()};
   if (!*home || !**home) return std::shared_ptr<const BranchCalendar>{};
   return calendar(***home);
+}
+
+Result<std::optional<std::string>> OrgDomain::home_branch(const std::string& user_id) {
+  auto home = store_.home_branch_of(user_id);
+  if (!home) return Unexpected<Error>{home.error()};
+  if (!*home || !**home) return std::optional<std::string>{};
+  return std::optional<std::string>{***home};
+}
+
+Result<std::int64_t> OrgDomain::member_day(const std::string& user_id, std::int64_t at_ms) {
+  auto calendar = home_calendar(user_id);
+  if (!calendar) return Unexpected<Error>{calendar.error()};
+  static const auto utc = load_time_zone("UTC");
+  if (!*calendar && !utc) return fail(std::string(sql_error::sql), "the UTC time zone is missing (package tzdata)");
+  const TimeZone& zone = *calendar ? (*calendar)->zone() : **utc;
+  const auto local = zone.to_local(WallTime{std::chrono::milliseconds(at_ms)});
+  return days_from_civil(local.year, static_cast<unsigned>(local.month), static_cast<unsigned>(local.day));
 }
 
 Result<std::shared_ptr<const BranchCalendar>> OrgDomain::calendar(const std::string& branch_id) {

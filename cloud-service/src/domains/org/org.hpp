@@ -68,6 +68,13 @@ class OrgDomain final : public Domain {
   // The member's own calendar, for dates "in the member's time zone": their home branch's;
   // null for a user without a home branch (or no such user).
   Result<std::shared_ptr<const BranchCalendar>> home_calendar(const std::string& user_id);
+  // The member's home branch; nullopt without one (or no such user).
+  Result<std::optional<std::string>> home_branch(const std::string& user_id);
+  // Days since 1970-01-01 of an instant in the member's time zone (their home branch's; UTC
+  // without one).
+  Result<std::int64_t> member_day(const std::string& user_id, std::int64_t at_ms);
+  // Users' full names by id, for lists that show people (ids not found are left out).
+  Result<std::map<std::string, std::string>> display_names(const std::vector<std::string>& ids) { return store_.full_names(ids); }
   // Whether the member's current subscriptions let them into the branch now.
   Result<Entry> entry(const std::string& user_id, const std::string& branch_id, std::int64_t now_ms);
   // Members: themselves. Trainers: users whose home branch is theirs or whose

@@ -82,6 +82,18 @@ Result<Json> OrgStore::search_users(const UserSearch& q) {
   return items;
 }
 
+Result<std::map<std::string, std::string>> OrgStore::full_names(const std::vector<std::string>& ids) {
+  std::map<std::string, std::string> out;
+  for (std::size_t at = 0; at < ids.size(); at += 200) {
+    const std::size_t n = std::min<std::size_t>(200, ids.size() - at);
+    std::vector<SqlValue> params(ids.begin() + static_cast<std::ptrdiff_t>(at), ids.begin() + static_cast<std::ptrdiff_t>(at + n));
+    auto rows = db_.query("SELECT id, full_name FROM users WHERE id IN (" + placeholders(n) + ")", params);
+    if (!rows) return Unexpected<Error>{rows.error()};
+    for (const auto& r : *rows) out[r.text(0)] = r.text(1);
+  }
+  return out;
+}
+
 Result<std::optional<std::optional<std::string>>> OrgStore::home_branch_of(const std::string& user_id) {
   auto rows = db_.query("SELECT home_branch_id FROM users WHERE id = ?", {user_id});
   if (!rows) return Unexpected<Error>{rows.error()};

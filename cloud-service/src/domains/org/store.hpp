@@ -86,6 +86,7 @@ class OrgStore {
   Result<Json> search_users(const UserSearch& search);
   // nullopt: no such user; else its home branch (may be empty).
   Result<std::optional<std::optional<std::string>>> home_branch_of(const std::string& user_id);
+  Result<std::map<std::string, std::string>> full_names(const std::vector<std::string>& ids);
   // Whether any subscription of the user opens one of `branches`.
   Result<bool> subscribed_at_any(const std::string& user_id, const std::set<std::string, std::less<>>& branches);
   Result<std::optional<LoginRecord>> login_record(const std::string& email);

@@ -9,11 +9,7 @@
 
 namespace spotter::cloud::training {
 
-TrainingDomain::TrainingDomain(Platform& platform, org::OrgDomain& org) : platform_(platform), org_(org), store_(platform.db) {
-  auto utc = load_time_zone("UTC");
-  if (!utc) throw std::runtime_error("the UTC time zone is missing (package tzdata)");
-  utc_ = *utc;
-}
+TrainingDomain::TrainingDomain(Platform& platform, org::OrgDomain& org) : platform_(platform), org_(org), store_(platform.db) {}
 
 void TrainingDomain::subscribe(EventBus& bus) {
   bus.on(machines::events::kWorkoutRecorded, [this](const Event& e) { return workout_recorded(e); });
@@ -21,13 +17,7 @@ void TrainingDomain::subscribe(EventBus& bus) {
   bus.on(sessions::events::kVisitStarted, [this](const Event& e) { return visit_started(e); });
 }
 
-Result<std::int64_t> TrainingDomain::member_day(const std::string& user_id, std::int64_t at_ms) {
-  auto calendar = org_.home_calendar(user_id);
-  if (!calendar) return Unexpected<Error>{calendar.error()};
-  const TimeZone& zone = *calendar ? (*calendar)->zone() : *utc_;
-  const auto local = zone.to_local(WallTime{std::chrono::milliseconds(at_ms)});
-  return days_from_civil(local.year, static_cast<unsigned>(local.month), static_cast<unsigned>(local.day));
-}
+Result<std::int64_t> TrainingDomain::member_day(const std::string& user_id, std::int64_t at_ms) { return org_.member_day(user_id, at_ms); }
 
 Status TrainingDomain::count_sets(const std::string& user_id, std::int64_t day, const std::vector<Entry>& sets, std::int64_t at_ms, bool session_done) {
   const Summary s = summarise(sets);

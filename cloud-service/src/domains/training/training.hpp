@@ -65,7 +65,6 @@ class TrainingDomain final : public Domain {
   Platform& platform_;
   org::OrgDomain& org_;
   TrainingStore store_;
-  std::shared_ptr<const TimeZone> utc_;
 };
 
 }  // namespace spotter::cloud::training

@@ -1,0 +1,127 @@
+// The domain's reactions: what a visit, a training session and a record count for.
+#include "engagement.hpp"
+
+#include "../../core/dates.hpp"
+#include "../sessions/events.hpp"
+#include "../training/events.hpp"
+#include "events.hpp"
+
+namespace spotter::cloud::engagement {
+
+namespace {
+std::optional<std::string> text_of(const Json& b, const char* name) {
+  return b.contains(name) && b[name].is_string() ? std::optional<std::string>(b[name].get<std::string>()) : std::nullopt;
+}
+std::optional<std::int64_t> int_of(const Json& b, const char* name) {
+  return b.contains(name) && b[name].is_number_integer() ? std::optional<std::int64_t>(b[name].get<std::int64_t>()) : std::nullopt;
+}
+}  // namespace
+
+void EngagementDomain::subscribe(EventBus& bus) {
+  bus.on(sessions::events::kVisitStarted, [this](const Event& e) { return visit_started(e); });
+  bus.on(sessions::events::kVisitEnded, [this](const Event& e) { return visit_ended(e); });
+  bus.on(training::events::kSessionCompleted, [this](const Event& e) { return training_session_completed(e); });
+  bus.on(training::events::kRecordImproved, [this](const Event& e) { return record_improved(e); });
+}
+
+Status EngagementDomain::visit_started(const Event& e) {
+  const auto visit = text_of(e.body, "session_id"), user = text_of(e.body, "user_id"), branch = text_of(e.body, "branch_id");
+  const auto at = int_of(e.body, "started_at_ms");
+  if (!visit || !user || !at) return {};
+  auto first = store_.first_time("visit:" + *visit, *at);
+  if (!first || !*first) return first ? Status{} : Status{Unexpected<Error>{first.error()}};
+  auto day = org_.member_day(*user, *at);
+  if (!day) return Unexpected<Error>{day.error()};
+  auto progress = store_.count(*user, EngagementStore::Counter::visits);
+  if (!progress) return Unexpected<Error>{progress.error()};
+  SPOTTER_SQL(add_to_boards(branch, *day, Metric::visits, *user, 1));
+  return activity(*user, *day, *progress, *at);
+}
+
+Status EngagementDomain::visit_ended(const Event& e) {
+  const auto visit = text_of(e.body, "session_id"), user = text_of(e.body, "user_id"), branch = text_of(e.body, "branch_id");
+  const auto started = int_of(e.body, "started_at_ms"), ended = int_of(e.body, "ended_at_ms");
+  if (!visit || !user || !started || !ended || !visit_earns_points(*started, *ended)) return {};
+  auto day = org_.member_day(*user, *started);
+  if (!day) return Unexpected<Error>{day.error()};
+  // Once per day in the member's time zone: the day is the source, the visit its witness.
+  return award({"visit_day:" + *user + ":" + format_date(*day), *user, kVisitPoints, "visit", *visit, *ended}, branch, *day);
+}
+
+Status EngagementDomain::training_session_completed(const Event& e) {
+  const auto id = text_of(e.body, "training_session_id"), user = text_of(e.body, "user_id");
+  const auto at = int_of(e.body, "completed_at_ms");
+  if (!id || !user || !at) return {};
+  const std::string key = "training_session:" + *id;
+  auto first = store_.first_time(key, *at);
+  if (!first || !*first) return first ? Status{} : Status{Unexpected<Error>{first.error()}};
+  auto day = org_.member_day(*user, *at);
+  if (!day) return Unexpected<Error>{day.error()};
+  auto home = org_.home_branch(*user);
+  if (!home) return Unexpected<Error>{home.error()};
+  auto progress = store_.count(*user, EngagementStore::Counter::training_sessions);
+  if (!progress) return Unexpected<Error>{progress.error()};
+  const Json& summary = e.body.contains("summary") && e.body["summary"].is_object() ? e.body["summary"] : Json::object();
+  const double volume = summary.contains("volume_kg") && summary["volume_kg"].is_number() ? summary["volume_kg"].get<double>() : 0.0;
+  if (volume > 0) SPOTTER_SQL(add_to_boards(*home, *day, Metric::volume_kg, *user, volume));
+  SPOTTER_SQL(award({key, *user, kTrainingSessionPoints, "training_session", *id, *at}, *home, *day));
+  return activity(*user, *day, *progress, *at);
+}
+
+Status EngagementDomain::record_improved(const Event& e) {
+  const auto user = text_of(e.body, "user_id"), exercise = text_of(e.body, "exercise_id");
+  const auto at = int_of(e.body, "at_ms");
+  if (!user || !exercise || !at) return {};
+  // One set can beat several records of its exercise (weight, 1RM, reps): one award for it.
+  const std::string key = "record:" + *user + ":" + *exercise + ":" + std::to_string(*at);
+  auto first = store_.first_time(key, *at);
+  if (!first || !*first) return first ? Status{} : Status{Unexpected<Error>{first.error()}};
+  auto day = org_.member_day(*user, *at);
+  if (!day) return Unexpected<Error>{day.error()};
+  auto home = org_.home_branch(*user);
+  if (!home) return Unexpected<Error>{home.error()};
+  auto progress = store_.count(*user, EngagementStore::Counter::records);
+  if (!progress) return Unexpected<Error>{progress.error()};
+  SPOTTER_SQL(award({key, *user, kRecordPoints, "record", *exercise, *at}, *home, *day));
+  return achievements_reached(*user, *progress, *at);
+}
+
+Status EngagementDomain::award(const LedgerRow& row, const std::optional<std::string>& branch_id, std::int64_t day) {
+  auto added = store_.add_points(row);
+  if (!added) return Unexpected<Error>{added.error()};
+  if (!*added) return {};  // this source gave before
+  SPOTTER_SQL(add_to_boards(branch_id, day, Metric::points, row.user_id, static_cast<double>(row.points)));
+  auto balance = store_.balance(row.user_id);
+  if (!balance) return Unexpected<Error>{balance.error()};
+  return platform_.events.publish({events::kPointsAwarded,
+                                   {{"user_id", row.user_id}, {"points", row.points}, {"reason", row.reason}, {"source_id", row.source_id}, {"balance", *balance}}});
+}
+
+Status EngagementDomain::activity(const std::string& user_id, std::int64_t day, Progress progress, std::int64_t at) {
+  const std::int64_t week = week_start(day);
+  SPOTTER_SQL(store_.add_active_week(user_id, week));
+  auto weeks = store_.active_weeks(user_id, week, 16);
+  if (!weeks) return Unexpected<Error>{weeks.error()};
+  progress.weeks_in_a_row = weeks_in_a_row(*weeks, week);
+  return achievements_reached(user_id, progress, at);
+}
+
+Status EngagementDomain::achievements_reached(const std::string& user_id, const Progress& progress, std::int64_t at) {
+  for (const Achievement* a : reached(progress)) {
+    auto first = store_.earn(user_id, a->id, at);
+    if (!first) return Unexpected<Error>{first.error()};
+    if (!*first) continue;
+    platform_.outbox.notify(user_id, "achievement", {{"achievement_id", a->id}, {"name", a->name}, {"description", a->description}});
+    SPOTTER_SQL(platform_.events.publish({events::kAchievementEarned, {{"user_id", user_id}, {"achievement_id", a->id}, {"at_ms", at}}}));
+  }
+  return {};
+}
+
+Status EngagementDomain::add_to_boards(const std::optional<std::string>& branch_id, std::int64_t day, Metric metric, const std::string& user_id,
+                                       double value) {
+  if (!branch_id) return {};  // a user without a branch is on no board
+  for (Period p : {Period::week, Period::month}) SPOTTER_SQL(store_.add_to_board(*branch_id, period_key(p, day), metric, user_id, value));
+  return {};
+}
+
+}  // namespace spotter::cloud::engagement

@@ -1,0 +1,47 @@
+// Engagement (seed 003; cloud-api-2.md "Engagement"): points, achievements and leaderboards,
+// counted from what the other domains publish (visits started and ended, training sessions
+// completed, records improved), never from their tables. Each event is counted once and each
+// source gives points once, by constraints, so an event seen twice, replayed, or handled by
+// two instances changes nothing the second time. Asks org for the member's calendar, home
+// branch and names. docs/engagement.md.
+#pragma once
+#include "../../platform/platform.hpp"
+#include "../org/org.hpp"
+#include "rules.hpp"
+#include "store.hpp"
+
+namespace spotter::cloud::engagement {
+
+class EngagementDomain final : public Domain {
+ public:
+  EngagementDomain(Platform& platform, org::OrgDomain& org) : platform_(platform), org_(org), store_(platform.db) {}
+  std::string_view name() const override { return "engagement"; }
+  std::vector<Migration> migrations() const override { return EngagementStore::migrations(); }
+  void routes(RouteTable& table) override;
+  void subscribe(EventBus& bus) override;
+
+ private:
+  // Reactions, in the publisher's transaction (engagement.cpp).
+  Status visit_started(const Event& e);
+  Status visit_ended(const Event& e);
+  Status training_session_completed(const Event& e);
+  Status record_improved(const Event& e);
+  // Points into the ledger and the balance, once per source; on the branch's boards.
+  Status award(const LedgerRow& row, const std::optional<std::string>& branch_id, std::int64_t day);
+  // An activity counted: the member's active week, then what it reached.
+  Status activity(const std::string& user_id, std::int64_t day, Progress progress, std::int64_t at);
+  Status achievements_reached(const std::string& user_id, const Progress& progress, std::int64_t at);
+  Status add_to_boards(const std::optional<std::string>& branch_id, std::int64_t day, Metric metric, const std::string& user_id, double value);
+
+  // Routes (routes.cpp).
+  HttpResponse my_points(RequestContext& ctx);
+  HttpResponse achievement_catalogue(RequestContext& ctx);
+  HttpResponse my_achievements(RequestContext& ctx);
+  HttpResponse leaderboard(RequestContext& ctx);
+
+  Platform& platform_;
+  org::OrgDomain& org_;
+  EngagementStore store_;
+};
+
+}  // namespace spotter::cloud::engagement

@@ -1,0 +1,138 @@
+#include "store.hpp"
+
+namespace spotter::cloud::engagement {
+
+std::vector<Migration> EngagementStore::migrations() {
+  return {
+      {"engagement/1", R"sql(
+CREATE TABLE points_ledger (id {{AUTO_ID}}, source_key TEXT NOT NULL UNIQUE, user_id TEXT NOT NULL, points BIGINT NOT NULL,
+  reason TEXT NOT NULL, source_id TEXT NOT NULL, at BIGINT NOT NULL);
+CREATE INDEX points_ledger_user ON points_ledger(user_id, id);
+CREATE TABLE points_balances (user_id TEXT PRIMARY KEY, balance BIGINT NOT NULL CHECK (balance >= 0));
+CREATE TABLE engagement_seen (event_key TEXT PRIMARY KEY, at BIGINT NOT NULL);
+CREATE TABLE engagement_progress (user_id TEXT PRIMARY KEY, visits BIGINT NOT NULL DEFAULT 0,
+  training_sessions BIGINT NOT NULL DEFAULT 0, records BIGINT NOT NULL DEFAULT 0);
+CREATE TABLE active_weeks (user_id TEXT NOT NULL, week BIGINT NOT NULL, PRIMARY KEY (user_id, week));
+CREATE TABLE achievements_earned (user_id TEXT NOT NULL, achievement_id TEXT NOT NULL, earned_at BIGINT NOT NULL,
+  PRIMARY KEY (user_id, achievement_id));
+CREATE TABLE leaderboard_totals (branch_id TEXT NOT NULL, period TEXT NOT NULL, metric TEXT NOT NULL, user_id TEXT NOT NULL,
+  value DOUBLE PRECISION NOT NULL, PRIMARY KEY (branch_id, period, metric, user_id));
+CREATE INDEX leaderboard_rank ON leaderboard_totals(branch_id, period, metric, value DESC, user_id);
+)sql"},
+  };
+}
+
+Result<bool> EngagementStore::first_time(const std::string& key, std::int64_t at) {
+  auto n = db_.execute("INSERT INTO engagement_seen (event_key, at) VALUES (?, ?) ON CONFLICT (event_key) DO NOTHING", {key, at});
+  if (!n) return Unexpected<Error>{n.error()};
+  return *n == 1;
+}
+
+Result<bool> EngagementStore::add_points(const LedgerRow& r) {
+  auto n = db_.execute("INSERT INTO points_ledger (source_key, user_id, points, reason, source_id, at) VALUES (?, ?, ?, ?, ?, ?) "
+                       "ON CONFLICT (source_key) DO NOTHING",
+                       {r.source_key, r.user_id, r.points, r.reason, r.source_id, r.at});
+  if (!n) return Unexpected<Error>{n.error()};
+  if (*n == 0) return false;
+  auto b = db_.execute("INSERT INTO points_balances (user_id, balance) VALUES (?, ?) "
+                       "ON CONFLICT (user_id) DO UPDATE SET balance = points_balances.balance + excluded.balance",
+                       {r.user_id, r.points});
+  if (!b) return Unexpected<Error>{b.error()};
+  return true;
+}
+
+Result<std::int64_t> EngagementStore::balance(const std::string& user_id) {
+  auto rows = db_.query("SELECT balance FROM points_balances WHERE user_id = ?", {user_id});
+  if (!rows) return Unexpected<Error>{rows.error()};
+  return rows->empty() ? 0 : rows->front().integer(0);
+}
+
+Result<std::vector<LedgerRow>> EngagementStore::ledger(const std::string& user_id, std::optional<std::int64_t> before_id, std::int64_t limit) {
+  std::string sql = "SELECT source_key, user_id, points, reason, source_id, at, id FROM points_ledger WHERE user_id = ?";
+  std::vector<SqlValue> params{user_id};
+  if (before_id) sql += " AND id < ?", params.emplace_back(*before_id);
+  sql += " ORDER BY id DESC LIMIT ?";
+  params.emplace_back(limit);
+  auto rows = db_.query(sql, params);
+  if (!rows) return Unexpected<Error>{rows.error()};
+  std::vector<LedgerRow> out;
+  for (const auto& r : *rows) out.push_back({r.text(0), r.text(1), r.integer(2), r.text(3), r.text(4), r.integer(5), r.integer(6)});
+  return out;
+}
+
+Result<Progress> EngagementStore::count(const std::string& user_id, Counter counter) {
+  const char* column = counter == Counter::visits ? "visits" : counter == Counter::training_sessions ? "training_sessions" : "records";
+  auto rows = db_.query(std::string("INSERT INTO engagement_progress (user_id, ") + column + ") VALUES (?, 1) ON CONFLICT (user_id) DO UPDATE SET " +
+                            column + " = engagement_progress." + column + " + 1 RETURNING visits, training_sessions, records",
+                        {user_id});
+  if (!rows) return Unexpected<Error>{rows.error()};
+  if (rows->empty()) return fail(std::string(sql_error::sql), "progress not returned");
+  const auto& r = rows->front();
+  return Progress{r.integer(0), r.integer(1), r.integer(2), 0};
+}
+
+Status EngagementStore::add_active_week(const std::string& user_id, std::int64_t week) {
+  auto n = db_.execute("INSERT INTO active_weeks (user_id, week) VALUES (?, ?) ON CONFLICT (user_id, week) DO NOTHING", {user_id, week});
+  if (!n) return Unexpected<Error>{n.error()};
+  return {};
+}
+
+Result<std::vector<std::int64_t>> EngagementStore::active_weeks(const std::string& user_id, std::int64_t upto, std::int64_t limit) {
+  auto rows = db_.query("SELECT week FROM active_weeks WHERE user_id = ? AND week <= ? ORDER BY week DESC LIMIT ?", {user_id, upto, limit});
+  if (!rows) return Unexpected<Error>{rows.error()};
+  std::vector<std::int64_t> out;
+  for (const auto& r : *rows) out.push_back(r.integer(0));
+  return out;
+}
+
+Result<bool> EngagementStore::earn(const std::string& user_id, const std::string& achievement_id, std::int64_t at) {
+  auto n = db_.execute("INSERT INTO achievements_earned (user_id, achievement_id, earned_at) VALUES (?, ?, ?) "
+                       "ON CONFLICT (user_id, achievement_id) DO NOTHING",
+                       {user_id, achievement_id, at});
+  if (!n) return Unexpected<Error>{n.error()};
+  return *n == 1;
+}
+
+Result<std::vector<std::pair<std::string, std::int64_t>>> EngagementStore::earned(const std::string& user_id) {
+  auto rows = db_.query("SELECT achievement_id, earned_at FROM achievements_earned WHERE user_id = ? ORDER BY earned_at, achievement_id", {user_id});
+  if (!rows) return Unexpected<Error>{rows.error()};
+  std::vector<std::pair<std::string, std::int64_t>> out;
+  for (const auto& r : *rows) out.emplace_back(r.text(0), r.integer(1));
+  return out;
+}
+
+Status EngagementStore::add_to_board(const std::string& branch_id, const std::string& period, Metric metric, const std::string& user_id, double value) {
+  auto n = db_.execute("INSERT INTO leaderboard_totals (branch_id, period, metric, user_id, value) VALUES (?, ?, ?, ?, ?) "
+                       "ON CONFLICT (branch_id, period, metric, user_id) DO UPDATE SET value = leaderboard_totals.value + excluded.value",
+                       {branch_id, period, std::string(to_string(metric)), user_id, value});
+  if (!n) return Unexpected<Error>{n.error()};
+  return {};
+}
+
+Result<std::vector<BoardRow>> EngagementStore::top(const std::string& branch_id, const std::string& period, Metric metric, std::int64_t limit) {
+  auto rows = db_.query("SELECT user_id, value FROM leaderboard_totals WHERE branch_id = ? AND period = ? AND metric = ? "
+                        "ORDER BY value DESC, user_id LIMIT ?",
+                        {branch_id, period, std::string(to_string(metric)), limit});
+  if (!rows) return Unexpected<Error>{rows.error()};
+  std::vector<BoardRow> out;
+  for (const auto& r : *rows) out.push_back({r.text(0), r.number(1)});
+  return out;
+}
+
+Result<std::optional<double>> EngagementStore::value_of(const std::string& branch_id, const std::string& period, Metric metric,
+                                                        const std::string& user_id) {
+  auto rows = db_.query("SELECT value FROM leaderboard_totals WHERE branch_id = ? AND period = ? AND metric = ? AND user_id = ?",
+                        {branch_id, period, std::string(to_string(metric)), user_id});
+  if (!rows) return Unexpected<Error>{rows.error()};
+  if (rows->empty()) return std::optional<double>{};
+  return std::optional<double>{rows->front().number(0)};
+}
+
+Result<std::int64_t> EngagementStore::ahead_of(const std::string& branch_id, const std::string& period, Metric metric, double value) {
+  auto rows = db_.query("SELECT COUNT(*) FROM leaderboard_totals WHERE branch_id = ? AND period = ? AND metric = ? AND value > ?",
+                        {branch_id, period, std::string(to_string(metric)), value});
+  if (!rows) return Unexpected<Error>{rows.error()};
+  return rows->empty() ? 0 : rows->front().integer(0);
+}
+
+}  // namespace spotter::cloud::engagement

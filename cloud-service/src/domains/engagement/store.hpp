@@ -1,0 +1,65 @@
+// The engagement domain's tables and all of their SQL: the points ledger (one row per
+// source, its key the primary key) with each member's balance kept beside it, what has been
+// counted from events (each event once), progress counters, active weeks, achievements
+// earned, and the leaderboards' running totals per branch, period, metric and member.
+// Every "at most once" here is a constraint: two instances handling the same event, or one
+// handling it twice, leave one row.
+#pragma once
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "rules.hpp"
+#include "spotter/cloud/storage.hpp"
+
+namespace spotter::cloud::engagement {
+
+struct LedgerRow {
+  std::string source_key;  // what may give points once: "training_session:<id>", "visit_day:<user>:<day>"
+  std::string user_id;
+  std::int64_t points = 0;
+  std::string reason, source_id;
+  std::int64_t at = 0;
+  std::int64_t id = 0;  // the ledger's order (read only)
+};
+
+struct BoardRow {
+  std::string user_id;
+  double value = 0;
+};
+
+class EngagementStore {
+ public:
+  explicit EngagementStore(SqlDatabase& db) : db_(db) {}
+  static std::vector<Migration> migrations();
+
+  // True the first time `key` is seen (then it is remembered), false after.
+  Result<bool> first_time(const std::string& key, std::int64_t at);
+  // The row and the balance, in the caller's transaction; false when the source gave before.
+  Result<bool> add_points(const LedgerRow& row);
+  Result<std::int64_t> balance(const std::string& user_id);
+  // Newest first; `before_id` is the id of the last one shown.
+  Result<std::vector<LedgerRow>> ledger(const std::string& user_id, std::optional<std::int64_t> before_id, std::int64_t limit);
+
+  enum class Counter { visits, training_sessions, records };
+  // One more of `counter`; the member's progress after it.
+  Result<Progress> count(const std::string& user_id, Counter counter);
+  Status add_active_week(const std::string& user_id, std::int64_t week);
+  // Active weeks up to `upto`, newest first, at most `limit`.
+  Result<std::vector<std::int64_t>> active_weeks(const std::string& user_id, std::int64_t upto, std::int64_t limit);
+  // True when this is the first time the member earns it.
+  Result<bool> earn(const std::string& user_id, const std::string& achievement_id, std::int64_t at);
+  Result<std::vector<std::pair<std::string, std::int64_t>>> earned(const std::string& user_id);
+
+  Status add_to_board(const std::string& branch_id, const std::string& period, Metric metric, const std::string& user_id, double value);
+  Result<std::vector<BoardRow>> top(const std::string& branch_id, const std::string& period, Metric metric, std::int64_t limit);
+  Result<std::optional<double>> value_of(const std::string& branch_id, const std::string& period, Metric metric, const std::string& user_id);
+  // How many on the board are ahead of `value` (the rank is that + 1).
+  Result<std::int64_t> ahead_of(const std::string& branch_id, const std::string& period, Metric metric, double value);
+
+ private:
+  SqlDatabase& db_;
+};
+
+}  // namespace spotter::cloud::engagement

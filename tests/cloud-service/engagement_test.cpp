@@ -1,0 +1,257 @@
+// Engagement (cloud-api-2.md "Engagement"): points from visits, training sessions and
+// records, each source once; achievements earned once with a notification; leaderboards per
+// branch with `me`. Both engines; the ledger's "once" is a constraint, shown with two
+// connections racing on the same source.
+#include <atomic>
+#include <set>
+#include <thread>
+
+#include "domains/engagement/rules.hpp"
+#include "domains/engagement/store.hpp"
+#include "fixture.hpp"
+
+using namespace spotter;
+using namespace spotter::testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+// The manual clock moves past access tokens' lifetime: sign in again.
+const std::string& fresh(TestCloud& cloud, Person& who) {
+  who.token = cloud.login(who.email, TestCloud::kPassword);
+  return who.token;
+}
+
+// A visit of `minutes` through the app.
+void visit(TestCloud& cloud, Person& who, const std::string& branch, int minutes) {
+  REQUIRE(cloud.http.post("/api/sessions/start", {{"branch_id", branch}}, fresh(cloud, who)).status == 201);
+  cloud.clock.advance(std::chrono::minutes(minutes));
+  REQUIRE(cloud.http.post("/api/sessions/end", Json::object(), fresh(cloud, who)).status == 200);
+}
+
+// A training session with one leg press set, completed.
+void train(TestCloud& cloud, Person& who, double weight) {
+  fresh(cloud, who);
+  Json day = {{"name", "Legs"}, {"exercises", {{{"exercise_id", "leg_press"}, {"sets", {{{"reps", 10}, {"weight_kg", weight}}}}}}}};
+  auto plan = cloud.http.post("/api/workout-plans", {{"name", "Legs"}, {"days", {day}}}, who.token);
+  REQUIRE(plan.status == 201);
+  auto s = cloud.http.post("/api/training-sessions", {{"plan_id", plan.json["id"]}, {"day", 0}}, who.token);
+  REQUIRE(s.status == 201);
+  Json entries = {{{"exercise_id", "leg_press"}, {"set_index", 1}, {"reps", 10}, {"weight_kg", weight}, {"done", true}}};
+  REQUIRE(cloud.http.post("/api/training-sessions/" + s.json["id"].get<std::string>() + "/complete", {{"entries", entries}}, who.token).status == 200);
+}
+
+std::int64_t ledger_sum(const Json& points) {
+  std::int64_t sum = 0;
+  for (const auto& row : points["ledger"]) sum += row["points"].get<std::int64_t>();
+  return sum;
+}
+
+std::set<std::string> earned(TestCloud& cloud, Person& who) {
+  fresh(cloud, who);
+  std::set<std::string> ids;
+  const auto reply = cloud.http.get("/api/users/me/achievements", who.token);  // kept: the loop reads into it
+  for (const auto& a : reply.json["items"]) ids.insert(a["id"].get<std::string>());
+  return ids;
+}
+
+}  // namespace
+
+TEST_CASE("points: a visit of 20 minutes once a day, a training session, a record; the balance is the ledger's sum") {
+  TestCloud cloud;  // Monday 2 March 2026, 09:00 UTC (10:00 in Madrid)
+  const auto centro = cloud.branch("Centro");
+  auto ana = cloud.member("ana@gym.test", centro, cloud.plan({centro}));
+
+  visit(cloud, ana, centro, 10);  // too short
+  auto p = cloud.http.get("/api/users/me/points", ana.token);
+  REQUIRE(p.status == 200);
+  CHECK(p.json["balance"] == 0);
+  CHECK(p.json["ledger"].empty());
+  visit(cloud, ana, centro, 45);
+  visit(cloud, ana, centro, 30);  // the same day: no more points for visits
+  p = cloud.http.get("/api/users/me/points", ana.token);
+  CHECK(p.json["balance"] == 10);
+  REQUIRE(p.json["ledger"].size() == 1);
+  CHECK(p.json["ledger"][0]["reason"] == "visit");
+  CHECK(p.json["ledger"][0]["points"] == 10);
+
+  train(cloud, ana, 140);  // a training session (20) and its set is a first record (15, once for the set)
+  cloud.clock.advance(24h);
+  visit(cloud, ana, centro, 25);  // the next day: 10 again
+  p = cloud.http.get("/api/users/me/points", ana.token);
+  CHECK(p.json["balance"] == 10 + 20 + 15 + 10);
+  CHECK(ledger_sum(p.json) == p.json["balance"].get<std::int64_t>());
+  std::multiset<std::string> reasons;
+  for (const auto& row : p.json["ledger"]) reasons.insert(row["reason"].get<std::string>());
+  CHECK(reasons == std::multiset<std::string>{"visit", "visit", "training_session", "record"});
+  CHECK(p.json["ledger"][0]["reason"] == "visit");  // newest first
+
+  // Pages: the cursor goes on where the last page ended, and a made-up one is refused.
+  auto first = cloud.http.get("/api/users/me/points?limit=3", ana.token);
+  REQUIRE(first.json["ledger"].size() == 3);
+  REQUIRE(first.json["next_cursor"].is_string());
+  auto rest = cloud.http.get("/api/users/me/points?limit=3&cursor=" + first.json["next_cursor"].get<std::string>(), ana.token);
+  REQUIRE(rest.json["ledger"].size() == 1);
+  CHECK(rest.json["next_cursor"].is_null());
+  CHECK(cloud.http.get("/api/users/me/points?cursor=bm9wZQ", ana.token).status == 400);
+  CHECK(cloud.http.get("/api/users/me/points?limit=0", ana.token).status == 400);
+
+  // A heavier set beats the record again; the same weight does not.
+  train(cloud, ana, 140);
+  train(cloud, ana, 150);
+  p = cloud.http.get("/api/users/me/points", ana.token);
+  CHECK(p.json["balance"] == 55 + 20 + 20 + 15);
+  CHECK(ledger_sum(p.json) == p.json["balance"].get<std::int64_t>());
+}
+
+TEST_CASE("achievements: from the catalogue, earned once on the events, each with a notification") {
+  TestCloud cloud;
+  const auto centro = cloud.branch("Centro");
+  auto ana = cloud.member("ana@gym.test", centro, cloud.plan({centro}, 365));
+  auto catalogue = cloud.http.get("/api/achievements", ana.token);
+  REQUIRE(catalogue.status == 200);
+  std::set<std::string> ids;
+  for (const auto& a : catalogue.json["items"]) ids.insert(a["id"].get<std::string>());
+  for (const char* required : {"first_visit", "visits_10", "visits_100", "first_training_session", "streak_4_weeks", "first_record"})
+    CHECK_MESSAGE(ids.count(required) == 1, required);
+
+  CHECK(earned(cloud, ana).empty());
+  visit(cloud, ana, centro, 5);  // a visit counts for achievements whatever its length
+  CHECK(earned(cloud, ana) == std::set<std::string>{"first_visit"});
+  for (int week = 1; week < 4; ++week) {
+    cloud.clock.advance(7 * 24h);
+    visit(cloud, ana, centro, 30);
+  }
+  CHECK(earned(cloud, ana).count("streak_4_weeks") == 1);
+  for (int i = 0; i < 6; ++i) visit(cloud, ana, centro, 30);
+  CHECK(earned(cloud, ana).count("visits_10") == 1);
+  train(cloud, ana, 100);
+  const auto all = earned(cloud, ana);
+  CHECK(all == std::set<std::string>{"first_visit", "streak_4_weeks", "visits_10", "first_training_session", "first_record"});
+  auto mine = cloud.http.get("/api/users/me/achievements", ana.token);
+  for (const auto& a : mine.json["items"]) CHECK(a["earned_at"].is_string());
+  // One notification per achievement, never two.
+  auto rows = cloud.db().query("SELECT COUNT(*), COUNT(DISTINCT payload) FROM notifications WHERE user_id = ? AND kind = 'achievement'", {ana.id});
+  REQUIRE(rows);
+  CHECK(rows->front().integer(0) == 5);
+  CHECK(rows->front().integer(1) == 5);
+  // A week without a visit breaks the run; a new run of four does not earn it again.
+  cloud.clock.advance(14 * 24h);
+  for (int week = 0; week < 4; ++week) {
+    visit(cloud, ana, centro, 30);
+    cloud.clock.advance(7 * 24h);
+  }
+  CHECK(cloud.db().query("SELECT COUNT(*) FROM achievements_earned WHERE user_id = ?", {ana.id})->front().integer(0) == 5);
+}
+
+TEST_CASE("leaderboards: per branch and period, ties share a rank, me always answered, members of the branch only") {
+  TestCloud cloud;
+  const auto centro = cloud.branch("Centro"), norte = cloud.branch("Norte");
+  const auto plan = cloud.plan({centro});
+  auto ana = cloud.member("ana@gym.test", centro, plan), bo = cloud.member("bo@gym.test", centro, plan), cy = cloud.member("cy@gym.test", centro, plan);
+  auto nora = cloud.member("nora@gym.test", norte, cloud.plan({norte}));
+  visit(cloud, ana, centro, 30);
+  cloud.clock.advance(24h);
+  visit(cloud, ana, centro, 30);
+  visit(cloud, bo, centro, 30);
+  train(cloud, bo, 100);
+
+  auto points = cloud.http.get("/api/leaderboards?branch_id=" + centro + "&period=week&metric=points", fresh(cloud, ana));
+  REQUIRE_MESSAGE(points.status == 200, points.body);
+  REQUIRE(points.json["items"].size() == 2);
+  CHECK(points.json["items"][0]["user_id"] == bo.id);  // 10 + 20 + 15
+  CHECK(points.json["items"][0]["value"] == 45);
+  CHECK(points.json["items"][0]["rank"] == 1);
+  CHECK(points.json["items"][0]["display_name"].get<std::string>().size() > 0);
+  CHECK(points.json["items"][1]["user_id"] == ana.id);
+  CHECK(points.json["items"][1]["value"] == 20);
+  CHECK(points.json["me"]["rank"] == 2);
+
+  auto visits = cloud.http.get("/api/leaderboards?branch_id=" + centro + "&period=month&metric=visits", fresh(cloud, bo));
+  REQUIRE(visits.json["items"].size() == 2);
+  CHECK(visits.json["items"][0]["user_id"] == ana.id);
+  CHECK(visits.json["items"][0]["value"] == 2);
+  CHECK(visits.json["me"]["rank"] == 2);
+  visit(cloud, bo, centro, 30);  // a tie: both rank 1
+  visits = cloud.http.get("/api/leaderboards?branch_id=" + centro + "&period=month&metric=visits", fresh(cloud, bo));
+  CHECK(visits.json["items"][0]["rank"] == 1);
+  CHECK(visits.json["items"][1]["rank"] == 1);
+  CHECK(visits.json["me"]["rank"] == 1);
+
+  auto volume = cloud.http.get("/api/leaderboards?branch_id=" + centro + "&metric=volume_kg", fresh(cloud, cy));
+  REQUIRE(volume.json["items"].size() == 1);
+  CHECK(volume.json["items"][0]["value"] == 1000.0);
+  CHECK(volume.json["me"]["value"] == 0);  // not on the board: answered anyway
+  CHECK(volume.json["me"]["rank"].is_null());
+
+  // A week later the weekly board starts empty; the month's goes on.
+  cloud.clock.advance(7 * 24h);
+  CHECK(cloud.http.get("/api/leaderboards?branch_id=" + centro + "&period=week&metric=points", fresh(cloud, ana)).json["items"].empty());
+  CHECK(cloud.http.get("/api/leaderboards?branch_id=" + centro + "&period=month&metric=points", fresh(cloud, ana)).json["items"].size() == 2);
+
+  // Another branch's members see nothing of it; staff of the branch do; bad input names the field.
+  CHECK(cloud.http.get("/api/leaderboards?branch_id=" + centro, fresh(cloud, nora)).status == 403);
+  auto coach = cloud.trainer("coach@gym.test", {centro});
+  CHECK(cloud.http.get("/api/leaderboards?branch_id=" + centro, coach.token).status == 200);
+  CHECK(cloud.http.get("/api/leaderboards?branch_id=" + centro, cloud.trainer("out@gym.test", {norte}).token).status == 403);
+  auto bad = cloud.http.get("/api/leaderboards?branch_id=" + centro + "&period=year&metric=steps&limit=500", fresh(cloud, ana));
+  REQUIRE(bad.status == 400);
+  CHECK(bad.json["errors"].size() == 3);
+  CHECK(cloud.http.get("/api/leaderboards", fresh(cloud, ana)).json["errors"][0]["field"] == "branch_id");
+  CHECK(cloud.http.get("/api/leaderboards?branch_id=" + centro).status == 401);
+}
+
+TEST_CASE("points ledger: a source gives once however many connections race to give it") {
+  TestCloud cloud;
+  constexpr int kRacers = 8;
+  std::atomic<int> given{0}, failed{0};
+  std::vector<std::thread> racers;
+  for (int i = 0; i < kRacers; ++i)
+    racers.emplace_back([&] {
+      auto db = open_database(cloud.db_url());
+      cloud::engagement::EngagementStore store(*db);
+      for (int round = 0; round < 20; ++round) {
+        bool mine = false;
+        auto tx = db->transaction([&]() -> Status {
+          mine = false;
+          auto added = store.add_points({"training_session:trs_" + std::to_string(round), "usr_ana", 20, "training_session", "trs", 1000 + round});
+          if (!added) return Unexpected<Error>{added.error()};
+          mine = *added;
+          return {};
+        });
+        if (!tx) ++failed;
+        else if (mine) ++given;
+      }
+    });
+  for (auto& r : racers) r.join();
+  CHECK(failed == 0);
+  CHECK(given == 20);  // each of the 20 sources once
+  auto rows = cloud.db().query("SELECT COUNT(*), SUM(points) FROM points_ledger WHERE user_id = 'usr_ana'");
+  REQUIRE(rows);
+  CHECK(rows->front().integer(0) == 20);
+  CHECK(cloud.db().query("SELECT balance FROM points_balances WHERE user_id = 'usr_ana'")->front().integer(0) == 20 * 20);
+  // Counting an event: the first time only.
+  cloud::engagement::EngagementStore store(cloud.db());
+  CHECK(store.first_time("visit:ses_1", 1).value() == true);
+  CHECK(store.first_time("visit:ses_1", 2).value() == false);
+}
+
+TEST_CASE("engagement rules: weeks in a row, periods, visits long enough") {
+  using namespace spotter::cloud::engagement;
+  const std::int64_t monday = 20'514;  // 2026-03-02
+  CHECK(weeks_in_a_row({monday, monday - 7, monday - 14, monday - 28}, monday) == 3);
+  CHECK(weeks_in_a_row({monday + 7, monday, monday - 7}, monday) == 2);  // a later week does not break it
+  CHECK(weeks_in_a_row({monday - 7}, monday) == 0);
+  CHECK(weeks_in_a_row({}, monday) == 0);
+  CHECK(period_key(Period::week, monday + 6) == "w:2026-03-02");
+  CHECK(period_key(Period::month, monday + 30) == "m:2026-04");
+  CHECK(visit_earns_points(0, kVisitMinimumMs));
+  CHECK_FALSE(visit_earns_points(0, kVisitMinimumMs - 1));
+  CHECK_FALSE(visit_earns_points(kVisitMinimumMs, 0));
+  Progress p;
+  p.visits = 10;
+  p.weeks_in_a_row = 4;
+  std::set<std::string> ids;
+  for (const auto* a : reached(p)) ids.insert(a->id);
+  CHECK(ids == std::set<std::string>{"first_visit", "visits_10", "streak_4_weeks"});
+}
