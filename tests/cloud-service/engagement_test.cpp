@@ -3,6 +3,7 @@
 // branch with `me`. Both engines; the ledger's "once" is a constraint, shown with two
 // connections racing on the same source.
 #include <atomic>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -254,4 +255,154 @@ TEST_CASE("engagement rules: weeks in a row, periods, visits long enough") {
   std::set<std::string> ids;
   for (const auto* a : reached(p)) ids.insert(a->id);
   CHECK(ids == std::set<std::string>{"first_visit", "visits_10", "streak_4_weeks"});
+}
+
+namespace {
+
+// Ana with `points` points (through the store, as a ledger row of its own) at the branch.
+struct RewardDesk {
+  TestCloud& cloud;
+  std::string centro, norte, reward;
+  Person ana;
+  explicit RewardDesk(TestCloud& c, std::int64_t points, std::int64_t cost, std::int64_t stock) : cloud(c) {
+    centro = c.branch("Centro");
+    norte = c.branch("Norte");
+    ana = c.member("ana@gym.test", centro, c.plan({centro}));
+    cloud::engagement::EngagementStore store(c.db());
+    REQUIRE(store.add_points({"test:grant", ana.id, points, "grant", "test", 1}).value());
+    auto r = c.http.post("/api/rewards", {{"branch_id", centro}, {"name", "Protein shake"}, {"cost_points", cost}, {"stock", stock}}, c.admin());
+    REQUIRE_MESSAGE(r.status == 201, r.body);
+    reward = r.json["id"];
+  }
+  Json reward_row() {
+    const auto list = cloud.http.get("/api/rewards?branch_id=" + centro, ana.token);  // kept: the loop reads into it
+    for (const auto& w : list.json["items"])
+      if (w["id"] == reward) return w;
+    return nullptr;
+  }
+  std::int64_t balance() { return cloud.http.get("/api/users/me/points", ana.token).json["balance"].get<std::int64_t>(); }
+};
+
+}  // namespace
+
+TEST_CASE("rewards: redeemed with points and stock, refused without either, handed out once at the desk") {
+  TestCloud cloud;
+  RewardDesk d(cloud, 100, 30, 2);
+  auto& http = cloud.http;
+  CHECK(http.post("/api/rewards", {{"branch_id", d.centro}, {"name", "X"}, {"cost_points", 0}, {"stock", -1}}, cloud.admin()).json["errors"].size() == 2);
+  CHECK(http.post("/api/rewards", {{"branch_id", d.centro}, {"name", "X"}, {"cost_points", 5}, {"stock", 1}}, d.ana.token).status == 403);
+
+  auto first = http.post("/api/rewards/" + d.reward + "/redeem", {{"note", "chocolate"}}, d.ana.token);
+  REQUIRE_MESSAGE(first.status == 201, first.body);
+  const std::string code = first.json["code"];
+  CHECK(code.size() == 10);
+  CHECK(first.json["status"] == "issued");
+  CHECK(d.balance() == 70);
+  CHECK(d.reward_row()["stock"] == 1);
+  auto points = http.get("/api/users/me/points", d.ana.token);
+  CHECK(points.json["ledger"][0]["points"] == -30);
+  CHECK(points.json["ledger"][0]["reason"] == "redemption");
+
+  // The desk: staff of the branch find it by code and hand it out, once.
+  auto coach = cloud.trainer("coach@gym.test", {d.centro});
+  auto outsider = cloud.trainer("out@gym.test", {d.norte});
+  CHECK(http.get("/api/redemptions/" + code, coach.token).json["user_id"] == d.ana.id);
+  CHECK(http.get("/api/redemptions/" + code, outsider.token).status == 404);
+  CHECK(http.get("/api/redemptions/" + code, d.ana.token).status == 404);
+  CHECK(http.post("/api/redemptions/" + code + "/hand-out", Json::object(), outsider.token).status == 404);
+  CHECK(http.post("/api/redemptions/" + code + "/hand-out", Json::object(), coach.token).json["status"] == "handed_out");
+  CHECK(http.post("/api/redemptions/" + code + "/hand-out", Json::object(), coach.token).status == 409);
+  CHECK(http.get("/api/redemptions/ZZZZZZZZZZ", coach.token).status == 404);
+  CHECK(http.get("/api/redemptions/not-a-code", coach.token).status == 404);
+
+  // The last unit, then no stock; without enough points nothing moves.
+  REQUIRE(http.post("/api/rewards/" + d.reward + "/redeem", Json::object(), d.ana.token).status == 201);
+  CHECK(d.balance() == 40);
+  auto none = http.post("/api/rewards/" + d.reward + "/redeem", Json::object(), d.ana.token);
+  CHECK(none.status == 409);
+  CHECK(none.json["type"].get<std::string>().find("out-of-stock") != std::string::npos);
+  auto pricey = http.post("/api/rewards", {{"branch_id", d.centro}, {"name", "Towel"}, {"cost_points", 50}, {"stock", 5}}, cloud.admin());
+  auto poor = http.post("/api/rewards/" + pricey.json["id"].get<std::string>() + "/redeem", Json::object(), d.ana.token);
+  CHECK(poor.status == 409);
+  CHECK(poor.json["type"].get<std::string>().find("not-enough-points") != std::string::npos);
+  CHECK(d.balance() == 40);
+  const auto list = http.get("/api/rewards?branch_id=" + d.centro, d.ana.token);
+  REQUIRE(list.json["items"].size() == 2);
+  for (const auto& w : list.json["items"])
+    if (w["id"] == pricey.json["id"]) CHECK(w["stock"] == 5);  // the refused redemption took nothing
+  // Another branch's member does not see or redeem it.
+  auto nora = cloud.member("nora@gym.test", d.norte, cloud.plan({d.norte}));
+  CHECK(http.get("/api/rewards?branch_id=" + d.centro, nora.token).status == 403);
+  CHECK(http.post("/api/rewards/" + pricey.json["id"].get<std::string>() + "/redeem", Json::object(), nora.token).status == 404);
+}
+
+TEST_CASE("rewards: a retried redemption with its Idempotency-Key is the same one; a reused key for another body is 422") {
+  TestCloud cloud;
+  RewardDesk d(cloud, 100, 30, 10);
+  HttpClient app(cloud.port());
+  app.set_header("Idempotency-Key", "4b7e1c9a-retry-1");
+  auto first = app.post("/api/rewards/" + d.reward + "/redeem", {{"note", "x"}}, d.ana.token);
+  REQUIRE(first.status == 201);
+  auto again = app.post("/api/rewards/" + d.reward + "/redeem", {{"note", "x"}}, d.ana.token);
+  CHECK(again.status == 201);
+  CHECK(again.json["code"] == first.json["code"]);
+  CHECK(again.header("idempotency-replayed") == "true");
+  CHECK(d.balance() == 70);
+  CHECK(d.reward_row()["stock"] == 9);
+  CHECK(app.post("/api/rewards/" + d.reward + "/redeem", {{"note", "other"}}, d.ana.token).status == 422);
+  app.set_header("Idempotency-Key", std::string(300, 'k'));
+  auto bad = app.post("/api/rewards/" + d.reward + "/redeem", Json::object(), d.ana.token);
+  CHECK(bad.status == 400);
+  CHECK(bad.json["errors"][0]["field"] == "Idempotency-Key");
+  // A refused redemption keeps no key: the retry after earning points goes through.
+  app.set_header("Idempotency-Key", "after-points");
+  auto pricey = cloud.http.post("/api/rewards", {{"branch_id", d.centro}, {"name", "Towel"}, {"cost_points", 90}, {"stock", 1}}, cloud.admin());
+  const std::string towel = "/api/rewards/" + pricey.json["id"].get<std::string>() + "/redeem";
+  CHECK(app.post(towel, Json::object(), d.ana.token).status == 409);
+  cloud::engagement::EngagementStore store(cloud.db());
+  REQUIRE(store.add_points({"test:grant-2", d.ana.id, 50, "grant", "test", 2}).value());
+  CHECK(app.post(towel, Json::object(), d.ana.token).status == 201);
+  CHECK(d.balance() == 30);
+}
+
+TEST_CASE("rewards under concurrency: never below zero points or stock; one key, one redemption") {
+  TestCloud cloud;
+  RewardDesk d(cloud, 100, 10, 6);  // points for 10, stock for 6
+  constexpr int kDesks = 16;
+  std::atomic<int> created{0}, refused{0}, other{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kDesks; ++i)
+    threads.emplace_back([&, i] {
+      HttpClient c(cloud.port());
+      c.set_header("Idempotency-Key", "desk-" + std::to_string(i));
+      auto r = c.post("/api/rewards/" + d.reward + "/redeem", Json::object(), d.ana.token);
+      (r.status == 201 ? created : r.status == 409 ? refused : other)++;
+    });
+  for (auto& t : threads) t.join();
+  CHECK(created == 6);
+  CHECK(refused == kDesks - 6);
+  CHECK(other == 0);
+  CHECK(d.reward_row()["stock"] == 0);
+  CHECK(d.balance() == 100 - 60);
+  // Sixteen retries of one request at once: one redemption, one code for all.
+  auto more = cloud.http.post("/api/rewards", {{"branch_id", d.centro}, {"name", "Bar"}, {"cost_points", 5}, {"stock", 100}}, cloud.admin());
+  const std::string path = "/api/rewards/" + more.json["id"].get<std::string>() + "/redeem";
+  std::mutex mu;
+  std::set<std::string> codes;
+  threads.clear();
+  for (int i = 0; i < kDesks; ++i)
+    threads.emplace_back([&] {
+      HttpClient c(cloud.port());
+      c.set_header("Idempotency-Key", "the-same-one");
+      auto r = c.post(path, Json::object(), d.ana.token);
+      std::lock_guard lock(mu);
+      if (r.status == 201) codes.insert(r.json["code"].get<std::string>());
+      else codes.insert("status " + std::to_string(r.status));
+    });
+  for (auto& t : threads) t.join();
+  CHECK(codes.size() == 1);
+  CHECK(codes.begin()->size() == 10);
+  CHECK(d.balance() == 35);
+  auto rows = cloud.db().query("SELECT COUNT(*) FROM redemptions WHERE user_id = ?", {d.ana.id});
+  CHECK(rows->front().integer(0) == 7);
 }

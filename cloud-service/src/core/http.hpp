@@ -20,6 +20,7 @@ struct HttpRequest {
   std::string authorization;
   std::string content_type;
   std::string accept_encoding;
+  std::string idempotency_key;  // Idempotency-Key (platform/idempotency.hpp)
   std::string body;
   std::string remote_ip;
 

@@ -28,6 +28,12 @@ CREATE TABLE failed_attempts (attempt_key TEXT NOT NULL, at BIGINT NOT NULL);
 CREATE INDEX failed_attempts_key ON failed_attempts(attempt_key, at);
 CREATE INDEX failed_attempts_at ON failed_attempts(at);
 )sql"},
+      // Idempotency-Key (idempotency.hpp): the first answer per caller and key, for a day.
+      {"platform/4", R"sql(
+CREATE TABLE idempotency_keys (owner TEXT NOT NULL, idem_key TEXT NOT NULL, scope TEXT NOT NULL, fingerprint TEXT NOT NULL,
+  status BIGINT, body TEXT, created_at BIGINT NOT NULL, PRIMARY KEY (owner, idem_key));
+CREATE INDEX idempotency_keys_created ON idempotency_keys(created_at);
+)sql"},
   };
 }
 

@@ -108,6 +108,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     request_.authorization.assign(raw_.field(http::field::authorization));
     request_.content_type.assign(raw_.field(http::field::content_type));
     request_.accept_encoding.assign(raw_.field(http::field::accept_encoding));
+    request_.idempotency_key = raw_.joined_field("idempotency-key");
     request_.body.swap(raw_.body);
     ++shared_->in_flight;
     if (auto fast = shared_->app.answer_from_memory(request_)) {

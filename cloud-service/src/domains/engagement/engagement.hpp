@@ -38,6 +38,13 @@ class EngagementDomain final : public Domain {
   HttpResponse achievement_catalogue(RequestContext& ctx);
   HttpResponse my_achievements(RequestContext& ctx);
   HttpResponse leaderboard(RequestContext& ctx);
+  // Rewards (rewards.cpp).
+  void reward_routes(RouteTable& table);
+  HttpResponse create_reward(RequestContext& ctx);
+  HttpResponse list_rewards(RequestContext& ctx);
+  HttpResponse redeem(RequestContext& ctx);
+  HttpResponse get_redemption(RequestContext& ctx);
+  HttpResponse hand_out_redemption(RequestContext& ctx);
 
   Platform& platform_;
   org::OrgDomain& org_;

@@ -18,6 +18,7 @@ void EngagementDomain::routes(RouteTable& t) {
          "A branch's board: branch_id, period (week|month), metric (points|visits|volume_kg), limit -> items (rank, user_id, display_name, "
          "value) and me",
          "members of the branch; its staff"});
+  reward_routes(t);
 }
 
 HttpResponse EngagementDomain::my_points(RequestContext& ctx) {

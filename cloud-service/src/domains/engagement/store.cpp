@@ -19,6 +19,17 @@ CREATE TABLE leaderboard_totals (branch_id TEXT NOT NULL, period TEXT NOT NULL, 
   value DOUBLE PRECISION NOT NULL, PRIMARY KEY (branch_id, period, metric, user_id));
 CREATE INDEX leaderboard_rank ON leaderboard_totals(branch_id, period, metric, value DESC, user_id);
 )sql"},
+      // Rewards with stock, and redemptions: stock and points never below zero (checks), a
+      // redemption's code unique.
+      {"engagement/2", R"sql(
+CREATE TABLE rewards (id TEXT PRIMARY KEY, branch_id TEXT NOT NULL, name TEXT NOT NULL, cost_points BIGINT NOT NULL CHECK (cost_points > 0),
+  product_id TEXT, stock BIGINT NOT NULL CHECK (stock >= 0), active BOOLEAN NOT NULL DEFAULT TRUE, created_at BIGINT NOT NULL);
+CREATE INDEX rewards_branch ON rewards(branch_id, id);
+CREATE TABLE redemptions (id TEXT PRIMARY KEY, code TEXT NOT NULL UNIQUE, user_id TEXT NOT NULL, reward_id TEXT NOT NULL REFERENCES rewards(id),
+  branch_id TEXT NOT NULL, points BIGINT NOT NULL, note TEXT, status TEXT NOT NULL CHECK (status IN ('issued', 'handed_out')),
+  created_at BIGINT NOT NULL, handed_out_at BIGINT, handed_out_by TEXT);
+CREATE INDEX redemptions_user ON redemptions(user_id, created_at);
+)sql"},
   };
 }
 
@@ -133,6 +144,78 @@ Result<std::int64_t> EngagementStore::ahead_of(const std::string& branch_id, con
                         {branch_id, period, std::string(to_string(metric)), value});
   if (!rows) return Unexpected<Error>{rows.error()};
   return rows->empty() ? 0 : rows->front().integer(0);
+}
+
+Result<bool> EngagementStore::spend(const LedgerRow& row) {
+  const std::int64_t cost = -row.points;
+  auto n = db_.execute("UPDATE points_balances SET balance = balance - ? WHERE user_id = ? AND balance >= ?", {cost, row.user_id, cost});
+  if (!n) return Unexpected<Error>{n.error()};
+  if (*n == 0) return false;
+  auto r = db_.execute("INSERT INTO points_ledger (source_key, user_id, points, reason, source_id, at) VALUES (?, ?, ?, ?, ?, ?)",
+                       {row.source_key, row.user_id, row.points, row.reason, row.source_id, row.at});
+  if (!r) return Unexpected<Error>{r.error()};
+  return true;
+}
+
+namespace {
+constexpr const char* kRewardColumns = "id, branch_id, name, cost_points, product_id, stock, active, created_at";
+RewardRow reward_of(const SqlRow& r) {
+  return {r.text(0), r.text(1), r.text(2), r.integer(3), r.optional_text(4), r.integer(5), r.boolean(6), r.integer(7)};
+}
+constexpr const char* kRedemptionColumns = "id, code, user_id, reward_id, branch_id, points, note, status, created_at, handed_out_at, handed_out_by";
+RedemptionRow redemption_of(const SqlRow& r) {
+  return {r.text(0), r.text(1), r.text(2), r.text(3), r.text(4), r.integer(5), r.optional_text(6), r.text(7), r.integer(8), r.optional_integer(9),
+          r.optional_text(10)};
+}
+}  // namespace
+
+Status EngagementStore::insert_reward(const RewardRow& w) {
+  auto n = db_.execute(std::string("INSERT INTO rewards (") + kRewardColumns + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                       {w.id, w.branch_id, w.name, w.cost_points, sql_opt(w.product_id), w.stock, w.active, w.created_at});
+  if (!n) return Unexpected<Error>{n.error()};
+  return {};
+}
+
+Result<std::optional<RewardRow>> EngagementStore::reward(const std::string& id) {
+  auto rows = db_.query(std::string("SELECT ") + kRewardColumns + " FROM rewards WHERE id = ?", {id});
+  if (!rows) return Unexpected<Error>{rows.error()};
+  if (rows->empty()) return std::optional<RewardRow>{};
+  return std::optional<RewardRow>{reward_of(rows->front())};
+}
+
+Result<std::vector<RewardRow>> EngagementStore::rewards(const std::string& branch_id) {
+  auto rows = db_.query(std::string("SELECT ") + kRewardColumns + " FROM rewards WHERE branch_id = ? AND active ORDER BY id", {branch_id});
+  if (!rows) return Unexpected<Error>{rows.error()};
+  std::vector<RewardRow> out;
+  for (const auto& r : *rows) out.push_back(reward_of(r));
+  return out;
+}
+
+Result<bool> EngagementStore::take_one(const std::string& reward_id) {
+  auto n = db_.execute("UPDATE rewards SET stock = stock - 1 WHERE id = ? AND active AND stock > 0", {reward_id});
+  if (!n) return Unexpected<Error>{n.error()};
+  return *n == 1;
+}
+
+Status EngagementStore::insert_redemption(const RedemptionRow& r) {
+  auto n = db_.execute(std::string("INSERT INTO redemptions (") + kRedemptionColumns + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       {r.id, r.code, r.user_id, r.reward_id, r.branch_id, r.points, sql_opt(r.note), r.status, r.created_at, nullptr, nullptr});
+  if (!n) return Unexpected<Error>{n.error()};
+  return {};
+}
+
+Result<std::optional<RedemptionRow>> EngagementStore::redemption_by_code(const std::string& code) {
+  auto rows = db_.query(std::string("SELECT ") + kRedemptionColumns + " FROM redemptions WHERE code = ?", {code});
+  if (!rows) return Unexpected<Error>{rows.error()};
+  if (rows->empty()) return std::optional<RedemptionRow>{};
+  return std::optional<RedemptionRow>{redemption_of(rows->front())};
+}
+
+Result<bool> EngagementStore::hand_out(const std::string& id, const std::string& by, std::int64_t at) {
+  auto n = db_.execute("UPDATE redemptions SET status = 'handed_out', handed_out_at = ?, handed_out_by = ? WHERE id = ? AND status = 'issued'",
+                       {at, by, id});
+  if (!n) return Unexpected<Error>{n.error()};
+  return *n == 1;
 }
 
 }  // namespace spotter::cloud::engagement

@@ -24,6 +24,25 @@ struct LedgerRow {
   std::int64_t id = 0;  // the ledger's order (read only)
 };
 
+struct RewardRow {
+  std::string id, branch_id, name;
+  std::int64_t cost_points = 0;
+  std::optional<std::string> product_id;
+  std::int64_t stock = 0;
+  bool active = true;
+  std::int64_t created_at = 0;
+};
+
+struct RedemptionRow {
+  std::string id, code, user_id, reward_id, branch_id;
+  std::int64_t points = 0;
+  std::optional<std::string> note;
+  std::string status;  // issued, handed_out
+  std::int64_t created_at = 0;
+  std::optional<std::int64_t> handed_out_at;
+  std::optional<std::string> handed_out_by;
+};
+
 struct BoardRow {
   std::string user_id;
   double value = 0;
@@ -39,6 +58,9 @@ class EngagementStore {
   // The row and the balance, in the caller's transaction; false when the source gave before.
   Result<bool> add_points(const LedgerRow& row);
   Result<std::int64_t> balance(const std::string& user_id);
+  // Points leave the balance (row.points negative), only if the balance covers them; false
+  // when it does not (nothing written).
+  Result<bool> spend(const LedgerRow& row);
   // Newest first; `before_id` is the id of the last one shown.
   Result<std::vector<LedgerRow>> ledger(const std::string& user_id, std::optional<std::int64_t> before_id, std::int64_t limit);
 
@@ -51,6 +73,16 @@ class EngagementStore {
   // True when this is the first time the member earns it.
   Result<bool> earn(const std::string& user_id, const std::string& achievement_id, std::int64_t at);
   Result<std::vector<std::pair<std::string, std::int64_t>>> earned(const std::string& user_id);
+
+  Status insert_reward(const RewardRow& reward);
+  Result<std::optional<RewardRow>> reward(const std::string& id);
+  Result<std::vector<RewardRow>> rewards(const std::string& branch_id);  // active ones
+  // One unit of stock, if there is one (false: none left).
+  Result<bool> take_one(const std::string& reward_id);
+  Status insert_redemption(const RedemptionRow& r);
+  Result<std::optional<RedemptionRow>> redemption_by_code(const std::string& code);
+  // issued -> handed_out, once (false: it was handed out before).
+  Result<bool> hand_out(const std::string& id, const std::string& by, std::int64_t at);
 
   Status add_to_board(const std::string& branch_id, const std::string& period, Metric metric, const std::string& user_id, double value);
   Result<std::vector<BoardRow>> top(const std::string& branch_id, const std::string& period, Metric metric, std::int64_t limit);

@@ -1,6 +1,7 @@
 #include "ops.hpp"
 
 #include "../../core/fields.hpp"
+#include "../../platform/idempotency.hpp"
 #include "../../platform/responses.hpp"
 #include "openapi.hpp"
 
@@ -21,6 +22,11 @@ void OpsDomain::routes(RouteTable& t) {
 
 void OpsDomain::jobs(JobTable& table) {
   table.add("attempts_prune", [this] { return platform_.attempts.prune(); });
+  table.add("idempotency_prune", [this]() -> Result<int> {
+    auto n = prune_idempotency_keys(platform_.db, platform_.now_ms());
+    if (!n) return Unexpected<Error>{n.error()};
+    return static_cast<int>(*n);
+  });
 }
 
 HttpResponse OpsDomain::health(RequestContext&) {
