@@ -2,6 +2,7 @@
 #include "engagement.hpp"
 
 #include "../../core/dates.hpp"
+#include "../org/events.hpp"
 #include "../sessions/events.hpp"
 #include "../training/events.hpp"
 #include "events.hpp"
@@ -15,6 +16,7 @@ std::optional<std::string> text_of(const Json& b, const char* name) {
 std::optional<std::int64_t> int_of(const Json& b, const char* name) {
   return b.contains(name) && b[name].is_number_integer() ? std::optional<std::int64_t>(b[name].get<std::int64_t>()) : std::nullopt;
 }
+double number_of(const Json& b, const char* name) { return b.contains(name) && b[name].is_number() ? b[name].get<double>() : 0.0; }
 }  // namespace
 
 void EngagementDomain::subscribe(EventBus& bus) {
@@ -22,6 +24,19 @@ void EngagementDomain::subscribe(EventBus& bus) {
   bus.on(sessions::events::kVisitEnded, [this](const Event& e) { return visit_ended(e); });
   bus.on(training::events::kSessionCompleted, [this](const Event& e) { return training_session_completed(e); });
   bus.on(training::events::kRecordImproved, [this](const Event& e) { return record_improved(e); });
+  bus.on(org::events::kPrivacyChanged, [this](const Event& e) { return privacy_changed(e); });
+}
+
+Status EngagementDomain::privacy_changed(const Event& e) {
+  const auto user = text_of(e.body, "user_id");
+  if (!user || !e.body.contains("show_on_leaderboards") || !e.body["show_on_leaderboards"].is_boolean()) return {};
+  return social_.set_hidden_from_boards(*user, !e.body["show_on_leaderboards"].get<bool>());
+}
+
+Status EngagementDomain::to_feed(const std::string& user_id, const std::string& kind, const std::string& ref, const Json& payload, std::int64_t at) {
+  auto home = org_.home_branch(user_id);
+  if (!home) return Unexpected<Error>{home.error()};
+  return social_.add_item({0, user_id, kind, ref, *home, dump_json(payload), at});
 }
 
 Status EngagementDomain::visit_started(const Event& e) {
@@ -65,6 +80,7 @@ Status EngagementDomain::training_session_completed(const Event& e) {
   const double volume = summary.contains("volume_kg") && summary["volume_kg"].is_number() ? summary["volume_kg"].get<double>() : 0.0;
   if (volume > 0) SPOTTER_SQL(add_to_boards(*home, *day, Metric::volume_kg, *user, volume));
   SPOTTER_SQL(award({key, *user, kTrainingSessionPoints, "training_session", *id, *at}, *home, *day));
+  SPOTTER_SQL(to_feed(*user, "training_session", *id, {{"training_session_id", *id}, {"summary", summary}}, *at));
   return activity(*user, *day, *progress, *at);
 }
 
@@ -83,6 +99,7 @@ Status EngagementDomain::record_improved(const Event& e) {
   auto progress = store_.count(*user, EngagementStore::Counter::records);
   if (!progress) return Unexpected<Error>{progress.error()};
   SPOTTER_SQL(award({key, *user, kRecordPoints, "record", *exercise, *at}, *home, *day));
+  SPOTTER_SQL(to_feed(*user, "record", key, {{"exercise_id", *exercise}, {"kind", text_of(e.body, "kind").value_or("")}, {"value", number_of(e.body, "value")}}, *at));
   return achievements_reached(*user, *progress, *at);
 }
 
@@ -112,6 +129,7 @@ Status EngagementDomain::achievements_reached(const std::string& user_id, const 
     if (!first) return Unexpected<Error>{first.error()};
     if (!*first) continue;
     platform_.outbox.notify(user_id, "achievement", {{"achievement_id", a->id}, {"name", a->name}, {"description", a->description}});
+    SPOTTER_SQL(to_feed(user_id, "achievement", user_id + ":" + a->id, achievement_json(*a), at));
     SPOTTER_SQL(platform_.events.publish({events::kAchievementEarned, {{"user_id", user_id}, {"achievement_id", a->id}, {"at_ms", at}}}));
   }
   return {};

@@ -8,15 +8,20 @@
 #include "../../platform/platform.hpp"
 #include "../org/org.hpp"
 #include "rules.hpp"
+#include "social_store.hpp"
 #include "store.hpp"
 
 namespace spotter::cloud::engagement {
 
 class EngagementDomain final : public Domain {
  public:
-  EngagementDomain(Platform& platform, org::OrgDomain& org) : platform_(platform), org_(org), store_(platform.db) {}
+  EngagementDomain(Platform& platform, org::OrgDomain& org) : platform_(platform), org_(org), store_(platform.db), social_(platform.db) {}
   std::string_view name() const override { return "engagement"; }
-  std::vector<Migration> migrations() const override { return EngagementStore::migrations(); }
+  std::vector<Migration> migrations() const override {
+    auto all = EngagementStore::migrations();
+    for (auto& m : SocialStore::migrations()) all.push_back(std::move(m));
+    return all;
+  }
   void routes(RouteTable& table) override;
   void subscribe(EventBus& bus) override;
 
@@ -26,6 +31,9 @@ class EngagementDomain final : public Domain {
   Status visit_ended(const Event& e);
   Status training_session_completed(const Event& e);
   Status record_improved(const Event& e);
+  Status privacy_changed(const Event& e);
+  // Something worth showing the member's buddies (once per kind and ref).
+  Status to_feed(const std::string& user_id, const std::string& kind, const std::string& ref, const Json& payload, std::int64_t at);
   // Points into the ledger and the balance, once per source; on the branch's boards.
   Status award(const LedgerRow& row, const std::optional<std::string>& branch_id, std::int64_t day);
   // An activity counted: the member's active week, then what it reached.
@@ -45,10 +53,23 @@ class EngagementDomain final : public Domain {
   HttpResponse redeem(RequestContext& ctx);
   HttpResponse get_redemption(RequestContext& ctx);
   HttpResponse hand_out_redemption(RequestContext& ctx);
+  // Buddies, blocks, feed and moderation (social.cpp).
+  void social_routes(RouteTable& table);
+  HttpResponse ask_buddy(RequestContext& ctx);
+  HttpResponse answer_request(RequestContext& ctx, bool accept);
+  HttpResponse list_buddies(RequestContext& ctx);
+  HttpResponse remove_buddy(RequestContext& ctx);
+  HttpResponse block_user(RequestContext& ctx);
+  HttpResponse unblock_user(RequestContext& ctx);
+  HttpResponse feed(RequestContext& ctx);
+  HttpResponse report_item(RequestContext& ctx);
+  HttpResponse open_reports(RequestContext& ctx);
+  HttpResponse hide_reported(RequestContext& ctx);
 
   Platform& platform_;
   org::OrgDomain& org_;
   EngagementStore store_;
+  SocialStore social_;
 };
 
 }  // namespace spotter::cloud::engagement

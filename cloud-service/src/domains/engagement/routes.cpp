@@ -19,6 +19,7 @@ void EngagementDomain::routes(RouteTable& t) {
          "value) and me",
          "members of the branch; its staff"});
   reward_routes(t);
+  social_routes(t);
 }
 
 HttpResponse EngagementDomain::my_points(RequestContext& ctx) {

@@ -122,6 +122,7 @@ Status EngagementStore::add_to_board(const std::string& branch_id, const std::st
 
 Result<std::vector<BoardRow>> EngagementStore::top(const std::string& branch_id, const std::string& period, Metric metric, std::int64_t limit) {
   auto rows = db_.query("SELECT user_id, value FROM leaderboard_totals WHERE branch_id = ? AND period = ? AND metric = ? "
+                        "AND NOT EXISTS (SELECT 1 FROM leaderboard_hidden h WHERE h.user_id = leaderboard_totals.user_id) "
                         "ORDER BY value DESC, user_id LIMIT ?",
                         {branch_id, period, std::string(to_string(metric)), limit});
   if (!rows) return Unexpected<Error>{rows.error()};
@@ -140,7 +141,8 @@ Result<std::optional<double>> EngagementStore::value_of(const std::string& branc
 }
 
 Result<std::int64_t> EngagementStore::ahead_of(const std::string& branch_id, const std::string& period, Metric metric, double value) {
-  auto rows = db_.query("SELECT COUNT(*) FROM leaderboard_totals WHERE branch_id = ? AND period = ? AND metric = ? AND value > ?",
+  auto rows = db_.query("SELECT COUNT(*) FROM leaderboard_totals WHERE branch_id = ? AND period = ? AND metric = ? AND value > ? "
+                        "AND NOT EXISTS (SELECT 1 FROM leaderboard_hidden h WHERE h.user_id = leaderboard_totals.user_id)",
                         {branch_id, period, std::string(to_string(metric)), value});
   if (!rows) return Unexpected<Error>{rows.error()};
   return rows->empty() ? 0 : rows->front().integer(0);

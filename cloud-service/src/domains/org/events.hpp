@@ -14,4 +14,8 @@ inline Event member_changed(const std::string& user_id) { return {kMemberChanged
 inline constexpr const char* kBranchImported = "org.branch_imported";
 inline Event branch_imported(const std::string& branch_id) { return {kBranchImported, {{"branch_id", branch_id}}}; }
 
+// A member changed their privacy switches. {"user_id", "share_measurements_with_trainers",
+// "show_on_leaderboards", "allow_buddy_requests"}
+inline constexpr const char* kPrivacyChanged = "org.privacy_changed";
+
 }  // namespace spotter::cloud::org::events

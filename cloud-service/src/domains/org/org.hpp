@@ -75,6 +75,7 @@ class OrgDomain final : public Domain {
   Result<std::int64_t> member_day(const std::string& user_id, std::int64_t at_ms);
   // Users' full names by id, for lists that show people (ids not found are left out).
   Result<std::map<std::string, std::string>> display_names(const std::vector<std::string>& ids) { return store_.full_names(ids); }
+  Result<Privacy> privacy(const std::string& user_id) { return store_.privacy(user_id); }
   // Whether the member's current subscriptions let them into the branch now.
   Result<Entry> entry(const std::string& user_id, const std::string& branch_id, std::int64_t now_ms);
   // Members: themselves. Trainers: users whose home branch is theirs or whose
@@ -116,6 +117,8 @@ class OrgDomain final : public Domain {
   HttpResponse list_credentials(RequestContext& ctx);
   HttpResponse delete_credential(RequestContext& ctx);
   HttpResponse access_qr_for_me(RequestContext& ctx);
+  HttpResponse get_privacy(RequestContext& ctx);
+  HttpResponse update_privacy(RequestContext& ctx);
   Result<int> expire_subscriptions();
   Json subscription_json(const SubscriptionRecord& s) const;
   Status member_changed(const std::string& user_id);

@@ -94,6 +94,23 @@ Result<std::map<std::string, std::string>> OrgStore::full_names(const std::vecto
   return out;
 }
 
+Result<Privacy> OrgStore::privacy(const std::string& user_id) {
+  auto rows = db_.query("SELECT share_measurements_with_trainers, show_on_leaderboards, allow_buddy_requests FROM user_privacy WHERE user_id = ?", {user_id});
+  if (!rows) return Unexpected<Error>{rows.error()};
+  if (rows->empty()) return Privacy{};
+  const auto& r = rows->front();
+  return Privacy{r.boolean(0), r.boolean(1), r.boolean(2)};
+}
+
+Status OrgStore::set_privacy(const std::string& user_id, const Privacy& p, std::int64_t now) {
+  auto n = db_.execute("INSERT INTO user_privacy (user_id, share_measurements_with_trainers, show_on_leaderboards, allow_buddy_requests, updated_at) "
+                       "VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET share_measurements_with_trainers = excluded.share_measurements_with_trainers, "
+                       "show_on_leaderboards = excluded.show_on_leaderboards, allow_buddy_requests = excluded.allow_buddy_requests, updated_at = excluded.updated_at",
+                       {user_id, p.share_measurements_with_trainers, p.show_on_leaderboards, p.allow_buddy_requests, now});
+  if (!n) return Unexpected<Error>{n.error()};
+  return {};
+}
+
 Result<std::optional<std::optional<std::string>>> OrgStore::home_branch_of(const std::string& user_id) {
   auto rows = db_.query("SELECT home_branch_id FROM users WHERE id = ?", {user_id});
   if (!rows) return Unexpected<Error>{rows.error()};

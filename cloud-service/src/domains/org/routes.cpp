@@ -39,6 +39,9 @@ void OrgDomain::routes(RouteTable& t) {
   t.add({"GET", "/api/users/{id}/credentials", Access::user, bind(&OrgDomain::list_credentials), "A user's credentials", "the user, admin, trainer (own branches)"});
   t.add({"DELETE", "/api/users/{id}/credentials/{credential_id}", Access::user, bind(&OrgDomain::delete_credential),
          "Revoke a credential: the card stops opening doors", "admin, trainer (own branches)"});
+  t.add({"GET", "/api/users/me/privacy", Access::user, bind(&OrgDomain::get_privacy),
+         "The caller's privacy switches: share_measurements_with_trainers, show_on_leaderboards, allow_buddy_requests", "any user"});
+  t.add({"PATCH", "/api/users/me/privacy", Access::user, bind(&OrgDomain::update_privacy), "Change any of the privacy switches", "any user"});
   t.add({"GET", "/api/users/me/access-qr", Access::user, bind(&OrgDomain::access_qr_for_me), "A rotating, signed access QR payload (valid 60 s)", "member"});
 }
 

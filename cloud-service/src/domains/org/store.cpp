@@ -40,6 +40,11 @@ CREATE TABLE qr_used (jti TEXT PRIMARY KEY, used_at BIGINT NOT NULL);
 CREATE INDEX plan_branches_branch ON plan_branches(branch_id, plan_id);
 CREATE INDEX subscriptions_plan ON subscriptions(plan_id);
 )sql"},
+      // A member's privacy switches (cloud-api-2.md "Members"); no row: all true.
+      {"org/3", R"sql(
+CREATE TABLE user_privacy (user_id TEXT PRIMARY KEY REFERENCES users(id), share_measurements_with_trainers BOOLEAN NOT NULL,
+  show_on_leaderboards BOOLEAN NOT NULL, allow_buddy_requests BOOLEAN NOT NULL, updated_at BIGINT NOT NULL);
+)sql"},
   };
 }
 

@@ -51,6 +51,11 @@ struct LoginRecord {
   std::optional<std::string> password_hash;
 };
 
+// A member's privacy switches; all true unless they changed them.
+struct Privacy {
+  bool share_measurements_with_trainers = true, show_on_leaderboards = true, allow_buddy_requests = true;
+};
+
 class OrgStore {
  public:
   explicit OrgStore(SqlDatabase& db) : db_(db) {}
@@ -87,6 +92,8 @@ class OrgStore {
   // nullopt: no such user; else its home branch (may be empty).
   Result<std::optional<std::optional<std::string>>> home_branch_of(const std::string& user_id);
   Result<std::map<std::string, std::string>> full_names(const std::vector<std::string>& ids);
+  Result<Privacy> privacy(const std::string& user_id);
+  Status set_privacy(const std::string& user_id, const Privacy& p, std::int64_t now);
   // Whether any subscription of the user opens one of `branches`.
   Result<bool> subscribed_at_any(const std::string& user_id, const std::set<std::string, std::less<>>& branches);
   Result<std::optional<LoginRecord>> login_record(const std::string& email);
