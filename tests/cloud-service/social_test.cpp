@@ -162,3 +162,70 @@ TEST_CASE("leaderboards leave out members who switched show_on_leaderboards off;
   REQUIRE(http.patch("/api/users/me/privacy", {{"show_on_leaderboards", true}}, c.bo.token).status == 200);
   CHECK(http.get(board, c.cy.token).json["items"].size() == 2);
 }
+
+TEST_CASE("challenges: among buddies or for a branch; progress since the start whoever joins late; reward points once") {
+  TestCloud cloud;  // Monday 09:00 UTC
+  Club c(cloud);
+  auto& http = cloud.http;
+  c.befriend(c.ana, c.bo);
+  const std::string now = "2026-03-02T09:00:00Z", in_a_week = "2026-03-09T09:00:00Z";
+  // Bo visits before anyone challenges him: it counts once the challenge covers it.
+  REQUIRE(http.post("/api/sessions/start", {{"branch_id", c.centro}}, c.bo.token).status == 201);
+  REQUIRE(http.post("/api/sessions/end", Json::object(), c.bo.token).status == 200);
+  auto bad = http.post("/api/challenges", {{"name", "X"}, {"metric", "steps"}, {"target", 0}, {"starts_at", in_a_week}, {"ends_at", now}}, c.ana.token);
+  REQUIRE(bad.status == 400);
+  CHECK(bad.json["errors"].size() == 4);  // metric, target, ends_at before starts_at, ends_at in the past
+  CHECK(http.post("/api/challenges", {{"name", "X"}, {"metric", "visits"}, {"target", 2}, {"starts_at", "2026-03-01T00:00:00Z"}, {"ends_at", in_a_week},
+                                      {"reward_points", 50}},
+                  c.ana.token)
+            .status == 403);
+  auto created = http.post("/api/challenges", {{"name", "Twice this week"}, {"metric", "visits"}, {"target", 2}, {"starts_at", "2026-03-02T00:00:00Z"},
+                                               {"ends_at", in_a_week}},
+                           c.ana.token);
+  REQUIRE_MESSAGE(created.status == 201, created.body);
+  const std::string id = created.json["id"];
+  CHECK(http.post("/api/challenges/" + id + "/join", Json::object(), c.cy.token).status == 404);  // not her buddy
+  auto joined = http.post("/api/challenges/" + id + "/join", Json::object(), c.bo.token);
+  REQUIRE(joined.status == 200);
+  CHECK(http.post("/api/challenges/" + id + "/join", Json::object(), c.bo.token).status == 409);
+  auto bo_standing = [&](const Json& ch) {
+    for (const auto& s : ch["standings"])
+      if (s["user_id"] == c.bo.id) return s;
+    return Json();
+  };
+  CHECK(bo_standing(joined.json)["progress"] == 1.0);  // this morning's visit
+  REQUIRE(http.post("/api/sessions/start", {{"branch_id", c.centro}}, c.bo.token).status == 201);
+  auto ch = http.get("/api/challenges/" + id, c.ana.token).json;
+  CHECK(bo_standing(ch)["progress"] == 2.0);
+  CHECK(bo_standing(ch)["completed"] == true);
+  CHECK(ch["standings"][0]["user_id"] == c.bo.id);  // ahead of Ana (0)
+  CHECK(http.get("/api/challenges", c.bo.token).json["items"].size() == 1);
+  bool in_feed = false;
+  const auto feed = http.get("/api/feed", c.ana.token);
+  for (const auto& i : feed.json["items"]) in_feed = in_feed || i["kind"] == "challenge";
+  CHECK(in_feed);
+
+  // A branch challenge with reward points, from its trainer.
+  auto coach = cloud.trainer("coach@gym.test", {c.centro});
+  auto staff = http.post("/api/challenges", {{"name", "Train once"}, {"metric", "training_sessions"}, {"target", 1}, {"starts_at", now},
+                                             {"ends_at", in_a_week}, {"branch_id", c.centro}, {"reward_points", 50}},
+                         coach.token);
+  REQUIRE_MESSAGE(staff.status == 201, staff.body);
+  const std::string sid = staff.json["id"];
+  CHECK(http.post("/api/challenges", {{"name", "Y"}, {"metric", "visits"}, {"target", 1}, {"starts_at", now}, {"ends_at", in_a_week}}, coach.token).status == 400);
+  REQUIRE(http.post("/api/challenges/" + sid + "/join", Json::object(), c.cy.token).status == 200);
+  const auto before = http.get("/api/users/me/points", c.cy.token).json["balance"].get<std::int64_t>();
+  c.train(c.cy);
+  c.train(c.cy);
+  auto points = http.get("/api/users/me/points", c.cy.token);
+  // Two training sessions (20 each), the first set's record (15), the challenge's 50 once.
+  CHECK(points.json["balance"].get<std::int64_t>() - before == 20 + 20 + 15 + 50);
+  int challenge_rows = 0;
+  for (const auto& row : points.json["ledger"]) challenge_rows += row["reason"] == "challenge";
+  CHECK(challenge_rows == 1);
+  CHECK(http.get("/api/challenges/" + sid, coach.token).status == 200);
+
+  // Over: no more joining.
+  cloud.clock.advance(std::chrono::hours(24 * 8));
+  CHECK(http.post("/api/challenges/" + sid + "/join", Json::object(), cloud.login("ana@gym.test", TestCloud::kPassword)).status == 409);
+}

@@ -33,6 +33,27 @@ Status EngagementDomain::privacy_changed(const Event& e) {
   return social_.set_hidden_from_boards(*user, !e.body["show_on_leaderboards"].get<bool>());
 }
 
+Status EngagementDomain::count_for_challenges(const std::string& user_id, const std::string& metric, double value, std::int64_t at) {
+  auto reached = challenges_.count(user_id, metric, value, at);
+  if (!reached) return Unexpected<Error>{reached.error()};
+  for (const auto& r : *reached) SPOTTER_SQL(challenge_completed(user_id, r.challenge_id, r.name, r.reward_points, at));
+  return {};
+}
+
+Status EngagementDomain::challenge_completed(const std::string& user_id, const std::string& challenge_id, const std::string& name,
+                                             std::int64_t reward_points, std::int64_t at) {
+  const std::string key = "challenge:" + challenge_id + ":" + user_id;
+  if (reward_points > 0) {
+    auto day = org_.member_day(user_id, at);
+    if (!day) return Unexpected<Error>{day.error()};
+    auto home = org_.home_branch(user_id);
+    if (!home) return Unexpected<Error>{home.error()};
+    SPOTTER_SQL(award({key, user_id, reward_points, "challenge", challenge_id, at}, *home, *day));
+  }
+  platform_.outbox.notify(user_id, "challenge_completed", {{"challenge_id", challenge_id}, {"name", name}, {"reward_points", reward_points}});
+  return to_feed(user_id, "challenge", challenge_id + ":" + user_id, {{"challenge_id", challenge_id}, {"name", name}}, at);
+}
+
 Status EngagementDomain::to_feed(const std::string& user_id, const std::string& kind, const std::string& ref, const Json& payload, std::int64_t at) {
   auto home = org_.home_branch(user_id);
   if (!home) return Unexpected<Error>{home.error()};
@@ -50,6 +71,7 @@ Status EngagementDomain::visit_started(const Event& e) {
   auto progress = store_.count(*user, EngagementStore::Counter::visits);
   if (!progress) return Unexpected<Error>{progress.error()};
   SPOTTER_SQL(add_to_boards(branch, *day, Metric::visits, *user, 1));
+  SPOTTER_SQL(count_for_challenges(*user, "visits", 1, *at));
   return activity(*user, *day, *progress, *at);
 }
 
@@ -81,6 +103,9 @@ Status EngagementDomain::training_session_completed(const Event& e) {
   if (volume > 0) SPOTTER_SQL(add_to_boards(*home, *day, Metric::volume_kg, *user, volume));
   SPOTTER_SQL(award({key, *user, kTrainingSessionPoints, "training_session", *id, *at}, *home, *day));
   SPOTTER_SQL(to_feed(*user, "training_session", *id, {{"training_session_id", *id}, {"summary", summary}}, *at));
+  SPOTTER_SQL(count_for_challenges(*user, "training_sessions", 1, *at));
+  if (volume > 0) SPOTTER_SQL(count_for_challenges(*user, "volume_kg", volume, *at));
+  if (const double distance = number_of(summary, "distance_m"); distance > 0) SPOTTER_SQL(count_for_challenges(*user, "distance_m", distance, *at));
   return activity(*user, *day, *progress, *at);
 }
 

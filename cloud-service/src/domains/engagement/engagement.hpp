@@ -8,6 +8,7 @@
 #include "../../platform/platform.hpp"
 #include "../org/org.hpp"
 #include "rules.hpp"
+#include "challenge_store.hpp"
 #include "social_store.hpp"
 #include "store.hpp"
 
@@ -15,11 +16,12 @@ namespace spotter::cloud::engagement {
 
 class EngagementDomain final : public Domain {
  public:
-  EngagementDomain(Platform& platform, org::OrgDomain& org) : platform_(platform), org_(org), store_(platform.db), social_(platform.db) {}
+  EngagementDomain(Platform& platform, org::OrgDomain& org) : platform_(platform), org_(org), store_(platform.db), social_(platform.db), challenges_(platform.db) {}
   std::string_view name() const override { return "engagement"; }
   std::vector<Migration> migrations() const override {
     auto all = EngagementStore::migrations();
     for (auto& m : SocialStore::migrations()) all.push_back(std::move(m));
+    for (auto& m : ChallengeStore::migrations()) all.push_back(std::move(m));
     return all;
   }
   void routes(RouteTable& table) override;
@@ -32,6 +34,10 @@ class EngagementDomain final : public Domain {
   Status training_session_completed(const Event& e);
   Status record_improved(const Event& e);
   Status privacy_changed(const Event& e);
+  // An activity for the member's running challenges; rewards and feed for those it completes.
+  Status count_for_challenges(const std::string& user_id, const std::string& metric, double value, std::int64_t at);
+  Status challenge_completed(const std::string& user_id, const std::string& challenge_id, const std::string& name, std::int64_t reward_points,
+                             std::int64_t at);
   // Something worth showing the member's buddies (once per kind and ref).
   Status to_feed(const std::string& user_id, const std::string& kind, const std::string& ref, const Json& payload, std::int64_t at);
   // Points into the ledger and the balance, once per source; on the branch's boards.
@@ -65,11 +71,21 @@ class EngagementDomain final : public Domain {
   HttpResponse report_item(RequestContext& ctx);
   HttpResponse open_reports(RequestContext& ctx);
   HttpResponse hide_reported(RequestContext& ctx);
+  // Challenges (challenges.cpp).
+  void challenge_routes(RouteTable& table);
+  HttpResponse create_challenge(RequestContext& ctx);
+  HttpResponse join_challenge(RequestContext& ctx);
+  HttpResponse get_challenge(RequestContext& ctx);
+  HttpResponse my_challenges(RequestContext& ctx);
+  // Whether the caller may join (and see) it: staff challenges for the branch's members, a
+  // member's for their buddies.
+  Try<bool> may_join(const Caller& who, const Challenge& c);
 
   Platform& platform_;
   org::OrgDomain& org_;
   EngagementStore store_;
   SocialStore social_;
+  ChallengeStore challenges_;
 };
 
 }  // namespace spotter::cloud::engagement

@@ -20,6 +20,7 @@ void EngagementDomain::routes(RouteTable& t) {
          "members of the branch; its staff"});
   reward_routes(t);
   social_routes(t);
+  challenge_routes(t);
 }
 
 HttpResponse EngagementDomain::my_points(RequestContext& ctx) {
