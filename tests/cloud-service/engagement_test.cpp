@@ -7,6 +7,7 @@
 #include <set>
 #include <thread>
 
+#include "domains/engagement/rank_cache.hpp"
 #include "domains/engagement/rules.hpp"
 #include "domains/engagement/store.hpp"
 #include "fixture.hpp"
@@ -405,4 +406,36 @@ TEST_CASE("rewards under concurrency: never below zero points or stock; one key,
   CHECK(d.balance() == 35);
   auto rows = cloud.db().query("SELECT COUNT(*) FROM redemptions WHERE user_id = ?", {d.ana.id});
   CHECK(rows->front().integer(0) == 7);
+}
+
+TEST_CASE("rank cache: ranks by binary search, ties share one, stale for at most its age, one loader at a time") {
+  using spotter::cloud::engagement::RankCache;
+  RankCache cache(std::chrono::seconds(5));
+  std::atomic<int> loads{0};
+  std::vector<double> board = {10, 30, 20, 30, 5};
+  auto load = [&]() -> Result<std::vector<double>> {
+    ++loads;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // a slow query, so the threads below overlap
+    return board;
+  };
+  CHECK(cache.rank("b", 30, 0, load).value() == 1);
+  CHECK(cache.rank("b", 20, 0, load).value() == 3);  // two 30s ahead
+  CHECK(cache.rank("b", 0, 0, load).value() == 6);   // not on it: after everyone
+  CHECK(cache.rank("b", 99, 0, load).value() == 1);
+  CHECK(loads == 1);
+  board.push_back(50);
+  CHECK(cache.rank("b", 30, 4'000, load).value() == 1);  // within 5 s: the values it had
+  CHECK(cache.rank("b", 30, 6'000, load).value() == 2);  // then reloaded
+  CHECK(loads == 2);
+  std::vector<std::thread> threads;
+  std::atomic<int> wrong{0};
+  for (int i = 0; i < 8; ++i)
+    threads.emplace_back([&] {
+      if (cache.rank("b", 50, 20'000, load).value() != 1) ++wrong;
+    });
+  for (auto& t : threads) t.join();
+  CHECK(wrong == 0);
+  CHECK(loads == 3);  // one of the eight loaded; the others used the values it had or waited
+  auto failing = [&]() -> Result<std::vector<double>> { return Unexpected<Error>{Error{"sql", "down"}}; };
+  CHECK_FALSE(static_cast<bool>(cache.rank("other", 1, 0, failing)));
 }

@@ -9,6 +9,7 @@
 #include "../org/org.hpp"
 #include "rules.hpp"
 #include "challenge_store.hpp"
+#include "rank_cache.hpp"
 #include "social_store.hpp"
 #include "store.hpp"
 
@@ -86,6 +87,7 @@ class EngagementDomain final : public Domain {
   EngagementStore store_;
   SocialStore social_;
   ChallengeStore challenges_;
+  RankCache ranks_{std::chrono::seconds(5)};
 };
 
 }  // namespace spotter::cloud::engagement

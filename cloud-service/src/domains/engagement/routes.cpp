@@ -90,8 +90,10 @@ HttpResponse EngagementDomain::leaderboard(RequestContext& ctx) {
   SPOTTER_TRY(mine, checked(platform_.log, store_.value_of(branch_id, key, *metric, who.id), "leaderboard"));
   Json me = {{"user_id", who.id}, {"value", mine.value_or(0.0)}, {"rank", nullptr}};
   if (mine) {
-    SPOTTER_TRY(ahead, checked(platform_.log, store_.ahead_of(branch_id, key, *metric, *mine), "leaderboard"));
-    me["rank"] = ahead + 1;
+    const std::string board = branch_id + "/" + key + "/" + std::string(to_string(*metric));
+    SPOTTER_TRY(my_rank, checked(platform_.log, ranks_.rank(board, *mine, platform_.now_ms(), [&] { return store_.values(branch_id, key, *metric); }),
+                              "leaderboard"));
+    me["rank"] = my_rank;
   }
   return json_response(200, {{"branch_id", branch_id}, {"period", key.substr(2)}, {"metric", to_string(*metric)}, {"items", items}, {"me", me}});
 }

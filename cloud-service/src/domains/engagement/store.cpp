@@ -140,12 +140,15 @@ Result<std::optional<double>> EngagementStore::value_of(const std::string& branc
   return std::optional<double>{rows->front().number(0)};
 }
 
-Result<std::int64_t> EngagementStore::ahead_of(const std::string& branch_id, const std::string& period, Metric metric, double value) {
-  auto rows = db_.query("SELECT COUNT(*) FROM leaderboard_totals WHERE branch_id = ? AND period = ? AND metric = ? AND value > ? "
+Result<std::vector<double>> EngagementStore::values(const std::string& branch_id, const std::string& period, Metric metric) {
+  auto rows = db_.query("SELECT value FROM leaderboard_totals WHERE branch_id = ? AND period = ? AND metric = ? "
                         "AND NOT EXISTS (SELECT 1 FROM leaderboard_hidden h WHERE h.user_id = leaderboard_totals.user_id)",
-                        {branch_id, period, std::string(to_string(metric)), value});
+                        {branch_id, period, std::string(to_string(metric))});
   if (!rows) return Unexpected<Error>{rows.error()};
-  return rows->empty() ? 0 : rows->front().integer(0);
+  std::vector<double> out;
+  out.reserve(rows->size());
+  for (const auto& r : *rows) out.push_back(r.number(0));
+  return out;
 }
 
 Result<bool> EngagementStore::spend(const LedgerRow& row) {

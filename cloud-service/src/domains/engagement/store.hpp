@@ -87,8 +87,8 @@ class EngagementStore {
   Status add_to_board(const std::string& branch_id, const std::string& period, Metric metric, const std::string& user_id, double value);
   Result<std::vector<BoardRow>> top(const std::string& branch_id, const std::string& period, Metric metric, std::int64_t limit);
   Result<std::optional<double>> value_of(const std::string& branch_id, const std::string& period, Metric metric, const std::string& user_id);
-  // How many on the board are ahead of `value` (the rank is that + 1).
-  Result<std::int64_t> ahead_of(const std::string& branch_id, const std::string& period, Metric metric, double value);
+  // Every visible value on the board (for ranks: RankCache).
+  Result<std::vector<double>> values(const std::string& branch_id, const std::string& period, Metric metric);
 
  private:
   SqlDatabase& db_;
