@@ -408,14 +408,16 @@ TEST_CASE("rewards under concurrency: never below zero points or stock; one key,
   CHECK(rows->front().integer(0) == 7);
 }
 
-TEST_CASE("rank cache: ranks by binary search, ties share one, stale for at most its age, one loader at a time") {
+TEST_CASE("rank cache: ranks by binary search, ties share one, stale ones answered and reloaded behind, one reload at a time") {
   using spotter::cloud::engagement::RankCache;
   RankCache cache(std::chrono::seconds(5));
   std::atomic<int> loads{0};
+  std::mutex board_mu;
   std::vector<double> board = {10, 30, 20, 30, 5};
   auto load = [&]() -> Result<std::vector<double>> {
-    ++loads;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));  // a slow query, so the threads below overlap
+    std::lock_guard lock(board_mu);
+    ++loads;
     return board;
   };
   CHECK(cache.rank("b", 30, 0, load).value() == 1);
@@ -423,10 +425,20 @@ TEST_CASE("rank cache: ranks by binary search, ties share one, stale for at most
   CHECK(cache.rank("b", 0, 0, load).value() == 6);   // not on it: after everyone
   CHECK(cache.rank("b", 99, 0, load).value() == 1);
   CHECK(loads == 1);
-  board.push_back(50);
+  {
+    std::lock_guard lock(board_mu);
+    board.push_back(50);
+  }
   CHECK(cache.rank("b", 30, 4'000, load).value() == 1);  // within 5 s: the values it had
-  CHECK(cache.rank("b", 30, 6'000, load).value() == 2);  // then reloaded
-  CHECK(loads == 2);
+  CHECK(cache.rank("b", 30, 6'000, load).value() == 1);  // stale: still answered from them, and reloaded behind
+  auto loads_reach = [&](int n) {
+    for (int i = 0; i < 500 && loads < n; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    return loads == n;
+  };
+  REQUIRE(loads_reach(2));
+  for (int i = 0; i < 100 && cache.rank("b", 30, 6'001, load).value() != 2; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  CHECK(cache.rank("b", 30, 6'001, load).value() == 2);  // the reloaded values
+  // Eight workers find it stale at once: all answered at once, one reload queued.
   std::vector<std::thread> threads;
   std::atomic<int> wrong{0};
   for (int i = 0; i < 8; ++i)
@@ -435,7 +447,9 @@ TEST_CASE("rank cache: ranks by binary search, ties share one, stale for at most
     });
   for (auto& t : threads) t.join();
   CHECK(wrong == 0);
-  CHECK(loads == 3);  // one of the eight loaded; the others used the values it had or waited
+  CHECK(loads_reach(3));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // a second reload, if queued, would have run by now
+  CHECK(loads == 3);
   auto failing = [&]() -> Result<std::vector<double>> { return Unexpected<Error>{Error{"sql", "down"}}; };
   CHECK_FALSE(static_cast<bool>(cache.rank("other", 1, 0, failing)));
 }

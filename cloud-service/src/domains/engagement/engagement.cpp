@@ -85,28 +85,37 @@ Status EngagementDomain::visit_ended(const Event& e) {
   return award({"visit_day:" + *user + ":" + format_date(*day), *user, kVisitPoints, "visit", *visit, *ended}, branch, *day);
 }
 
+Result<std::optional<EngagementDomain::Counted>> EngagementDomain::count_once(const std::string& key, const std::string& user, std::int64_t at,
+                                                                             EngagementStore::Counter counter) {
+  auto first = store_.first_time(key, at);
+  if (!first) return Unexpected<Error>{first.error()};
+  if (!*first) return std::optional<Counted>{};
+  auto day = org_.member_day(user, at);
+  if (!day) return Unexpected<Error>{day.error()};
+  auto home = org_.home_branch(user);
+  if (!home) return Unexpected<Error>{home.error()};
+  auto progress = store_.count(user, counter);
+  if (!progress) return Unexpected<Error>{progress.error()};
+  return std::optional<Counted>{Counted{*day, *home, *progress}};
+}
+
 Status EngagementDomain::training_session_completed(const Event& e) {
   const auto id = text_of(e.body, "training_session_id"), user = text_of(e.body, "user_id");
   const auto at = int_of(e.body, "completed_at_ms");
   if (!id || !user || !at) return {};
   const std::string key = "training_session:" + *id;
-  auto first = store_.first_time(key, *at);
-  if (!first || !*first) return first ? Status{} : Status{Unexpected<Error>{first.error()}};
-  auto day = org_.member_day(*user, *at);
-  if (!day) return Unexpected<Error>{day.error()};
-  auto home = org_.home_branch(*user);
-  if (!home) return Unexpected<Error>{home.error()};
-  auto progress = store_.count(*user, EngagementStore::Counter::training_sessions);
-  if (!progress) return Unexpected<Error>{progress.error()};
+  auto counted = count_once(key, *user, *at, EngagementStore::Counter::training_sessions);
+  if (!counted || !*counted) return counted ? Status{} : Status{Unexpected<Error>{counted.error()}};
+  const auto& [day, home, progress] = **counted;
   const Json& summary = e.body.contains("summary") && e.body["summary"].is_object() ? e.body["summary"] : Json::object();
-  const double volume = summary.contains("volume_kg") && summary["volume_kg"].is_number() ? summary["volume_kg"].get<double>() : 0.0;
-  if (volume > 0) SPOTTER_SQL(add_to_boards(*home, *day, Metric::volume_kg, *user, volume));
-  SPOTTER_SQL(award({key, *user, kTrainingSessionPoints, "training_session", *id, *at}, *home, *day));
+  const double volume = number_of(summary, "volume_kg");
+  if (volume > 0) SPOTTER_SQL(add_to_boards(home, day, Metric::volume_kg, *user, volume));
+  SPOTTER_SQL(award({key, *user, kTrainingSessionPoints, "training_session", *id, *at}, home, day));
   SPOTTER_SQL(to_feed(*user, "training_session", *id, {{"training_session_id", *id}, {"summary", summary}}, *at));
   SPOTTER_SQL(count_for_challenges(*user, "training_sessions", 1, *at));
   if (volume > 0) SPOTTER_SQL(count_for_challenges(*user, "volume_kg", volume, *at));
   if (const double distance = number_of(summary, "distance_m"); distance > 0) SPOTTER_SQL(count_for_challenges(*user, "distance_m", distance, *at));
-  return activity(*user, *day, *progress, *at);
+  return activity(*user, day, progress, *at);
 }
 
 Status EngagementDomain::record_improved(const Event& e) {
@@ -115,17 +124,12 @@ Status EngagementDomain::record_improved(const Event& e) {
   if (!user || !exercise || !at) return {};
   // One set can beat several records of its exercise (weight, 1RM, reps): one award for it.
   const std::string key = "record:" + *user + ":" + *exercise + ":" + std::to_string(*at);
-  auto first = store_.first_time(key, *at);
-  if (!first || !*first) return first ? Status{} : Status{Unexpected<Error>{first.error()}};
-  auto day = org_.member_day(*user, *at);
-  if (!day) return Unexpected<Error>{day.error()};
-  auto home = org_.home_branch(*user);
-  if (!home) return Unexpected<Error>{home.error()};
-  auto progress = store_.count(*user, EngagementStore::Counter::records);
-  if (!progress) return Unexpected<Error>{progress.error()};
-  SPOTTER_SQL(award({key, *user, kRecordPoints, "record", *exercise, *at}, *home, *day));
+  auto counted = count_once(key, *user, *at, EngagementStore::Counter::records);
+  if (!counted || !*counted) return counted ? Status{} : Status{Unexpected<Error>{counted.error()}};
+  const auto& [day, home, progress] = **counted;
+  SPOTTER_SQL(award({key, *user, kRecordPoints, "record", *exercise, *at}, home, day));
   SPOTTER_SQL(to_feed(*user, "record", key, {{"exercise_id", *exercise}, {"kind", text_of(e.body, "kind").value_or("")}, {"value", number_of(e.body, "value")}}, *at));
-  return achievements_reached(*user, *progress, *at);
+  return achievements_reached(*user, progress, *at);
 }
 
 Status EngagementDomain::award(const LedgerRow& row, const std::optional<std::string>& branch_id, std::int64_t day) {

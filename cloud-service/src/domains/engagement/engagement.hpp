@@ -41,6 +41,13 @@ class EngagementDomain final : public Domain {
                              std::int64_t at);
   // Something worth showing the member's buddies (once per kind and ref).
   Status to_feed(const std::string& user_id, const std::string& kind, const std::string& ref, const Json& payload, std::int64_t at);
+  // The first time `key` is seen: the member's day and home branch, and `counter` counted.
+  struct Counted {
+    std::int64_t day = 0;
+    std::optional<std::string> home;
+    Progress progress;
+  };
+  Result<std::optional<Counted>> count_once(const std::string& key, const std::string& user, std::int64_t at, EngagementStore::Counter counter);
   // Points into the ledger and the balance, once per source; on the branch's boards.
   Status award(const LedgerRow& row, const std::optional<std::string>& branch_id, std::int64_t day);
   // An activity counted: the member's active week, then what it reached.

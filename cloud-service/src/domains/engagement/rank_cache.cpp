@@ -4,6 +4,34 @@
 
 namespace spotter::cloud::engagement {
 
+RankCache::RankCache(std::chrono::milliseconds max_age) : max_age_(max_age), refresher_([this] { run(); }) {}
+
+RankCache::~RankCache() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  refresher_.join();
+}
+
+void RankCache::run() {
+  std::unique_lock lock(mu_);
+  while (true) {
+    wake_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
+    if (stopping_) return;
+    Job job = std::move(jobs_.front());
+    jobs_.pop_front();
+    lock.unlock();
+    (void)reload(*job.board, job.now_ms, job.load);  // a failed reload keeps the old values; the next ask queues another
+    {
+      std::lock_guard b(job.board->mu);
+      job.board->queued = false;
+    }
+    lock.lock();
+  }
+}
+
 std::shared_ptr<RankCache::Board> RankCache::board(const std::string& key, std::int64_t now_ms) {
   std::lock_guard lock(mu_);
   auto& b = boards_[key];
@@ -30,28 +58,32 @@ Status RankCache::reload(Board& b, std::int64_t now_ms, const Load& load) {
   return {};
 }
 
-Result<std::int64_t> RankCache::rank(const std::string& key, double value, std::int64_t now_ms, const Load& load) {
+Result<std::int64_t> RankCache::rank(const std::string& key, double value, std::int64_t now_ms, Load load) {
   auto b = board(key, now_ms);
   std::shared_ptr<const std::vector<double>> values;
-  bool stale = true;
+  bool queue = false;
   {
     std::lock_guard lock(b->mu);
     values = b->ascending;
-    stale = !values || now_ms - b->loaded_at > max_age_.count();
+    if (values && now_ms - b->loaded_at > max_age_.count() && !b->queued) queue = b->queued = true;
   }
-  if (stale) {
-    std::unique_lock refresh(b->refresh, std::try_to_lock);
-    if (!refresh.owns_lock() && !values) refresh.lock();  // nothing to answer from: wait for the loader
-    if (refresh.owns_lock()) {
-      {
-        std::lock_guard lock(b->mu);
-        stale = !b->ascending || now_ms - b->loaded_at > max_age_.count();
-      }
-      if (stale)
-        if (auto s = reload(*b, now_ms, load); !s) return Unexpected<Error>{s.error()};
+  if (!values) {
+    std::lock_guard first(b->first_load);
+    {
       std::lock_guard lock(b->mu);
       values = b->ascending;
     }
+    if (!values) {
+      if (auto s = reload(*b, now_ms, load); !s) return Unexpected<Error>{s.error()};
+      std::lock_guard lock(b->mu);
+      values = b->ascending;
+    }
+  } else if (queue) {
+    {
+      std::lock_guard lock(mu_);
+      jobs_.push_back({b, now_ms, std::move(load)});
+    }
+    wake_.notify_one();
   }
   const auto ahead = values->end() - std::upper_bound(values->begin(), values->end(), value);
   return static_cast<std::int64_t>(ahead) + 1;

@@ -91,7 +91,8 @@ HttpResponse EngagementDomain::leaderboard(RequestContext& ctx) {
   Json me = {{"user_id", who.id}, {"value", mine.value_or(0.0)}, {"rank", nullptr}};
   if (mine) {
     const std::string board = branch_id + "/" + key + "/" + std::string(to_string(*metric));
-    SPOTTER_TRY(my_rank, checked(platform_.log, ranks_.rank(board, *mine, platform_.now_ms(), [&] { return store_.values(branch_id, key, *metric); }),
+    SPOTTER_TRY(my_rank, checked(platform_.log, ranks_.rank(board, *mine, platform_.now_ms(),
+                                                             [this, branch_id, key, m = *metric] { return store_.values(branch_id, key, m); }),
                               "leaderboard"));
     me["rank"] = my_rank;
   }
