@@ -10,6 +10,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
+#include <map>
+#include <tuple>
 #include <memory>
 #include <string>
 #include <vector>
@@ -118,5 +121,110 @@ struct Blocking {
     return spotter::parse_json_strict(r.body()).value_or(Json::object());
   }
 };
+
+// Many members at once on one io thread: each logs in as its bench member, then sends the
+// request `request_of` gives for its round, closed loop (again as soon as answered) or paced
+// (once every `interval`, phases spread; latency from the scheduled send, so a slow answer
+// that delays the next send still counts).
+struct LoadPlan {
+  int port = 8080, clients = 200;
+  std::chrono::seconds seconds{15};
+  std::chrono::milliseconds interval{0};
+  std::chrono::seconds warmup{0};  // sent first, not counted (caches filling after a start)
+  std::function<int(int client)> member_of;  // -> N of usr_bench_N / mN@bench.test
+  std::function<std::tuple<http::verb, std::string, std::string>(int client, int round)> request_of;
+};
+
+struct LoadResult {
+  std::vector<double> ms;
+  int errors = 0;
+  std::map<std::string, int> error_kinds;
+  Json json(const std::string& mode, const LoadPlan& plan) const {
+    return {{"mode", mode}, {"clients", plan.clients}, {"each_client_every_ms", plan.interval.count()}, {"warmup_s", plan.warmup.count()}, {"requests", ms.size()},
+            {"requests_per_s", static_cast<double>(ms.size()) / static_cast<double>(plan.seconds.count())}, {"errors", errors},
+            {"error_kinds", error_kinds}, {"p50_ms", percentile(ms, 0.5)}, {"p99_ms", percentile(ms, 0.99)}, {"max_ms", percentile(ms, 1.0)}};
+  }
+};
+
+namespace detail {
+struct LoadState {
+  const LoadPlan& plan;
+  LoadResult result;
+  int ready = 0;
+  bool go = false;
+  Clock::time_point start{}, stop{};
+};
+
+inline std::string login_body(int member) {
+  return Json{{"email", "m" + std::to_string(member) + "@bench.test"}, {"password", kPassword}}.dump();
+}
+
+inline net::awaitable<void> load_client_once(LoadState& st, int c) {
+  auto ex = co_await net::this_coro::executor;
+  HttpConn conn(ex);
+  co_await conn.stream.async_connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), static_cast<unsigned short>(st.plan.port)), net::use_awaitable);
+  const std::string login_path = "/api/auth/login", none, body = login_body(st.plan.member_of(c));
+  auto login = co_await conn.call(http::verb::post, login_path, body, none);
+  if (login.result_int() != 200) {
+    ++st.result.errors, ++st.result.error_kinds["login " + std::to_string(login.result_int())];
+    co_return;
+  }
+  const std::string token = access_token_of(login.body());
+  ++st.ready;
+  net::steady_timer wait(ex);
+  while (!st.go) {
+    wait.expires_after(std::chrono::milliseconds(10));
+    co_await wait.async_wait(net::use_awaitable);
+  }
+  const bool paced = st.plan.interval.count() > 0;
+  auto scheduled = st.start + st.plan.interval * c / std::max(1, st.plan.clients);
+  for (int round = 0; Clock::now() < st.stop; ++round) {
+    auto [verb, target, payload] = st.plan.request_of(c, round);
+    if (paced) {
+      wait.expires_at(scheduled);
+      co_await wait.async_wait(net::use_awaitable);
+    }
+    const auto t0 = paced ? scheduled : Clock::now();
+    scheduled += st.plan.interval;
+    auto r = co_await conn.call(verb, target, payload, token);
+    if (t0 < st.start + st.plan.warmup) continue;
+    if (r.result_int() / 100 != 2) {
+      ++st.result.errors, ++st.result.error_kinds[std::to_string(r.result_int())];
+      continue;
+    }
+    st.result.ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+  }
+}
+
+inline net::awaitable<void> load_client(LoadState& st, int c) {
+  std::string failure;
+  try {
+    co_await load_client_once(st, c);
+  } catch (const std::exception& e) {
+    failure = e.what();
+  }
+  if (!failure.empty()) ++st.result.errors, ++st.result.error_kinds["connection: " + failure];
+}
+}  // namespace detail
+
+inline LoadResult run_load(const LoadPlan& plan) {
+  net::io_context io;  // one thread: the bookkeeping is unsynchronized on purpose
+  detail::LoadState st{plan, {}, 0, false, {}, {}};
+  for (int c = 0; c < plan.clients; ++c) net::co_spawn(io, detail::load_client(st, c), net::detached);
+  net::steady_timer starter(io);
+  std::function<void()> poll = [&] {
+    if (st.ready + st.result.errors < plan.clients) {
+      starter.expires_after(std::chrono::milliseconds(20));
+      starter.async_wait([&](beast::error_code) { poll(); });
+      return;
+    }
+    st.start = Clock::now();
+    st.stop = st.start + plan.warmup + plan.seconds;
+    st.go = true;
+  };
+  poll();
+  io.run();
+  return std::move(st.result);
+}
 
 }  // namespace bench

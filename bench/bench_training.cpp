@@ -97,18 +97,7 @@ int seed(const std::vector<std::string>& args) {
   return 0;
 }
 
-struct PatchRun {
-  tcp::endpoint ep;
-  std::vector<double> ms;
-  int errors = 0, ready = 0;
-  std::map<std::string, int> error_kinds;
-  bool go = false;
-  Clock::time_point start{}, stop{};
-  std::chrono::milliseconds interval{0};  // 0: closed loop, each client sends as soon as answered
-  int clients = 0;
-};
-
-std::string login_body(int user) { return Json{{"email", "m" + std::to_string(user) + "@bench.test"}, {"password", kPassword}}.dump(); }
+std::string login_body(int user) { return detail::login_body(user); }
 
 std::string entries_body(int round) {
   Json entries = Json::array();
@@ -117,82 +106,17 @@ std::string entries_body(int round) {
   return Json{{"entries", entries}}.dump();
 }
 
-net::awaitable<void> patch_client_once(PatchRun& run, int c) {
-  auto ex = co_await net::this_coro::executor;
-  HttpConn conn(ex);
-  co_await conn.stream.async_connect(run.ep, net::use_awaitable);
-  const std::string login_path = "/api/auth/login", none, body = login_body(c * 97);
-  auto login = co_await conn.call(http::verb::post, login_path, body, none);
-  if (login.result_int() != 200) {
-    ++run.errors, ++run.error_kinds["login " + std::to_string(login.result_int())];
-    co_return;
-  }
-  const std::string token = access_token_of(login.body()), path = "/api/training-sessions/trs_bench_" + std::to_string(c);
-  ++run.ready;
-  net::steady_timer wait(ex);
-  while (!run.go) {
-    wait.expires_after(std::chrono::milliseconds(10));
-    co_await wait.async_wait(net::use_awaitable);
-  }
-  // Paced: each client on a fixed schedule, phases spread over the interval; latency is
-  // taken from the scheduled send, so a slow answer that delays the next send still counts.
-  auto scheduled = run.start + run.interval * c / std::max(1, run.clients);
-  for (int round = 0; Clock::now() < run.stop; ++round) {
-    const std::string patch = entries_body(round);
-    if (run.interval.count() > 0) {
-      wait.expires_at(scheduled);
-      co_await wait.async_wait(net::use_awaitable);
-    }
-    const auto t0 = run.interval.count() > 0 ? scheduled : Clock::now();
-    scheduled += run.interval;
-    auto r = co_await conn.call(http::verb::patch, path, patch, token);
-    const auto t1 = Clock::now();
-    if (r.result_int() != 200) {
-      ++run.errors, ++run.error_kinds["patch " + std::to_string(r.result_int())];
-      continue;
-    }
-    run.ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
-  }
-}
-
-net::awaitable<void> patch_client(PatchRun& run, int c) {
-  std::string failure;
-  try {
-    co_await patch_client_once(run, c);
-  } catch (const std::exception& e) {
-    failure = e.what();
-  }
-  if (!failure.empty()) ++run.errors, ++run.error_kinds["connection: " + failure];
-}
-
 int patch(const std::vector<std::string>& args) {
-  const int port = std::stoi(arg(args, "port", "8080")), clients = std::stoi(arg(args, "clients", "200"));
-  const auto seconds = std::chrono::seconds(std::stoi(arg(args, "seconds", "15")));
-  net::io_context io;  // one thread: the bookkeeping is unsynchronized on purpose
-  PatchRun run;
-  run.interval = std::chrono::milliseconds(std::stoi(arg(args, "interval-ms", "0")));
-  run.clients = clients;
-  run.ep = tcp::endpoint(net::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port));
-  for (int c = 0; c < clients; ++c) net::co_spawn(io, patch_client(run, c), net::detached);
-  net::steady_timer starter(io);
-  std::function<void()> poll = [&] {
-    if (run.ready + run.errors < clients) {
-      starter.expires_after(std::chrono::milliseconds(20));
-      starter.async_wait([&](beast::error_code) { poll(); });
-      return;
-    }
-    run.start = Clock::now();
-    run.stop = run.start + seconds;
-    run.go = true;
+  LoadPlan plan;
+  plan.port = std::stoi(arg(args, "port", "8080"));
+  plan.clients = std::stoi(arg(args, "clients", "200"));
+  plan.seconds = std::chrono::seconds(std::stoi(arg(args, "seconds", "15")));
+  plan.interval = std::chrono::milliseconds(std::stoi(arg(args, "interval-ms", "0")));
+  plan.member_of = [](int c) { return c * 97; };
+  plan.request_of = [](int c, int round) {
+    return std::tuple{http::verb::patch, "/api/training-sessions/trs_bench_" + std::to_string(c), entries_body(round)};
   };
-  poll();
-  io.run();
-  std::cout << Json{{"mode", "training_patch"}, {"clients", clients}, {"each_client_every_ms", run.interval.count()}, {"requests", run.ms.size()},
-                    {"requests_per_s", static_cast<double>(run.ms.size()) / std::chrono::duration<double>(seconds).count()}, {"errors", run.errors},
-                    {"error_kinds", run.error_kinds}, {"p50_ms", percentile(run.ms, 0.5)}, {"p99_ms", percentile(run.ms, 0.99)},
-                    {"max_ms", percentile(run.ms, 1.0)}}
-                   .dump()
-            << "\n";
+  std::cout << run_load(plan).json("training_patch", plan).dump() << "\n";
   return 0;
 }
 
