@@ -48,8 +48,7 @@ void EngagementDomain::reward_routes(RouteTable& t) {
   auto bind = [this](HttpResponse (EngagementDomain::*fn)(RequestContext&)) { return [this, fn](RequestContext& c) { return (this->*fn)(c); }; };
   t.add({"POST", "/api/rewards", Access::user, bind(&EngagementDomain::create_reward),
          "Offer a reward at a branch: branch_id, name, cost_points, stock, product_id?", "admin"});
-  t.add({"GET", "/api/rewards", Access::user, bind(&EngagementDomain::list_rewards), "A branch's rewards (?branch_id=)",
-         "members of the branch; its staff"});
+  t.add({"GET", "/api/rewards", Access::user, bind(&EngagementDomain::list_rewards), "A branch's rewards (?branch_id=)", "any user"});
   t.add({"POST", "/api/rewards/{id}/redeem", Access::user, bind(&EngagementDomain::redeem),
          "Spend points on a reward (note?; Idempotency-Key): 201 with the code to show at the desk; 409 without points or stock", "member"});
   t.add({"GET", "/api/redemptions/{code}", Access::user, bind(&EngagementDomain::get_redemption), "A redemption by its code", "staff of its branch"});
@@ -81,7 +80,8 @@ HttpResponse EngagementDomain::create_reward(RequestContext& ctx) {
 HttpResponse EngagementDomain::list_rewards(RequestContext& ctx) {
   const std::string branch_id(ctx.req.query_param("branch_id"));
   if (!is_valid_id(branch_id)) return validation_problem({{"branch_id", "required: the branch's id"}});
-  if (!ctx.who().sees_branch(branch_id) && !ctx.who().manages_branch(branch_id)) return forbidden("only the branch's members and staff see its rewards");
+  // Any signed-in user may look (cloud-api-2.md: "any"): what a branch offers is no secret,
+  // and a member choosing a branch may compare. Redeeming needs a membership there.
   SPOTTER_TRY(rows, checked(platform_.log, store_.rewards(branch_id), "rewards"));
   Json items = Json::array();
   for (const auto& w : rows) items.push_back(reward_json(w));
