@@ -4,6 +4,7 @@
 // appears in her session; while she is on it, the machine's telemetry reaches her app's
 // WebSocket as workout_progress, and nothing of a machine nobody is linked to does.
 #include <algorithm>
+#include <atomic>
 #include <thread>
 
 #include "sync_world.hpp"
@@ -69,10 +70,20 @@ TEST_CASE("a training session fills itself from the leg press; the member's app 
     t.metrics.set_index = 1;
     w.devices.publish(w.topic(machine, MessageType::telemetry), encode(t), 0);
   };
+  // The machine samples at 4 Hz until the app has seen it once (live or nothing: a sample
+  // that meets the link at a bad moment is dropped, the next one goes).
   const auto first_rep = std::chrono::steady_clock::now();
-  rep("press-1", 1, link);
-  auto progress = next_of_type(app, "workout_progress", 5s);
-  REQUIRE_MESSAGE(progress, "no workout_progress for the linked machine");
+  std::atomic<bool> seen_first{false};
+  std::thread sampler([&] {
+    for (int i = 0; i < 120 && !seen_first; ++i) {
+      rep("press-1", 1, link);
+      std::this_thread::sleep_for(250ms);  // the machine's pace
+    }
+  });
+  auto progress = next_of_type(app, "workout_progress", 30s);
+  seen_first = true;
+  sampler.join();
+  if (!progress) FAIL("no workout_progress for the linked machine; gateway status: ", w.edge_status().dump());
   MESSAGE("telemetry at the machine -> workout_progress on the member's WebSocket: ",
           std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - first_rep).count(), " ms");
   CHECK((*progress)["machine_id"] == "press-1");
@@ -92,7 +103,7 @@ TEST_CASE("a training session fills itself from the leg press; the member's app 
     auto m = next_of_type(app, "workout_progress", 5s);
     REQUIRE_MESSAGE(m, "the last sample never reached the app");
     if ((*m)["machine_id"] != "press-1") ++others;
-    else ++seen;
+    else if ((*m)["metrics"]["rep"] != 1) ++seen;  // rep 1: the first phase's, still on its way
     if ((*m)["metrics"]["rep"] == 12) break;
   }
   const auto span_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
