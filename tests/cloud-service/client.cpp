@@ -132,6 +132,16 @@ void WsTestClient::send(const std::string& text) {
   impl_->ws.write(net::buffer(text));
 }
 
+std::optional<Json> WsTestClient::next_of_type(const std::string& type, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto m = next(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()));
+    if (!m) return std::nullopt;
+    if (m->contains("type") && (*m)["type"] == type) return m;
+  }
+  return std::nullopt;
+}
+
 std::optional<Json> WsTestClient::next(std::chrono::milliseconds timeout) {
   if (impl_->is_closed) return std::nullopt;
   bool done = false;

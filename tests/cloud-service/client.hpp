@@ -51,6 +51,9 @@ class WsTestClient {
   void send(const std::string& text);
   // The next text message, or nullopt after `timeout` or when the server closed.
   std::optional<Json> next(std::chrono::milliseconds timeout = std::chrono::milliseconds(2000));
+  // The next message of this `type` within `timeout`, skipping others. A timeout closes the
+  // client (as next() does): wait only for what must come.
+  std::optional<Json> next_of_type(const std::string& type, std::chrono::milliseconds timeout);
   bool closed() const;
 
  private:

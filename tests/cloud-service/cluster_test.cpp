@@ -14,16 +14,6 @@ namespace {
 
 const bool kNeedsPostgres = !testing_on_postgres();
 
-std::optional<Json> next_of_type(WsTestClient& ws, const std::string& type, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    auto m = ws.next(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()));
-    if (!m) return std::nullopt;
-    if ((*m)["type"] == type) return m;
-  }
-  return std::nullopt;
-}
-
 }  // namespace
 
 TEST_CASE("instances: a WebSocket client of one sees a change made through another, and its availability follows" * doctest::skip(kNeedsPostgres)) {
@@ -38,10 +28,10 @@ TEST_CASE("instances: a WebSocket client of one sees a change made through anoth
   CHECK(before.json["items"][0]["state"] == "idle");
 
   WsTestClient ws(other->port(), "/api/ws/machines?branch_id=" + centro + "&access_token=" + cloud.admin());
-  REQUIRE(next_of_type(ws, "welcome", 2s));
+  REQUIRE(ws.next_of_type("welcome", 2s));
   const auto sent = std::chrono::steady_clock::now();
   REQUIRE(cloud.http.post("/api/machines/maintenance", {{"machine_id", "tm-1"}, {"code", "E7"}, {"severity", "fault"}}, gw).status == 200);
-  auto pushed = next_of_type(ws, "machine_status", 1s);
+  auto pushed = ws.next_of_type("machine_status", 1s);
   REQUIRE_MESSAGE(pushed, "the change made through A never reached B's WebSocket client");
   MESSAGE("change through A -> WebSocket client of B: ", std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - sent).count(), " ms");
   CHECK((*pushed)["machine_id"] == "tm-1");
@@ -60,11 +50,11 @@ TEST_CASE("instances: live progress posted to one instance reaches the member's 
   REQUIRE(cloud.http.post("/api/sessions/start", {{"branch_id", centro}}, ana.token).status == 201);
   REQUIRE(cloud.http.post("/api/machines/link", {{"machine_id", "tm-1"}}, ana.token).status == 201);
   WsTestClient ws(other->port(), "/api/ws/machines?access_token=" + ana.token);
-  REQUIRE(next_of_type(ws, "welcome", 2s));
+  REQUIRE(ws.next_of_type("welcome", 2s));
   Json items = {{{"machine_id", "tm-1"}, {"ts", cloud.clock.now_ms()}, {"metrics", {{"speed_kmh", 9.0}}}}};
   const auto sent = std::chrono::steady_clock::now();
   REQUIRE(cloud.http.post("/api/sync/progress", {{"items", items}}, gw).json["delivered"] == 1);
-  auto pushed = next_of_type(ws, "workout_progress", 1s);
+  auto pushed = ws.next_of_type("workout_progress", 1s);
   REQUIRE_MESSAGE(pushed, "progress posted to A never reached B's WebSocket client");
   MESSAGE("progress through A -> member's WebSocket on B: ", std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - sent).count(), " ms");
   CHECK((*pushed)["metrics"]["speed_kmh"] == 9.0);

@@ -20,16 +20,6 @@ std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-std::optional<Json> next_of_type(WsTestClient& ws, const std::string& type, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    auto m = ws.next(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()));
-    if (!m) return std::nullopt;
-    if ((*m)["type"] == type) return m;
-  }
-  return std::nullopt;
-}
-
 }  // namespace
 
 TEST_CASE("a training session fills itself from the leg press; the member's app sees the machine live") {
@@ -43,7 +33,7 @@ TEST_CASE("a training session fills itself from the leg press; the member's app 
   REQUIRE(session.status == 201);
   const std::string session_id = session.json["id"];
   WsTestClient app(w.cloud_port, "/api/ws/machines?access_token=" + w.member_token);
-  REQUIRE(next_of_type(app, "welcome", 5s));
+  REQUIRE(app.next_of_type("welcome", 5s));
 
   REQUIRE(w.scan("04A1B2C3", "in").granted);
   for (const char* m : {"press-1", "press-2"})
@@ -80,7 +70,7 @@ TEST_CASE("a training session fills itself from the leg press; the member's app 
       std::this_thread::sleep_for(250ms);  // the machine's pace
     }
   });
-  auto progress = next_of_type(app, "workout_progress", 30s);
+  auto progress = app.next_of_type("workout_progress", 30s);
   seen_first = true;
   sampler.join();
   if (!progress) FAIL("no workout_progress for the linked machine; gateway status: ", w.edge_status().dump());
@@ -100,7 +90,7 @@ TEST_CASE("a training session fills itself from the leg press; the member's app 
   }
   int seen = 0, others = 0;
   for (;;) {
-    auto m = next_of_type(app, "workout_progress", 5s);
+    auto m = app.next_of_type("workout_progress", 5s);
     REQUIRE_MESSAGE(m, "the last sample never reached the app");
     if ((*m)["machine_id"] != "press-1") ++others;
     else if ((*m)["metrics"]["rep"] != 1) ++seen;  // rep 1: the first phase's, still on its way
