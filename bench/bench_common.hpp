@@ -78,17 +78,23 @@ inline std::string access_token_of(const std::string& body) {
 }
 
 
+// A JSON request to the cloud on loopback, with the bearer token when there is one.
+inline http::request<http::string_body> request(http::verb verb, const std::string& target, const std::string& body, const std::string& token) {
+  http::request<http::string_body> req{verb, target, 11};
+  req.set(http::field::host, "127.0.0.1");
+  req.set(http::field::content_type, "application/json");
+  if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
+  req.body() = body;
+  req.prepare_payload();
+  return req;
+}
+
 struct HttpConn {
   beast::tcp_stream stream;
   beast::flat_buffer buffer;
   explicit HttpConn(net::any_io_executor ex) : stream(ex) {}
   net::awaitable<http::response<http::string_body>> call(http::verb verb, const std::string& target, const std::string& body, const std::string& token) {
-    http::request<http::string_body> req{verb, target, 11};
-    req.set(http::field::host, "127.0.0.1");
-    req.set(http::field::content_type, "application/json");
-    if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
-    req.body() = body;
-    req.prepare_payload();
+    auto req = request(verb, target, body, token);
     co_await http::async_write(stream, req, net::use_awaitable);
     http::response<http::string_body> res;
     co_await http::async_read(stream, buffer, res, net::use_awaitable);
@@ -104,12 +110,7 @@ struct Blocking {
   beast::flat_buffer buffer;
   explicit Blocking(int port) { stream.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port))); }
   http::response<http::string_body> call(http::verb verb, const std::string& target, const std::string& body, const std::string& token) {
-    http::request<http::string_body> req{verb, target, 11};
-    req.set(http::field::host, "127.0.0.1");
-    req.set(http::field::content_type, "application/json");
-    if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
-    req.body() = body;
-    req.prepare_payload();
+    auto req = request(verb, target, body, token);
     http::write(stream, req);
     http::response<http::string_body> res;
     http::read(stream, buffer, res);
