@@ -53,7 +53,7 @@ HttpResponse idempotent(Platform& platform, RequestContext& ctx, std::string_vie
       if (rows->empty()) return fail(std::string(sql_error::retry), "idempotency key vanished");  // pruned meanwhile: run again
       const auto& r = rows->front();
       if (r.text(0) != scope || r.text(1) != print || r.is_null(2)) {
-        answer = problem(422, "idempotency-key-reused", "this Idempotency-Key was used for a different request");
+        answer = problem(409, "idempotency-key-reused", "this Idempotency-Key was used for a different request");
         return {};
       }
       HttpResponse replay;

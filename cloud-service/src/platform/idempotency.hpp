@@ -5,7 +5,7 @@
 // caller and the key. The first request with a key runs `work`; a success (2xx) is stored
 // with the key and committed with what `work` wrote; a failure rolls everything back, key
 // included, so a retry runs again. A later request with the same key and the same body gets
-// the stored answer (header `Idempotency-Replayed: true`); with a different body, 422. Two
+// the stored answer (header `Idempotency-Replayed: true`); with a different body, 409 (cloud-api-2.md). Two
 // requests with one key at once: the second waits on the key's row (a unique index) and then
 // gets the first one's answer. Without the header, `work` runs in a transaction of its own.
 // Keys are kept 24 hours (prune_idempotency_keys, run by the ops domain's cleanup job).
