@@ -3,6 +3,7 @@
 // branch with `me`. Both engines; the ledger's "once" is a constraint, shown with two
 // connections racing on the same source.
 #include <atomic>
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -338,7 +339,7 @@ TEST_CASE("rewards: redeemed with points and stock, refused without either, hand
   CHECK(http.post("/api/rewards/" + pricey.json["id"].get<std::string>() + "/redeem", Json::object(), nora.token).status == 404);
 }
 
-TEST_CASE("rewards: a retried redemption with its Idempotency-Key is the same one; a reused key for another body is 422") {
+TEST_CASE("rewards: a retried redemption with its Idempotency-Key is the same one; a reused key for another body is 409") {
   TestCloud cloud;
   RewardDesk d(cloud, 100, 30, 10);
   HttpClient app(cloud.port());
@@ -351,7 +352,7 @@ TEST_CASE("rewards: a retried redemption with its Idempotency-Key is the same on
   CHECK(again.header("idempotency-replayed") == "true");
   CHECK(d.balance() == 70);
   CHECK(d.reward_row()["stock"] == 9);
-  CHECK(app.post("/api/rewards/" + d.reward + "/redeem", {{"note", "other"}}, d.ana.token).status == 422);
+  CHECK(app.post("/api/rewards/" + d.reward + "/redeem", {{"note", "other"}}, d.ana.token).status == 409);
   app.set_header("Idempotency-Key", std::string(300, 'k'));
   auto bad = app.post("/api/rewards/" + d.reward + "/redeem", Json::object(), d.ana.token);
   CHECK(bad.status == 400);
@@ -409,48 +410,106 @@ TEST_CASE("rewards under concurrency: never below zero points or stock; one key,
   CHECK(rows->front().integer(0) == 7);
 }
 
-TEST_CASE("rank cache: ranks by binary search, ties share one, stale ones answered and reloaded behind, one reload at a time") {
+TEST_CASE("board values: a changed row replaces the member's old value, opted-out members do not count, equal values stay apart") {
+  using spotter::cloud::engagement::BoardValues;
+  BoardValues b;
+  b.apply({{"ana", 10, true}, {"ben", 30, true}, {"cy", 30, true}, {"dee", 20, false}});
+  CHECK(*b.ascending() == std::vector<double>{10, 30, 30});
+  b.apply({{"ben", 40, true}, {"ben", 40, true}});  // ben moves up; seen twice in one refresh
+  CHECK(*b.ascending() == std::vector<double>{10, 30, 40});
+  b.apply({{"dee", 20, true}, {"cy", 30, false}});  // dee opts in, cy out
+  CHECK(*b.ascending() == std::vector<double>{10, 20, 40});
+  b.apply({{"cy", 35, true}, {"eve", 10, true}, {"ana", 10, true}});  // ana unchanged
+  CHECK(*b.ascending() == std::vector<double>{10, 10, 20, 35, 40});
+  auto before = b.ascending();
+  b.apply({{"eve", 10, true}});
+  CHECK(b.ascending() == before);  // nothing changed: nothing rebuilt
+  b.clear();
+  CHECK(b.ascending()->empty());
+}
+
+TEST_CASE("rank cache: ranks by binary search, then only what changed since (with overlap), stale ones answered and refreshed behind, one at a time") {
+  using spotter::cloud::engagement::BoardEntry;
   using spotter::cloud::engagement::RankCache;
-  RankCache cache(std::chrono::seconds(5));
-  std::atomic<int> loads{0};
+  RankCache cache({std::chrono::seconds(5), std::chrono::seconds(2), std::chrono::seconds(60)});
+  struct Row {
+    double value;
+    bool visible;
+    std::int64_t changed_at;
+  };
   std::mutex board_mu;
-  std::vector<double> board = {10, 30, 20, 30, 5};
-  auto load = [&]() -> Result<std::vector<double>> {
+  std::map<std::string, Row> board = {{"a", {10, true, 0}}, {"b", {30, true, 0}}, {"c", {20, true, 0}}, {"d", {30, true, 0}}, {"e", {5, true, 0}}};
+  std::vector<std::int64_t> asked;  // the `since` of each load
+  auto load = [&](std::int64_t since) -> Result<std::vector<BoardEntry>> {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));  // a slow query, so the threads below overlap
     std::lock_guard lock(board_mu);
-    ++loads;
-    return board;
+    asked.push_back(since);
+    std::vector<BoardEntry> out;
+    for (const auto& [user, row] : board)
+      if (row.changed_at >= since) out.push_back({user, row.value, row.visible});
+    return out;
   };
-  CHECK(cache.rank("b", 30, 0, load).value() == 1);
-  CHECK(cache.rank("b", 20, 0, load).value() == 3);  // two 30s ahead
-  CHECK(cache.rank("b", 0, 0, load).value() == 6);   // not on it: after everyone
-  CHECK(cache.rank("b", 99, 0, load).value() == 1);
-  CHECK(loads == 1);
-  {
+  auto loads = [&] {
     std::lock_guard lock(board_mu);
-    board.push_back(50);
-  }
-  CHECK(cache.rank("b", 30, 4'000, load).value() == 1);  // within 5 s: the values it had
-  CHECK(cache.rank("b", 30, 6'000, load).value() == 1);  // stale: still answered from them, and reloaded behind
-  auto loads_reach = [&](int n) {
-    for (int i = 0; i < 500 && loads < n; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    return loads == n;
+    return asked.size();
+  };
+  auto change = [&](const std::string& user, Row row) {
+    std::lock_guard lock(board_mu);
+    board[user] = row;
+  };
+  CHECK(cache.rank("b", 30, 10'000, load).value() == 1);
+  CHECK(cache.rank("b", 20, 10'000, load).value() == 3);  // two 30s ahead
+  CHECK(cache.rank("b", 0, 10'000, load).value() == 6);   // not on it: after everyone
+  CHECK(cache.rank("b", 99, 10'000, load).value() == 1);
+  CHECK(loads() == 1);
+  // Stamped before the first load finished but seen only now: the overlap finds it.
+  change("f", {50, true, 9'000});
+  change("b", {30, false, 19'000});  // b opts out
+  CHECK(cache.rank("b", 30, 14'000, load).value() == 1);  // within 5 s: the values it had
+  CHECK(cache.rank("b", 30, 20'000, load).value() == 1);  // stale: still answered from them, and refreshed behind
+  auto loads_reach = [&](std::size_t n) {
+    for (int i = 0; i < 500 && loads() < n; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    return loads() == n;
   };
   REQUIRE(loads_reach(2));
-  for (int i = 0; i < 100 && cache.rank("b", 30, 6'001, load).value() != 2; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  CHECK(cache.rank("b", 30, 6'001, load).value() == 2);  // the reloaded values
-  // Eight workers find it stale at once: all answered at once, one reload queued.
+  {
+    std::lock_guard lock(board_mu);
+    CHECK(asked[1] == 10'000 - 2'000);  // incremental: since the first load less the overlap
+  }
+  for (int i = 0; i < 100 && cache.rank("b", 30, 20'001, load).value() != 2; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  CHECK(cache.rank("b", 30, 20'001, load).value() == 2);  // f's 50 ahead; b's own 30 left the board, d's is not ahead
+  CHECK(cache.rank("b", 29, 20'001, load).value() == 3);
+  // Probe: a second board, loaded now; asking it stale later queues a refresh behind whatever
+  // was queued for "b" (one thread, in order), so its load proves the queue ran.
+  CHECK(cache.rank("probe", 1, 20'001, load).value() == 6);
+  // Eight workers find it stale at once: all answered at once, one refresh queued.
   std::vector<std::thread> threads;
   std::atomic<int> wrong{0};
   for (int i = 0; i < 8; ++i)
     threads.emplace_back([&] {
-      if (cache.rank("b", 50, 20'000, load).value() != 1) ++wrong;
+      if (cache.rank("b", 50, 30'000, load).value() != 1) ++wrong;
     });
   for (auto& t : threads) t.join();
   CHECK(wrong == 0);
-  CHECK(loads_reach(3));
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // a second reload, if queued, would have run by now
-  CHECK(loads == 3);
-  auto failing = [&]() -> Result<std::vector<double>> { return Unexpected<Error>{Error{"sql", "down"}}; };
+  CHECK(static_cast<bool>(cache.rank("probe", 1, 30'000, load)));
+  REQUIRE(loads_reach(5));  // first load of the probe, one refresh of "b", one of the probe
+  {
+    std::lock_guard lock(board_mu);
+    CHECK(asked[3] == 20'000 - 2'000);  // "b": since its last refresh less the overlap
+  }
+  // A whole reload after `full_every`: a row deleted from the board leaves the cache.
+  {
+    std::lock_guard lock(board_mu);
+    board.erase("f");
+  }
+  CHECK(cache.rank("b", 50, 80'000, load).value() == 1);
+  REQUIRE(loads_reach(6));
+  {
+    std::lock_guard lock(board_mu);
+    CHECK(asked[5] == 0);
+  }
+  for (int i = 0; i < 100 && cache.rank("b", 31, 80'001, load).value() != 1; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  CHECK(cache.rank("b", 31, 80'001, load).value() == 1);  // nobody above 31 now (b hidden, f gone)
+  auto failing = [&](std::int64_t) -> Result<std::vector<BoardEntry>> { return Unexpected<Error>{Error{"sql", "down"}}; };
   CHECK_FALSE(static_cast<bool>(cache.rank("other", 1, 0, failing)));
 }

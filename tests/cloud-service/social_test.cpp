@@ -1,11 +1,14 @@
 // Buddies, blocks, the feed and moderation, and leaving the leaderboards (cloud-api-2.md
 // "Engagement", "Members" privacy). Both engines.
+#include <chrono>
 #include <set>
+#include <thread>
 
 #include "fixture.hpp"
 
 using namespace spotter;
 using namespace spotter::testing;
+using namespace std::chrono_literals;
 
 namespace {
 
@@ -161,6 +164,33 @@ TEST_CASE("leaderboards leave out members who switched show_on_leaderboards off;
   CHECK(his.json["me"]["value"] == 1000.0);
   REQUIRE(http.patch("/api/users/me/privacy", {{"show_on_leaderboards", true}}, c.bo.token).status == 200);
   CHECK(http.get(board, c.cy.token).json["items"].size() == 2);
+}
+
+TEST_CASE("ranks follow an opt-out and an opt-in even when the member's totals did not change") {
+  // Ranks come from values the service keeps and refreshes with what changed since its last
+  // look (rank_cache.hpp). Here only the visibility changes, long after the totals did.
+  TestCloud cloud;
+  Club c(cloud);
+  auto& http = cloud.http;
+  c.train(c.ana);
+  c.train(c.bo);
+  c.train(c.bo);  // bo 2,000 kg, ana 1,000
+  cloud.clock.advance(60s);
+  const std::string board = "/api/leaderboards?branch_id=" + c.centro + "&metric=volume_kg";
+  auto ana_rank_becomes = [&](int rank) {
+    for (int i = 0; i < 100; ++i) {  // 200 s of the manual clock: less than the whole reload's 10 min
+      cloud.clock.advance(2s);  // stale: answered, and refreshed behind
+      auto r = http.get(board, c.ana.token);
+      if (r.status == 200 && r.json["me"]["rank"] == rank) return true;
+      std::this_thread::sleep_for(10ms);
+    }
+    return false;
+  };
+  CHECK(ana_rank_becomes(2));
+  REQUIRE(http.patch("/api/users/me/privacy", {{"show_on_leaderboards", false}}, c.bo.token).status == 200);
+  CHECK(ana_rank_becomes(1));
+  REQUIRE(http.patch("/api/users/me/privacy", {{"show_on_leaderboards", true}}, c.bo.token).status == 200);
+  CHECK(ana_rank_becomes(2));
 }
 
 TEST_CASE("challenges: among buddies or for a branch; progress since the start whoever joins late; reward points once") {

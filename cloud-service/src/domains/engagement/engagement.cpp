@@ -30,7 +30,7 @@ void EngagementDomain::subscribe(EventBus& bus) {
 Status EngagementDomain::privacy_changed(const Event& e) {
   const auto user = text_of(e.body, "user_id");
   if (!user || !e.body.contains("show_on_leaderboards") || !e.body["show_on_leaderboards"].is_boolean()) return {};
-  return social_.set_hidden_from_boards(*user, !e.body["show_on_leaderboards"].get<bool>());
+  return social_.set_hidden_from_boards(*user, !e.body["show_on_leaderboards"].get<bool>(), platform_.now_ms());
 }
 
 Status EngagementDomain::count_for_challenges(const std::string& user_id, const std::string& metric, double value, std::int64_t at) {
@@ -167,7 +167,10 @@ Status EngagementDomain::achievements_reached(const std::string& user_id, const 
 Status EngagementDomain::add_to_boards(const std::optional<std::string>& branch_id, std::int64_t day, Metric metric, const std::string& user_id,
                                        double value) {
   if (!branch_id) return {};  // a user without a branch is on no board
-  for (Period p : {Period::week, Period::month}) SPOTTER_SQL(store_.add_to_board(*branch_id, period_key(p, day), metric, user_id, value));
+  // Stamped with the service's clock, not the event's time: a visit replayed from a gateway
+  // that was offline is a change now, and the rank cache reads changes by that stamp.
+  const std::int64_t now = platform_.now_ms();
+  for (Period p : {Period::week, Period::month}) SPOTTER_SQL(store_.add_to_board(*branch_id, period_key(p, day), metric, user_id, value, now));
   return {};
 }
 

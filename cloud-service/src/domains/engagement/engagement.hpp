@@ -94,7 +94,7 @@ class EngagementDomain final : public Domain {
   EngagementStore store_;
   SocialStore social_;
   ChallengeStore challenges_;
-  RankCache ranks_{std::chrono::seconds(5)};
+  RankCache ranks_{RankCache::Options{}};
 };
 
 }  // namespace spotter::cloud::engagement

@@ -92,7 +92,7 @@ HttpResponse EngagementDomain::leaderboard(RequestContext& ctx) {
   if (mine) {
     const std::string board = branch_id + "/" + key + "/" + std::string(to_string(*metric));
     SPOTTER_TRY(my_rank, checked(platform_.log, ranks_.rank(board, *mine, platform_.now_ms(),
-                                                             [this, branch_id, key, m = *metric] { return store_.values(branch_id, key, m); }),
+                                                             [this, branch_id, key, m = *metric](std::int64_t since) { return store_.board_changes(branch_id, key, m, since); }),
                               "leaderboard"));
     me["rank"] = my_rank;
   }

@@ -26,6 +26,13 @@ CREATE INDEX feed_reports_open ON feed_reports(status, id);
 CREATE INDEX feed_items_visible ON feed_items(user_id, id) WHERE hidden_at IS NULL;
 DROP INDEX feed_items_user;
 )sql"},
+      // Opting back in keeps the row (hidden false) with the time of the change, so the rank
+      // cache sees both directions among the changes it reads (rank_cache.hpp).
+      {"engagement/7", R"sql(
+ALTER TABLE leaderboard_hidden ADD COLUMN hidden BOOLEAN NOT NULL DEFAULT TRUE;
+ALTER TABLE leaderboard_hidden ADD COLUMN changed_at BIGINT NOT NULL DEFAULT 0;
+CREATE INDEX leaderboard_hidden_changes ON leaderboard_hidden(changed_at);
+)sql"},
   };
 }
 
@@ -198,9 +205,10 @@ Status SocialStore::hide_item(std::int64_t item_id, std::int64_t at) {
   return done(db_.execute("UPDATE feed_reports SET status = 'hidden' WHERE item_id = ? AND status = 'open'", {item_id}));
 }
 
-Status SocialStore::set_hidden_from_boards(const std::string& user_id, bool hidden) {
-  if (hidden) return done(db_.execute("INSERT INTO leaderboard_hidden (user_id) VALUES (?) ON CONFLICT (user_id) DO NOTHING", {user_id}));
-  return done(db_.execute("DELETE FROM leaderboard_hidden WHERE user_id = ?", {user_id}));
+Status SocialStore::set_hidden_from_boards(const std::string& user_id, bool hidden, std::int64_t at) {
+  return done(db_.execute("INSERT INTO leaderboard_hidden (user_id, hidden, changed_at) VALUES (?, ?, ?) "
+                          "ON CONFLICT (user_id) DO UPDATE SET hidden = excluded.hidden, changed_at = excluded.changed_at",
+                          {user_id, hidden, at}));
 }
 
 }  // namespace spotter::cloud::engagement

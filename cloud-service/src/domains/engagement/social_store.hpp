@@ -65,7 +65,7 @@ class SocialStore {
   Status hide_item(std::int64_t item_id, std::int64_t at);
 
   // Leaderboard opt-out.
-  Status set_hidden_from_boards(const std::string& user_id, bool hidden);
+  Status set_hidden_from_boards(const std::string& user_id, bool hidden, std::int64_t at);
 
  private:
   SqlDatabase& db_;

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "rank_cache.hpp"
 #include "rules.hpp"
 #include "spotter/cloud/storage.hpp"
 
@@ -84,11 +85,14 @@ class EngagementStore {
   // issued -> handed_out, once (false: it was handed out before).
   Result<bool> hand_out(const std::string& id, const std::string& by, std::int64_t at);
 
-  Status add_to_board(const std::string& branch_id, const std::string& period, Metric metric, const std::string& user_id, double value);
+  // Adds `value` to the member's total, stamped `at` (the rank cache reads changes by it).
+  Status add_to_board(const std::string& branch_id, const std::string& period, Metric metric, const std::string& user_id, double value,
+                      std::int64_t at);
   Result<std::vector<BoardRow>> top(const std::string& branch_id, const std::string& period, Metric metric, std::int64_t limit);
   Result<std::optional<double>> value_of(const std::string& branch_id, const std::string& period, Metric metric, const std::string& user_id);
-  // Every visible value on the board (for ranks: RankCache).
-  Result<std::vector<double>> values(const std::string& branch_id, const std::string& period, Metric metric);
+  // The board's totals changed at or after `since` (0: all), each with whether it shows
+  // (for ranks: RankCache).
+  Result<std::vector<BoardEntry>> board_changes(const std::string& branch_id, const std::string& period, Metric metric, std::int64_t since);
 
  private:
   SqlDatabase& db_;
