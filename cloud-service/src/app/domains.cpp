@@ -13,6 +13,7 @@ Domains::Domains(Platform& platform, ops::Health health) : platform_(platform) {
   auto& auth = add<auth::AuthDomain>(platform, org, sync);
   add<training::TrainingDomain>(platform, org);
   add<engagement::EngagementDomain>(platform, org);
+  add<shop::ShopDomain>(platform, org);
   add<ops::OpsDomain>(platform, routes_, std::move(health));
 
   org_ = &org;

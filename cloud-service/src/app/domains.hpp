@@ -9,6 +9,7 @@
 #include "../domains/ops/ops.hpp"
 #include "../domains/org/org.hpp"
 #include "../domains/sessions/sessions.hpp"
+#include "../domains/shop/shop.hpp"
 #include "../domains/sync/sync.hpp"
 #include "../domains/engagement/engagement.hpp"
 #include "../domains/training/training.hpp"

@@ -30,6 +30,7 @@ class Fields {
 
   void add_error(std::string field, std::string message) { errors_.push_back({std::move(field), std::move(message)}); }
   bool ok() const { return errors_.empty(); }
+  const std::vector<FieldError>& errors() const { return errors_; }
   HttpResponse problem() const { return validation_problem(errors_); }
 
  private:

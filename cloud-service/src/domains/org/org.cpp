@@ -102,6 +102,14 @@ Result<std::int64_t> OrgDomain::member_day(const std::string& user_id, std::int6
   return days_from_civil(local.year, static_cast<unsigned>(local.month), static_cast<unsigned>(local.day));
 }
 
+Result<std::optional<std::int64_t>> OrgDomain::branch_day(const std::string& branch_id, std::int64_t at_ms) {
+  auto calendar = this->calendar(branch_id);
+  if (!calendar) return Unexpected<Error>{calendar.error()};
+  if (!*calendar) return std::optional<std::int64_t>{};
+  const auto local = (*calendar)->zone().to_local(WallTime{std::chrono::milliseconds(at_ms)});
+  return std::optional<std::int64_t>{days_from_civil(local.year, static_cast<unsigned>(local.month), static_cast<unsigned>(local.day))};
+}
+
 Result<std::shared_ptr<const BranchCalendar>> OrgDomain::calendar(const std::string& branch_id) {
   auto branch = this->branch(branch_id);
   if (!branch) return Unexpected<Error>{branch.error()};

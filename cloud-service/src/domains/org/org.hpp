@@ -70,6 +70,9 @@ class OrgDomain final : public Domain {
   Result<std::shared_ptr<const BranchCalendar>> home_calendar(const std::string& user_id);
   // The member's home branch; nullopt without one (or no such user).
   Result<std::optional<std::string>> home_branch(const std::string& user_id);
+  // Days since 1970-01-01 of an instant in the branch's time zone; nullopt when there is
+  // no such branch.
+  Result<std::optional<std::int64_t>> branch_day(const std::string& branch_id, std::int64_t at_ms);
   // Days since 1970-01-01 of an instant in the member's time zone (their home branch's; UTC
   // without one).
   Result<std::int64_t> member_day(const std::string& user_id, std::int64_t at_ms);
