@@ -396,3 +396,20 @@ TEST_CASE("calendar cache: keyed by the stored text, so a branch whose hours cha
   cache.put("A", "B{}", calendar);
   CHECK_FALSE(cache.get("AB", "{}"));
 }
+
+TEST_CASE("sqlite: the WAL is checkpointed on a thread of its own, not inside the commit that fills it") {
+  TempDir dir;
+  const auto file = dir.path() / "wal.db";
+  auto db = cloud::SqliteDatabase::open(file);
+  REQUIRE(db->execute_script("CREATE TABLE filler (id INTEGER PRIMARY KEY, body TEXT NOT NULL)"));
+  const std::string body(3000, 'x');
+  // About 1,500 pages of 4 KiB: past the 1,000 that wake the checkpointer.
+  for (int i = 0; i < 1500; ++i) REQUIRE(db->execute("INSERT INTO filler (body) VALUES (?)", {body}));
+  for (int i = 0; i < 500 && db->checkpoints() == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  CHECK(db->checkpoints() >= 1);
+  // What was checkpointed is in the database file itself now (4.5 MB of rows).
+  CHECK(std::filesystem::file_size(file) > 4'000'000);
+  auto rows = db->query("SELECT COUNT(*) FROM filler");
+  REQUIRE(rows);
+  CHECK(rows->front().integer(0) == 1500);
+}

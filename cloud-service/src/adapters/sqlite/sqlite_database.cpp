@@ -117,6 +117,8 @@ std::unique_ptr<SqliteDatabase> SqliteDatabase::open(const std::filesystem::path
   create_private(file);
   std::unique_ptr<SqliteDatabase> db(new SqliteDatabase(file));
   db->adopt_round1_schema();
+  db->checkpointer_ = std::make_unique<WalCheckpointer>(file);
+  db->checkpointer_->attach(db->writer_->db.getHandle());
   return db;
 }
 
@@ -145,7 +147,11 @@ void SqliteDatabase::adopt_round1_schema() {
 
 SqliteDatabase::SqliteDatabase(std::filesystem::path file) : file_(std::move(file)), generation_(g_generation++) {}
 
-SqliteDatabase::~SqliteDatabase() { thread_connections().erase(generation_); }
+SqliteDatabase::~SqliteDatabase() {
+  if (writer_) WalCheckpointer::detach(writer_->db.getHandle());
+  checkpointer_.reset();
+  thread_connections().erase(generation_);
+}
 
 SqliteDatabase::Connection& SqliteDatabase::reader() {
   if (t_transaction_of == this) return *writer_;

@@ -4,6 +4,7 @@
 #include <mutex>
 
 #include "spotter/cloud/storage.hpp"
+#include "wal_checkpointer.hpp"
 
 namespace spotter::cloud {
 
@@ -30,6 +31,8 @@ class SqliteDatabase final : public SqlDatabase {
   Result<std::int64_t> execute(std::string_view sql, const std::vector<SqlValue>& params = {}) override;
   Status execute_script(std::string_view sql) override;
   Status ping() override;
+  // WAL checkpoints run off the commit path so far (wal_checkpointer.hpp).
+  std::uint64_t checkpoints() const { return checkpointer_ ? checkpointer_->runs() : 0; }
 
   struct Connection;
   // PRAGMA user_version of a database whose schema is recorded in schema_migrations (a
@@ -52,6 +55,7 @@ class SqliteDatabase final : public SqlDatabase {
   std::uint64_t generation_;
   std::recursive_mutex write_mu_;
   std::unique_ptr<Connection> writer_;  // guarded by write_mu_
+  std::unique_ptr<WalCheckpointer> checkpointer_;  // the writer's WAL, moved to the file off the commit path
 };
 
 }  // namespace spotter::cloud
