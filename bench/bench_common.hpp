@@ -78,12 +78,15 @@ inline std::string access_token_of(const std::string& body) {
 }
 
 
-// A JSON request to the cloud on loopback, with the bearer token when there is one.
-inline http::request<http::string_body> request(http::verb verb, const std::string& target, const std::string& body, const std::string& token) {
+// A JSON request to the cloud on loopback, with the bearer token and the Idempotency-Key
+// when there are ones.
+inline http::request<http::string_body> request(http::verb verb, const std::string& target, const std::string& body, const std::string& token,
+                                                const std::string& idempotency_key = "") {
   http::request<http::string_body> req{verb, target, 11};
   req.set(http::field::host, "127.0.0.1");
   req.set(http::field::content_type, "application/json");
   if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
+  if (!idempotency_key.empty()) req.set("Idempotency-Key", idempotency_key);
   req.body() = body;
   req.prepare_payload();
   return req;
@@ -93,8 +96,9 @@ struct HttpConn {
   beast::tcp_stream stream;
   beast::flat_buffer buffer;
   explicit HttpConn(net::any_io_executor ex) : stream(ex) {}
-  net::awaitable<http::response<http::string_body>> call(http::verb verb, const std::string& target, const std::string& body, const std::string& token) {
-    auto req = request(verb, target, body, token);
+  net::awaitable<http::response<http::string_body>> call(http::verb verb, const std::string& target, const std::string& body, const std::string& token,
+                                                         const std::string& idempotency_key = "") {
+    auto req = request(verb, target, body, token, idempotency_key);
     co_await http::async_write(stream, req, net::use_awaitable);
     http::response<http::string_body> res;
     co_await http::async_read(stream, buffer, res, net::use_awaitable);
@@ -134,6 +138,7 @@ struct LoadPlan {
   std::chrono::seconds warmup{0};  // sent first, not counted (caches filling after a start)
   std::function<int(int client)> member_of;  // -> N of usr_bench_N / mN@bench.test
   std::function<std::tuple<http::verb, std::string, std::string>(int client, int round)> request_of;
+  std::function<std::string(int client, int round)> idempotency_key_of = nullptr;  // none when null
 };
 
 struct LoadResult {
@@ -187,7 +192,8 @@ inline net::awaitable<void> load_client_once(LoadState& st, int c) {
     }
     const auto t0 = paced ? scheduled : Clock::now();
     scheduled += st.plan.interval;
-    auto r = co_await conn.call(verb, target, payload, token);
+    const std::string key = st.plan.idempotency_key_of ? st.plan.idempotency_key_of(c, round) : std::string();
+    auto r = co_await conn.call(verb, target, payload, token, key);
     if (t0 < st.start + st.plan.warmup) continue;
     if (r.result_int() / 100 != 2) {
       ++st.result.errors, ++st.result.error_kinds[std::to_string(r.result_int())];

@@ -112,22 +112,29 @@ HttpResponse ShopDomain::create_sale(RequestContext& ctx) {
       if (p == by_id.end() || p->second.branch_id != branch_id)
         return validation_problem({{"items", "no product " + l.product_id + " at this branch"}});
       if (!p->second.active) return problem(409, "product-inactive", p->second.name + " (" + l.product_id + ") is not for sale");
+      const std::int64_t total = p->second.price_cents * l.quantity;  // the price read in this transaction: the moment's
+      sale.lines.push_back({l.product_id, p->second.name, l.quantity, p->second.price_cents, total});
+      sale.total_cents += total;
+    }
+    // What locks no shared row first (the sale, its lines, the audit entry); then the stock,
+    // in product id order; then the movements and the day's sums: the products' and the
+    // day's rows stay locked only for those few statements and the commit.
+    if (auto stored = sales_.insert(sale); !stored) return storage_failure(platform_.log, stored.error(), "sale");
+    platform_.audit.record(ctx, "sale.create", sale.id, {{"branch_id", branch_id}, {"total_cents", sale.total_cents}, {"payment_method", method}});
+    std::vector<MovementRow> movements;
+    for (const auto& l : sale.lines) {
       SPOTTER_TRY(after, checked(platform_.log, products_.move(l.product_id, -l.quantity, true, now), "stock"));
       if (!after) {
         // Nothing of this sale stays: idempotent() rolls the transaction back on a non-2xx.
         auto left = products_.get(l.product_id);
         const std::int64_t stock = left && *left ? (*left)->stock : 0;
         return problem(409, "insufficient-stock",
-                       "not enough " + p->second.name + " (" + l.product_id + "): " + std::to_string(stock) + " left, " + std::to_string(l.quantity) + " asked");
+                       "not enough " + l.name + " (" + l.product_id + "): " + std::to_string(stock) + " left, " + std::to_string(l.quantity) + " asked");
       }
-      if (auto m = products_.add_movement({0, l.product_id, -l.quantity, "sale", {}, sale.id, *after, who.id, now}); !m)
-        return storage_failure(platform_.log, m.error(), "stock");
-      const std::int64_t total = p->second.price_cents * l.quantity;
-      sale.lines.push_back({l.product_id, p->second.name, l.quantity, p->second.price_cents, total});
-      sale.total_cents += total;
+      movements.push_back({0, l.product_id, -l.quantity, "sale", {}, sale.id, *after, who.id, now});
     }
-    if (auto stored = sales_.insert(sale); !stored) return storage_failure(platform_.log, stored.error(), "sale");
-    platform_.audit.record(ctx, "sale.create", sale.id, {{"branch_id", branch_id}, {"total_cents", sale.total_cents}, {"payment_method", method}});
+    if (auto m = products_.add_movements(movements); !m) return storage_failure(platform_.log, m.error(), "stock");
+    if (auto d = sales_.add_to_days(sale); !d) return storage_failure(platform_.log, d.error(), "sale");
     return json_response(201, sale_json(sale));
   });
 }

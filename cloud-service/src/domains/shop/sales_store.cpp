@@ -43,10 +43,10 @@ CREATE INDEX sales_seller ON sales(branch_id, sold_by, sold_at, id);
 CREATE TABLE sale_lines (sale_id TEXT NOT NULL REFERENCES sales(id), line_no BIGINT NOT NULL, product_id TEXT NOT NULL, name TEXT NOT NULL,
   quantity BIGINT NOT NULL CHECK (quantity > 0), unit_price_cents BIGINT NOT NULL CHECK (unit_price_cents >= 0), total_cents BIGINT NOT NULL,
   PRIMARY KEY (sale_id, line_no));
-CREATE TABLE sales_days (branch_id TEXT NOT NULL, day BIGINT NOT NULL, sold_by TEXT NOT NULL, payment_method TEXT NOT NULL,
-  sales BIGINT NOT NULL CHECK (sales >= 0), total_cents BIGINT NOT NULL, PRIMARY KEY (branch_id, day, sold_by, payment_method));
-CREATE TABLE sales_product_days (branch_id TEXT NOT NULL, day BIGINT NOT NULL, sold_by TEXT NOT NULL, product_id TEXT NOT NULL,
-  quantity BIGINT NOT NULL CHECK (quantity >= 0), total_cents BIGINT NOT NULL, PRIMARY KEY (branch_id, day, sold_by, product_id));
+CREATE TABLE sales_days (branch_id TEXT NOT NULL, sold_by TEXT NOT NULL, day BIGINT NOT NULL, payment_method TEXT NOT NULL,
+  sales BIGINT NOT NULL CHECK (sales >= 0), total_cents BIGINT NOT NULL, PRIMARY KEY (branch_id, sold_by, day, payment_method));
+CREATE TABLE sales_product_days (branch_id TEXT NOT NULL, sold_by TEXT NOT NULL, day BIGINT NOT NULL, product_id TEXT NOT NULL,
+  quantity BIGINT NOT NULL CHECK (quantity >= 0), total_cents BIGINT NOT NULL, PRIMARY KEY (branch_id, sold_by, day, product_id));
 )sql"},
   };
 }
@@ -54,45 +54,58 @@ CREATE TABLE sales_product_days (branch_id TEXT NOT NULL, day BIGINT NOT NULL, s
 Status SalesStore::insert(const SaleRow& s) {
   SPOTTER_SQL(db_.execute("INSERT INTO sales (" + std::string(kColumns) + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL)",
                           {s.id, s.branch_id, sql_opt(s.member_id), s.payment_method, s.total_cents, s.sold_by, s.sold_at, s.local_day, s.status}));
+  // The lines in one statement: each round trip is time the sale's locks are held.
+  std::string sql = "INSERT INTO sale_lines (sale_id, line_no, product_id, name, quantity, unit_price_cents, total_cents) VALUES ";
+  std::vector<SqlValue> params;
   std::int64_t n = 0;
-  for (const auto& l : s.lines)
-    SPOTTER_SQL(db_.execute("INSERT INTO sale_lines (sale_id, line_no, product_id, name, quantity, unit_price_cents, total_cents) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                            {s.id, ++n, l.product_id, l.name, l.quantity, l.unit_price_cents, l.total_cents}));
-  return add_to_days(s, 1);
+  for (const auto& l : s.lines) {
+    sql += (n ? ", " : "") + std::string("(?, ?, ?, ?, ?, ?, ?)");
+    params.insert(params.end(), {s.id, ++n, l.product_id, l.name, l.quantity, l.unit_price_cents, l.total_cents});
+  }
+  if (!s.lines.empty()) SPOTTER_SQL(db_.execute(sql, params));
+  return {};
 }
 
 Status SalesStore::add_to_days(const SaleRow& s, std::int64_t sign) {
-  // Last in the sale's transaction, so the day's rows (shared by every sale of the seller
-  // that day) are locked for the shortest time; products in id order, as the stock was.
+  // Two levels: the seller's (what a trainer's summary reads) and the whole branch's
+  // (sold_by '*', what the admin's reads: a year is ~1,000 rows by payment method and one
+  // per product and day, whatever the number of sellers). Each table in one statement.
   // A void takes back from rows its sale put there (an UPDATE: the proposed row of an
   // upsert would be negative and fail its CHECK before the conflict is seen).
-  if (sign > 0) {
-    SPOTTER_SQL(db_.execute("INSERT INTO sales_days (branch_id, day, sold_by, payment_method, sales, total_cents) VALUES (?, ?, ?, ?, 1, ?) "
-                            "ON CONFLICT (branch_id, day, sold_by, payment_method) DO UPDATE SET sales = sales_days.sales + 1, "
-                            "total_cents = sales_days.total_cents + excluded.total_cents",
-                            {s.branch_id, s.local_day, s.sold_by, s.payment_method, s.total_cents}));
-  } else {
-    SPOTTER_SQL(db_.execute("UPDATE sales_days SET sales = sales - 1, total_cents = total_cents - ? "
-                            "WHERE branch_id = ? AND day = ? AND sold_by = ? AND payment_method = ?",
-                            {s.total_cents, s.branch_id, s.local_day, s.sold_by, s.payment_method}));
-  }
   std::map<std::string, std::pair<std::int64_t, std::int64_t>> by_product;
   for (const auto& l : s.lines) {
     auto& [q, t] = by_product[l.product_id];
     q += l.quantity, t += l.total_cents;
   }
-  for (const auto& [product, qt] : by_product) {
-    if (sign > 0) {
-      SPOTTER_SQL(db_.execute("INSERT INTO sales_product_days (branch_id, day, sold_by, product_id, quantity, total_cents) VALUES (?, ?, ?, ?, ?, ?) "
-                              "ON CONFLICT (branch_id, day, sold_by, product_id) DO UPDATE SET quantity = sales_product_days.quantity + excluded.quantity, "
-                              "total_cents = sales_product_days.total_cents + excluded.total_cents",
-                              {s.branch_id, s.local_day, s.sold_by, product, qt.first, qt.second}));
-    } else {
-      SPOTTER_SQL(db_.execute("UPDATE sales_product_days SET quantity = quantity - ?, total_cents = total_cents - ? "
-                              "WHERE branch_id = ? AND day = ? AND sold_by = ? AND product_id = ?",
-                              {qt.first, qt.second, s.branch_id, s.local_day, s.sold_by, product}));
+  const std::string whole(kWholeBranch);
+  if (sign < 0) {
+    for (const std::string& seller : {s.sold_by, whole}) {
+      SPOTTER_SQL(db_.execute("UPDATE sales_days SET sales = sales - 1, total_cents = total_cents - ? "
+                              "WHERE branch_id = ? AND sold_by = ? AND day = ? AND payment_method = ?",
+                              {s.total_cents, s.branch_id, seller, s.local_day, s.payment_method}));
+      for (const auto& [product, qt] : by_product)
+        SPOTTER_SQL(db_.execute("UPDATE sales_product_days SET quantity = quantity - ?, total_cents = total_cents - ? "
+                                "WHERE branch_id = ? AND sold_by = ? AND day = ? AND product_id = ?",
+                                {qt.first, qt.second, s.branch_id, seller, s.local_day, product}));
     }
+    return {};
   }
+  SPOTTER_SQL(db_.execute("INSERT INTO sales_days (branch_id, sold_by, day, payment_method, sales, total_cents) VALUES (?, ?, ?, ?, 1, ?), (?, ?, ?, ?, 1, ?) "
+                          "ON CONFLICT (branch_id, sold_by, day, payment_method) DO UPDATE SET sales = sales_days.sales + 1, "
+                          "total_cents = sales_days.total_cents + excluded.total_cents",
+                          {s.branch_id, s.sold_by, s.local_day, s.payment_method, s.total_cents, s.branch_id, whole, s.local_day, s.payment_method,
+                           s.total_cents}));
+  if (by_product.empty()) return {};
+  std::string sql = "INSERT INTO sales_product_days (branch_id, sold_by, day, product_id, quantity, total_cents) VALUES ";
+  std::vector<SqlValue> params;
+  for (const std::string& seller : {s.sold_by, whole})
+    for (const auto& [product, qt] : by_product) {
+      sql += (params.empty() ? "" : ", ") + std::string("(?, ?, ?, ?, ?, ?)");
+      params.insert(params.end(), {s.branch_id, seller, s.local_day, product, qt.first, qt.second});
+    }
+  sql += " ON CONFLICT (branch_id, sold_by, day, product_id) DO UPDATE SET quantity = sales_product_days.quantity + excluded.quantity, "
+         "total_cents = sales_product_days.total_cents + excluded.total_cents";
+  SPOTTER_SQL(db_.execute(sql, params));
   return {};
 }
 
@@ -148,11 +161,8 @@ Result<bool> SalesStore::void_sale(const SaleRow& s, const std::string& by, cons
 }
 
 Result<SalesSummary> SalesStore::summary(const std::string& branch_id, std::int64_t from_day, std::int64_t to_day, const std::optional<std::string>& sold_by) {
-  std::vector<SqlValue> params{branch_id, from_day, to_day};
-  if (sold_by) params.emplace_back(*sold_by);
-  auto where = [&](const std::string& t) {
-    return " WHERE " + t + "branch_id = ? AND " + t + "day >= ? AND " + t + "day <= ?" + (sold_by ? " AND " + t + "sold_by = ?" : "");
-  };
+  const std::vector<SqlValue> params{branch_id, from_day, to_day, sold_by.value_or(std::string(kWholeBranch))};
+  auto where = [](const std::string& t) { return " WHERE " + t + "branch_id = ? AND " + t + "day >= ? AND " + t + "day <= ? AND " + t + "sold_by = ?"; };
   SalesSummary out;
   auto methods = db_.query("SELECT payment_method, SUM(sales), SUM(total_cents) FROM sales_days" + where("") +
                                " GROUP BY payment_method HAVING SUM(sales) > 0 ORDER BY payment_method",
@@ -165,9 +175,10 @@ Result<SalesSummary> SalesStore::summary(const std::string& branch_id, std::int6
   auto days = db_.query("SELECT day, SUM(sales), SUM(total_cents) FROM sales_days" + where("") + " GROUP BY day HAVING SUM(sales) > 0 ORDER BY day", params);
   if (!days) return Unexpected<Error>{days.error()};
   for (const auto& r : *days) out.by_day.push_back({std::to_string(r.integer(0)), "", r.integer(1), 0, r.integer(2)});
-  auto products = db_.query("SELECT d.product_id, COALESCE(MAX(p.name), ''), SUM(d.quantity), SUM(d.total_cents) FROM sales_product_days d "
-                            "LEFT JOIN products p ON p.id = d.product_id" + where("d.") +
-                                " GROUP BY d.product_id HAVING SUM(d.quantity) > 0 ORDER BY SUM(d.total_cents) DESC, d.product_id",
+  auto products = db_.query("SELECT x.product_id, COALESCE(p.name, ''), x.quantity, x.total_cents FROM (SELECT d.product_id, SUM(d.quantity) AS quantity, "
+                            "SUM(d.total_cents) AS total_cents FROM sales_product_days d" + where("d.") +
+                                " GROUP BY d.product_id HAVING SUM(d.quantity) > 0) x LEFT JOIN products p ON p.id = x.product_id "
+                                "ORDER BY x.total_cents DESC, x.product_id",
                             params);
   if (!products) return Unexpected<Error>{products.error()};
   for (const auto& r : *products) out.by_product.push_back({r.text(0), r.text(1), 0, r.integer(2), r.integer(3)});

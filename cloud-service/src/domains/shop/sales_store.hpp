@@ -48,13 +48,19 @@ struct SalesSummary {
   std::vector<Bucket> by_payment_method, by_product, by_day;
 };
 
+// The seller of the daily sums that count every seller of the branch.
+inline constexpr std::string_view kWholeBranch = "*";
+
 class SalesStore {
  public:
   explicit SalesStore(SqlDatabase& db) : db_(db) {}
   static std::vector<Migration> migrations();
 
-  // The sale, its lines and its day's sums.
+  // The sale and its lines.
   Status insert(const SaleRow& sale);
+  // The completed sale into its day's sums: last in its transaction, so the rows every
+  // sale of the day shares are locked for the shortest time.
+  Status add_to_days(const SaleRow& sale) { return add_to_days(sale, 1); }
   Result<std::optional<SaleRow>> get(const std::string& id);
   Result<std::vector<SaleRow>> list(const SaleFilter& f);
   // completed -> voided, once, with its day's sums taken back; false when it was voided before.
@@ -63,7 +69,7 @@ class SalesStore {
   Result<SalesSummary> summary(const std::string& branch_id, std::int64_t from_day, std::int64_t to_day, const std::optional<std::string>& sold_by);
 
  private:
-  // The day's sums of `sale`, added (sign 1) or taken back (-1).
+  // The day's sums of `sale`, added (sign 1) or taken back by its void (-1).
   Status add_to_days(const SaleRow& sale, std::int64_t sign);
   Status load_lines(std::vector<SaleRow>& sales);
   SqlDatabase& db_;

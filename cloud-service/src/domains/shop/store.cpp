@@ -102,10 +102,15 @@ Result<std::optional<std::int64_t>> ProductStore::move(const std::string& id, st
   return std::optional<std::int64_t>{rows->front().integer(0)};
 }
 
-Status ProductStore::add_movement(const MovementRow& m) {
-  auto n = db_.execute("INSERT INTO stock_movements (product_id, delta, reason, note, sale_id, stock_after, by_user, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                       {m.product_id, m.delta, m.reason, sql_opt(m.note), sql_opt(m.sale_id), m.stock_after, m.by, m.at});
-  if (!n) return Unexpected<Error>{n.error()};
+Status ProductStore::add_movements(const std::vector<MovementRow>& rows) {
+  if (rows.empty()) return {};
+  std::string sql = "INSERT INTO stock_movements (product_id, delta, reason, note, sale_id, stock_after, by_user, at) VALUES ";
+  std::vector<SqlValue> params;
+  for (const auto& m : rows) {
+    sql += (params.empty() ? "" : ", ") + std::string("(?, ?, ?, ?, ?, ?, ?, ?)");
+    params.insert(params.end(), {m.product_id, m.delta, m.reason, sql_opt(m.note), sql_opt(m.sale_id), m.stock_after, m.by, m.at});
+  }
+  SPOTTER_SQL(db_.execute(sql, params));
   return {};
 }
 

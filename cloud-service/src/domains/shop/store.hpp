@@ -57,7 +57,8 @@ class ProductStore {
   // stock + delta, if that is not below zero: the new stock; nullopt otherwise (nothing
   // changed). A sale's (`sold`) also marks the product as sold.
   Result<std::optional<std::int64_t>> move(const std::string& id, std::int64_t delta, bool sold, std::int64_t at);
-  Status add_movement(const MovementRow& m);
+  Status add_movement(const MovementRow& m) { return add_movements({m}); }
+  Status add_movements(const std::vector<MovementRow>& rows);  // in one statement
   // Newest first.
   Result<std::vector<MovementRow>> movements(const std::string& product_id, std::optional<std::int64_t> before_id, std::int64_t limit);
 
