@@ -19,12 +19,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// The manual clock moves past access tokens' lifetime: sign in again.
-const std::string& fresh(TestCloud& cloud, Person& who) {
-  who.token = cloud.login(who.email, TestCloud::kPassword);
-  return who.token;
-}
-
 // A visit of `minutes` through the app.
 void visit(TestCloud& cloud, Person& who, const std::string& branch, int minutes) {
   REQUIRE(cloud.http.post("/api/sessions/start", {{"branch_id", branch}}, fresh(cloud, who)).status == 201);

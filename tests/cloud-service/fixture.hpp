@@ -90,4 +90,10 @@ class TestCloud {
   std::int64_t admin_login_ms_ = 0;
 };
 
+// The manual clock moves past access tokens' lifetime (15 min): sign in again.
+inline const std::string& fresh(TestCloud& cloud, Person& who) {
+  who.token = cloud.login(who.email, TestCloud::kPassword);
+  return who.token;
+}
+
 }  // namespace spotter::testing

@@ -31,6 +31,7 @@ void SessionsDomain::routes(RouteTable& t) {
          "member (own), staff"});
   t.add({"GET", "/api/analytics/sessions", Access::user, bind(&SessionsDomain::analytics),
          "Visits per hour and weekday (branch time), average duration, peak hours", "admin, trainer (own branches)"});
+  attendance_routes(t);
 }
 
 Json SessionsDomain::visit_json(const Visit& v) const {

@@ -7,7 +7,7 @@
 
 namespace spotter::cloud::sessions {
 
-SessionsDomain::SessionsDomain(Platform& platform, org::OrgDomain& org) : platform_(platform), org_(org), store_(platform.db) {}
+SessionsDomain::SessionsDomain(Platform& platform, org::OrgDomain& org) : platform_(platform), org_(org), store_(platform.db), attendance_(platform.db) {}
 
 Status SessionsDomain::start_visit(const Visit& v) {
   return platform_.db.atomically([&]() -> Status {

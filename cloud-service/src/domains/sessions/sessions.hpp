@@ -3,6 +3,7 @@
 #pragma once
 #include "../../platform/platform.hpp"
 #include "../org/org.hpp"
+#include "attendance_store.hpp"
 #include "store.hpp"
 
 namespace spotter::cloud::sessions {
@@ -20,7 +21,11 @@ class SessionsDomain final : public Domain {
  public:
   SessionsDomain(Platform& platform, org::OrgDomain& org);
   std::string_view name() const override { return "sessions"; }
-  std::vector<Migration> migrations() const override { return SessionStore::migrations(); }
+  std::vector<Migration> migrations() const override {
+    auto all = SessionStore::migrations();
+    for (auto& m : AttendanceStore::migrations()) all.push_back(std::move(m));
+    return all;
+  }
   void routes(RouteTable& table) override;
   void jobs(JobTable& table) override;
   void gateway_events(GatewayEventTable& table) override;
@@ -40,6 +45,12 @@ class SessionsDomain final : public Domain {
   HttpResponse current(RequestContext& ctx);
   HttpResponse history(RequestContext& ctx);
   HttpResponse analytics(RequestContext& ctx);
+  // Attendance and staff corrections (attendance.cpp).
+  void attendance_routes(RouteTable& table);
+  HttpResponse daily_attendance(RequestContext& ctx);
+  HttpResponse attendance_summary(RequestContext& ctx);
+  HttpResponse manual_visit(RequestContext& ctx);
+  HttpResponse correct_visit(RequestContext& ctx);
   Result<int> auto_end();
   Result<Applied> door_entry(const GatewayOrigin& gateway, const Json& body);
   Result<Applied> door_exit(const Json& body);
@@ -56,6 +67,7 @@ class SessionsDomain final : public Domain {
   Platform& platform_;
   org::OrgDomain& org_;
   SessionStore store_;
+  AttendanceStore attendance_;
   MachinesOfVisit* machines_ = nullptr;
 };
 
