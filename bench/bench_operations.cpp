@@ -1,14 +1,18 @@
-// The shop at the desk (issue "Chain operations"): sales with three lines from 100 desks,
-// and a year's summary over a million sales. Reports numbers; asserts nothing.
-//   bench_shop seed --db URL        after bench_cloud seed: 100 desk staff at br_bench_0 (trainers
+// Chain operations at the desk (issue "Chain operations"): sales with three lines from 100
+// desks, a year's summary over a million sales, and a busy day's attendance. Reports
+// numbers; asserts nothing.
+//   bench_operations seed --db URL        after bench_cloud seed: 100 desk staff at br_bench_0 (trainers
 //                                   usr_bench_0, 10, ... 990), an admin (m2000000@bench.test), 31
 //                                   products, a year of 1,000,000 sales with their daily sums
-//   bench_shop sales --port P --db URL [--clients 100 --seconds 15 --interval-ms 1000]
+//   bench_operations sales --port P --db URL [--clients 100 --seconds 15 --interval-ms 1000]
 //                                   each desk sells three lines (two of thirty plentiful products,
 //                                   every tenth sale also one of the 300 "last units"), with an
 //                                   Idempotency-Key; then checks the stock against the sales
-//   bench_shop summary --port P [--clients 5 --seconds 10]
+//   bench_operations summary --port P [--clients 5 --seconds 10]
 //                                   the admin's summary of the year, closed loop
+//   bench_operations attendance --port P [--clients 1 --seconds 10]
+//                                   today's attendance at br_bench_0 (5,000 visits today, a
+//                                   year of 1,000 a day before), closed loop
 #include <chrono>
 #include <iostream>
 #include <random>
@@ -70,6 +74,20 @@ int seed(const std::vector<std::string>& args) {
       }
       insert_rows(*db, "INSERT INTO sales (id, branch_id, status, payment_method, total_cents, sold_by, sold_at, local_day)", 8, sales);
       insert_rows(*db, "INSERT INTO sale_lines (sale_id, line_no, product_id, name, quantity, unit_price_cents, total_cents)", 7, lines);
+    }
+    // Visits at br_bench_0: 5,000 today (a busy day) by 5,000 of its members, and 1,000 a
+    // day for the year before.
+    for (int d = 0; d <= 365; ++d) {
+      std::vector<spotter::cloud::SqlValue> visits;
+      const int n = d == 0 ? 5'000 : 1'000;
+      for (int v = 0; v < n; ++v) {
+        const std::int64_t start = (today - d) * 86'400'000 + 25'200'000 + static_cast<std::int64_t>(rng() % 43'200'000);
+        const bool open = d == 0 && start + 3'600'000 > now;
+        visits.insert(visits.end(), {"ses_bench_" + std::to_string(d) + "_" + std::to_string(v), "usr_bench_" + std::to_string(v * 10 % 100'000),
+                                     std::string("br_bench_0"), start, open ? spotter::cloud::SqlValue(nullptr) : spotter::cloud::SqlValue(start + 3'600'000),
+                                     std::string(open ? "active" : "ended"), std::string("door")});
+      }
+      insert_rows(*db, "INSERT INTO gym_sessions (id, user_id, branch_id, started_at, ended_at, status, source)", 7, visits);
     }
     check(db->execute("INSERT INTO sales_days (branch_id, sold_by, day, payment_method, sales, total_cents) "
                       "SELECT branch_id, sold_by, local_day, payment_method, COUNT(*), SUM(total_cents) FROM sales GROUP BY branch_id, sold_by, local_day, payment_method"));
@@ -144,6 +162,14 @@ int summary(const std::vector<std::string>& args) {
   return 0;
 }
 
+int attendance(const std::vector<std::string>& args) {
+  LoadPlan plan = plan_of(args, "1", "10");
+  plan.member_of = [](int) { return kAdmin; };
+  plan.request_of = [](int, int) { return std::tuple{http::verb::get, std::string("/api/attendance/daily?branch_id=br_bench_0"), std::string()}; };
+  std::cout << run_load(plan).json("attendance_daily_5000", plan).dump() << "\n";
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -153,10 +179,11 @@ int main(int argc, char** argv) {
     if (mode == "seed") return seed(args);
     if (mode == "sales") return sales(args);
     if (mode == "summary") return summary(args);
+    if (mode == "attendance") return attendance(args);
   } catch (const std::exception& e) {
-    std::cerr << "bench_shop: " << e.what() << "\n";
+    std::cerr << "bench_operations: " << e.what() << "\n";
     return 1;
   }
-  std::cerr << "usage: bench_shop seed|sales|summary ...\n";
+  std::cerr << "usage: bench_operations seed|sales|summary|attendance ...\n";
   return 2;
 }
