@@ -14,6 +14,7 @@ Domains::Domains(Platform& platform, ops::Health health) : platform_(platform) {
   add<training::TrainingDomain>(platform, org);
   add<engagement::EngagementDomain>(platform, org);
   add<shop::ShopDomain>(platform, org);
+  add<measurements::MeasurementsDomain>(platform, org);
   add<ops::OpsDomain>(platform, routes_, std::move(health));
 
   org_ = &org;

@@ -8,6 +8,7 @@
 #include "../domains/machines/machines.hpp"
 #include "../domains/ops/ops.hpp"
 #include "../domains/org/org.hpp"
+#include "../domains/measurements/measurements.hpp"
 #include "../domains/sessions/sessions.hpp"
 #include "../domains/shop/shop.hpp"
 #include "../domains/sync/sync.hpp"
