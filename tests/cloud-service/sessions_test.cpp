@@ -181,3 +181,42 @@ TEST_CASE("analytics: visits per local hour and weekday, average duration, peak 
   CHECK(http.get("/api/analytics/sessions?branch_id=" + norte, trainer.token).status == 403);
   CHECK(http.get("/api/analytics/sessions", trainer.token).status == 400);
 }
+
+TEST_CASE("the credential object is taken wherever a credential is: nfc, qr, fingerprint; bad parts named") {
+  TestCloud cloud;
+  auto& http = cloud.http;
+  auto centro = cloud.branch("Centro");
+  auto plan = cloud.plan({centro});
+  auto ana = cloud.member("ana@gym.test", centro, plan);
+  auto bea = cloud.member("bea@gym.test", centro, plan);
+  auto desk = cloud.trainer("desk@gym.test", {centro});
+  REQUIRE(http.post("/api/users/" + ana.id + "/credentials", {{"kind", "nfc"}, {"uid", "04A1B2C3"}}, cloud.admin()).status == 201);
+  auto start = [&](const Json& credential) { return http.post("/api/sessions/start", {{"branch_id", centro}, {"credential", credential}}, desk.token); };
+  auto by_card = start({{"kind", "nfc"}, {"uid", "04a1b2c3"}});
+  REQUIRE_MESSAGE(by_card.status == 201, by_card.body);
+  CHECK(by_card.json["user_id"] == ana.id);
+  REQUIRE(http.post("/api/sessions/end", {{"session_id", by_card.json["id"]}}, desk.token).status == 200);
+  const std::string qr = http.get("/api/users/me/access-qr", bea.token).json["payload"];
+  auto by_qr = start({{"kind", "qr"}, {"payload", qr}});
+  REQUIRE(by_qr.status == 201);
+  CHECK(by_qr.json["user_id"] == bea.id);
+  // A fingerprint names its credential: an unknown one is no one.
+  CHECK(start({{"kind", "fingerprint"}, {"credential_id", "cred_unknown"}}).status == 404);
+  // Bad parts are named.
+  CHECK(start({{"kind", "iris"}}).json["errors"][0]["field"] == "credential.kind");
+  CHECK(start({{"kind", "nfc"}, {"uid", "zz"}}).json["errors"][0]["field"] == "credential.uid");
+  CHECK(start({{"kind", "nfc"}}).json["errors"][0]["field"] == "credential.uid");
+  CHECK(start({{"kind", "qr"}, {"payload", 5}}).json["errors"][0]["field"] == "credential.payload");
+  CHECK(start({{"kind", "fingerprint"}, {"credential_id", "../x"}}).json["errors"][0]["field"] == "credential.credential_id");
+  CHECK(start(42).json["errors"][0]["field"] == "credential");
+  CHECK(start("not hex").json["errors"][0]["field"] == "credential");
+  // The machine link takes it too: a member links themselves with their own card object.
+  cloud.machine(centro, "m-1");
+  REQUIRE(http.post("/api/machines/heartbeat", {{"machine_id", "m-1"}}, cloud.gateway_token(centro)).status == 200);
+  fresh(cloud, ana);
+  REQUIRE(http.post("/api/sessions/start", {{"branch_id", centro}}, ana.token).status == 201);
+  auto link = http.post("/api/machines/link", {{"machine_id", "m-1"}, {"credential", {{"kind", "nfc"}, {"uid", "04A1B2C3"}}}}, ana.token);
+  CHECK_MESSAGE(link.status == 201, link.body);
+  CHECK(http.post("/api/machines/link", {{"machine_id", "m-1"}, {"credential", {{"kind", "nfc"}, {"uid", "x"}}}}, ana.token).json["errors"][0]["field"] ==
+        "credential.uid");
+}

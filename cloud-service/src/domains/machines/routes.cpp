@@ -96,8 +96,8 @@ HttpResponse MachinesDomain::link(RequestContext& ctx) {
   SPOTTER_TRY(body, parse_body(ctx.req));
   Fields f(body);
   std::string machine_id = f.id("machine_id");
-  auto credential = f.optional_text("credential", 4096);
-  if (who.role == Role::gateway && !credential) f.add_error("credential", "a device links the member whose credential was tapped");
+  auto credential = org::read_credential("credential", f);
+  if (who.role == Role::gateway && !f.raw("credential")) f.add_error("credential", "a device links the member whose credential was tapped");
   if (!f.ok()) return f.problem();
   if (who.is_staff()) return forbidden("members link themselves; machines link the member who tapped");
   std::string user_id = who.id;

@@ -144,9 +144,42 @@ Result<UserAccess> OrgDomain::user_access(const Caller& caller, const std::strin
   return *subscribed ? UserAccess::ok : UserAccess::forbidden;
 }
 
-Try<std::string> OrgDomain::resolve_credential(const std::string& credential) {
-  if (credential.find('.') != std::string::npos) {
-    auto claims = access_qr::verify(credential, platform_.keys().qr, platform_.clock);
+std::optional<CredentialRef> read_credential(const char* name, Fields& f) {
+  const Json* raw = f.raw(name);
+  if (!raw || raw->is_null()) return std::nullopt;
+  const std::string field(name);
+  auto nfc = [&](const std::string& text, const std::string& at) -> std::optional<CredentialRef> {
+    if (auto uid = normalized_uid(text)) return CredentialRef{"nfc", *uid};
+    f.add_error(at, "must be a 4, 7 or 10 byte UID in hex");
+    return std::nullopt;
+  };
+  if (raw->is_string()) {
+    const auto& text = raw->get_ref<const std::string&>();
+    if (text.empty() || text.size() > 4096) return f.add_error(field, "must be 1 to 4096 characters"), std::nullopt;
+    if (text.find('.') != std::string::npos) return CredentialRef{"qr", text};
+    return nfc(text, field);
+  }
+  if (!raw->is_object()) return f.add_error(field, "must be {kind, uid | payload | credential_id} or a string"), std::nullopt;
+  Fields c(*raw);
+  const std::string kind = c.choice("kind", {"nfc", "qr", "fingerprint"});
+  std::optional<CredentialRef> out;
+  if (kind == "nfc") {
+    const std::string uid = c.text("uid", 32);
+    if (!uid.empty()) out = nfc(uid, field + ".uid");
+  } else if (kind == "qr") {
+    const std::string payload = c.text("payload", 4096);
+    if (!payload.empty()) out = CredentialRef{"qr", payload};
+  } else if (kind == "fingerprint") {
+    const std::string id = c.id("credential_id");
+    if (!id.empty()) out = CredentialRef{"fingerprint", id};
+  }
+  for (const auto& e : c.errors()) f.add_error(field + "." + e.field, e.message);
+  return c.ok() ? out : std::nullopt;
+}
+
+Try<std::string> OrgDomain::resolve_credential(const CredentialRef& credential) {
+  if (credential.kind == "qr") {
+    auto claims = access_qr::verify(credential.value, platform_.keys().qr, platform_.clock);
     if (!claims) return Unexpected<HttpResponse>{validation_problem({{"credential", "is not a valid, unexpired access QR code"}})};
     // Single use, as at the door: a screenshot passed on does not work twice.
     if (auto used = store_.use_qr(claims->jti, platform_.now_ms()); !used) {
@@ -156,11 +189,12 @@ Try<std::string> OrgDomain::resolve_credential(const std::string& credential) {
     }
     return claims->member_id;
   }
-  std::string uid;
-  for (char c : credential) uid.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
-  SPOTTER_TRY(owner, checked(platform_.log, store_.card_owner(uid), "credential"));
-  if (!owner) return reject(404, "unknown-credential", "no active credential has this UID");
-  return *owner;
+  // A fingerprint is named by its credential's id (the reader matched the template); a
+  // card by its UID. Either must be an active credential of that kind.
+  auto owner = credential.kind == "fingerprint" ? store_.credential_owner(credential.value, "fingerprint") : store_.card_owner(credential.value);
+  SPOTTER_TRY(found, checked(platform_.log, std::move(owner), "credential"));
+  if (!found) return reject(404, "unknown-credential", "no active credential matches");
+  return *found;
 }
 
 Result<OrgStore::ImportCounts> OrgDomain::import_branch(const std::string& branch_id, const Json& doc) {

@@ -9,6 +9,7 @@
 #include <shared_mutex>
 #include <unordered_map>
 
+#include "../../core/fields.hpp"
 #include "../../platform/platform.hpp"
 #include "spotter/common/opening_hours.hpp"
 #include "store.hpp"
@@ -52,6 +53,17 @@ class BranchCache {
   std::unordered_map<std::string, std::shared_ptr<const BranchRecord>> entries_;
 };
 
+// A member's credential as a request carries it (cloud-api-2.md "General additions"): the
+// firmware protocol's object {"kind": "nfc", "uid"} | {"kind": "qr", "payload"} |
+// {"kind": "fingerprint", "credential_id"}, or a plain string as shorthand (an NFC UID, or
+// an access QR payload: it has dots).
+struct CredentialRef {
+  std::string kind;   // nfc, qr, fingerprint
+  std::string value;  // the UID (normalized), the payload, or the credential id
+};
+// Reads the field `name` if present; bad parts are named in `f` ("credential.uid", ...).
+std::optional<CredentialRef> read_credential(const char* name, Fields& f);
+
 class OrgDomain final : public Domain {
  public:
   explicit OrgDomain(Platform& platform);
@@ -86,7 +98,7 @@ class OrgDomain final : public Domain {
   Result<UserAccess> user_access(const Caller& caller, const std::string& user_id);
   // The member a credential names: an NFC UID, or an access QR payload verified with the
   // QR key (single use, as at the door). A 400/404 answer when it names nobody.
-  Try<std::string> resolve_credential(const std::string& credential);
+  Try<std::string> resolve_credential(const CredentialRef& credential);
   Result<bool> user_exists(const std::string& user_id) {
     auto home = store_.home_branch_of(user_id);
     if (!home) return Unexpected<Error>{home.error()};

@@ -204,6 +204,13 @@ Result<std::optional<std::string>> OrgStore::card_owner(const std::string& uid) 
   return std::optional<std::string>{rows->front().text(0)};
 }
 
+Result<std::optional<std::string>> OrgStore::credential_owner(const std::string& id, const std::string& kind) {
+  auto rows = db_.query("SELECT user_id FROM credentials WHERE id = ? AND kind = ? AND revoked_at IS NULL", {id, kind});
+  if (!rows) return Unexpected<Error>{rows.error()};
+  if (rows->empty()) return std::optional<std::string>{};
+  return std::optional<std::string>{rows->front().text(0)};
+}
+
 Status OrgStore::use_qr(const std::string& jti, std::int64_t now) {
   SPOTTER_SQL(db_.execute("INSERT INTO qr_used (jti, used_at) VALUES (?, ?)", {jti, now}));
   return {};

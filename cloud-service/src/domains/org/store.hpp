@@ -106,6 +106,8 @@ class OrgStore {
   Result<bool> revoke_credential(const std::string& user_id, const std::string& credential_id, std::int64_t now);
   Result<Json> credentials_of(const std::string& user_id);
   Result<std::optional<std::string>> card_owner(const std::string& uid);
+  // The owner of the active credential with this id and kind.
+  Result<std::optional<std::string>> credential_owner(const std::string& id, const std::string& kind);
   // Records a QR code's jti as used: sql_error::conflict when it was already.
   Status use_qr(const std::string& jti, std::int64_t now);
 

@@ -61,9 +61,9 @@ HttpResponse SessionsDomain::start(RequestContext& ctx) {
   SPOTTER_TRY(body, parse_body(ctx.req));
   Fields f(body);
   std::string branch_id = f.id("branch_id");
-  auto credential = f.optional_text("credential", 4096);
+  auto credential = org::read_credential("credential", f);
   auto for_user = f.optional_id("user_id");
-  if (who.is_staff() && !credential && !for_user) f.add_error("credential", "staff start a session with the member's credential or user_id");
+  if (who.is_staff() && !credential && !for_user && !f.raw("credential")) f.add_error("credential", "staff start a session with the member's credential or user_id");
   if (!f.ok()) return f.problem();
   std::string user_id = who.id;
   if (credential) {
