@@ -1,5 +1,7 @@
 #include "responses.hpp"
 
+#include "../core/fields.hpp"
+
 #include "spotter/common/crypto.hpp"
 #include "spotter/common/encoding.hpp"
 #include "spotter/common/ids.hpp"
@@ -59,6 +61,23 @@ Try<std::optional<std::int64_t>> integer_cursor(const Page& page) {
   for (char c : key) ok = ok && c >= '0' && c <= '9', n = n * 10 + (c - '0');
   if (!ok) return Unexpected<HttpResponse>{validation_problem({{"cursor", "is not a cursor this service gave out"}})};
   return std::optional<std::int64_t>{n};
+}
+
+std::string time_id_key(const Json& item, const char* time_field) {
+  const auto at = item.contains(time_field) && item[time_field].is_string() ? parse_rfc3339_ms(item[time_field].get<std::string>()) : std::nullopt;
+  return std::to_string(at.value_or(0)) + "_" + item.value("id", std::string());
+}
+
+Try<std::optional<std::pair<std::int64_t, std::string>>> time_id_cursor(const Page& page) {
+  using Cursor = std::optional<std::pair<std::int64_t, std::string>>;
+  if (!page.after) return Cursor{};
+  const std::string& key = *page.after;
+  const auto cut = key.find('_');
+  Page digits{page.limit, cut == std::string::npos ? std::string("x") : key.substr(0, cut)};
+  auto at = integer_cursor(digits);
+  if (!at || cut == std::string::npos || !is_valid_id(key.substr(cut + 1)))
+    return Unexpected<HttpResponse>{validation_problem({{"cursor", "is not a cursor this service gave out"}})};
+  return Cursor{std::pair{**at, key.substr(cut + 1)}};
 }
 
 }  // namespace spotter::cloud

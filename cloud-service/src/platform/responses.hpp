@@ -43,5 +43,9 @@ Try<Page> read_page(const HttpRequest& req);
 Json page_json(Json items, const Page& page, const std::function<std::string(const Json&)>& key_of);
 // A cursor key that must be a decimal integer (audit and outbox ids); 400 otherwise.
 Try<std::optional<std::int64_t>> integer_cursor(const Page& page);
+// Lists ordered by a time and then id, newest first: the key "<ms>_<id>" of an item (its
+// RFC 3339 `time_field` and its "id"), and the (time, id) a cursor of such keys names.
+std::string time_id_key(const Json& item, const char* time_field);
+Try<std::optional<std::pair<std::int64_t, std::string>>> time_id_cursor(const Page& page);
 
 }  // namespace spotter::cloud

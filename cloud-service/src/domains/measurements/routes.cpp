@@ -140,21 +140,11 @@ HttpResponse MeasurementsDomain::list(RequestContext& ctx) {
   SPOTTER_TRY(user_id, readable_member(ctx.who(), ctx.param("id")));
   SPOTTER_TRY(range, span(ctx, user_id));
   SPOTTER_TRY(page, read_page(ctx.req));
-  std::optional<std::pair<std::int64_t, std::string>> after;
-  if (page.after) {
-    const auto cut = page.after->find('_');
-    std::int64_t at = 0;
-    bool ok = cut != std::string::npos && cut > 0 && cut < 16;
-    for (std::size_t i = 0; ok && i < cut; ++i) ok = std::isdigit(static_cast<unsigned char>((*page.after)[i])) != 0, at = at * 10 + ((*page.after)[i] - '0');
-    if (!ok || !is_valid_id(page.after->substr(cut + 1))) return validation_problem({{"cursor", "not a cursor this list gave out"}});
-    after = std::pair{at, page.after->substr(cut + 1)};
-  }
+  SPOTTER_TRY(after, time_id_cursor(page));
   SPOTTER_TRY(rows, checked(platform_.log, store_.list(user_id, range.first, range.second, after, page.limit + 1), "measurements"));
   Json items = Json::array();
   for (const auto& m : rows) items.push_back(measurement_json(m));
-  return json_response(200, page_json(std::move(items), page, [](const Json& i) {
-    return std::to_string(parse_rfc3339_ms(i["measured_at"].get<std::string>()).value_or(0)) + "_" + i["id"].get<std::string>();
-  }));
+  return json_response(200, page_json(std::move(items), page, [](const Json& i) { return time_id_key(i, "measured_at"); }));
 }
 
 HttpResponse MeasurementsDomain::latest(RequestContext& ctx) {

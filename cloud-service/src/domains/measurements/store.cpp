@@ -23,8 +23,6 @@ MeasurementRow row_of(const SqlRow& r) {
     if (!r.is_null(kFirstMetric + i)) m.values[i] = r.number(kFirstMetric + i);
   return m;
 }
-SqlValue sql_opt(const std::optional<std::string>& v) { return v ? SqlValue(*v) : SqlValue(nullptr); }
-SqlValue sql_opt(const std::optional<double>& v) { return v ? SqlValue(*v) : SqlValue(nullptr); }
 
 std::vector<SqlValue> values_of(const MeasurementRow& m) {
   std::vector<SqlValue> v{m.id, m.user_id, m.measured_at, sql_opt(m.notes), m.recorded_by, m.created_at, m.updated_at};

@@ -15,16 +15,6 @@
 namespace spotter::cloud::shop {
 
 namespace {
-std::optional<std::int64_t> parse_decimal(const std::string& text) {
-  if (text.empty() || text.size() > 15) return std::nullopt;
-  std::int64_t n = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9') return std::nullopt;
-    n = n * 10 + (c - '0');
-  }
-  return n;
-}
-
 Json sale_json(const SaleRow& s) {
   Json items = Json::array();
   for (const auto& l : s.lines)
@@ -220,20 +210,12 @@ Try<ShopDomain::SalesQuery> ShopDomain::sales_query(RequestContext& ctx) {
 HttpResponse ShopDomain::list_sales(RequestContext& ctx) {
   SPOTTER_TRY(q, sales_query(ctx));
   SPOTTER_TRY(page, read_page(ctx.req));
-  SaleFilter f{q.branch_id, q.sold_by, q.from_day, q.to_day, std::nullopt, page.limit + 1};
-  if (page.after) {
-    // "<sold_at ms>_<sale id>", as given out below.
-    const auto cut = page.after->find('_');
-    const auto at = cut == std::string::npos ? std::nullopt : parse_decimal(page.after->substr(0, cut));
-    if (!at || !is_valid_id(page.after->substr(cut + 1))) return validation_problem({{"cursor", "not a cursor this list gave out"}});
-    f.before = std::pair{*at, page.after->substr(cut + 1)};
-  }
+  SPOTTER_TRY(before, time_id_cursor(page));
+  SaleFilter f{q.branch_id, q.sold_by, q.from_day, q.to_day, before, page.limit + 1};
   SPOTTER_TRY(rows, checked(platform_.log, sales_.list(f), "sales"));
   Json items = Json::array();
   for (const auto& s : rows) items.push_back(sale_json(s));
-  return json_response(200, page_json(std::move(items), page, [](const Json& i) {
-    return std::to_string(parse_rfc3339_ms(i["sold_at"].get<std::string>()).value_or(0)) + "_" + i["id"].get<std::string>();
-  }));
+  return json_response(200, page_json(std::move(items), page, [](const Json& i) { return time_id_key(i, "sold_at"); }));
 }
 
 HttpResponse ShopDomain::sales_summary(RequestContext& ctx) {

@@ -8,16 +8,12 @@ namespace {
 constexpr const char* kColumns =
     "id, branch_id, member_id, payment_method, total_cents, sold_by, sold_at, local_day, status, voided_at, voided_by, void_reason";
 
-std::optional<std::string> opt_text(const SqlRow& r, std::size_t i) {
-  return r.is_null(i) ? std::nullopt : std::optional<std::string>(r.text(i));
-}
-SqlValue sql_opt(const std::optional<std::string>& v) { return v ? SqlValue(*v) : SqlValue(nullptr); }
 
 SaleRow sale_of(const SqlRow& r) {
   SaleRow s;
   s.id = r.text(0);
   s.branch_id = r.text(1);
-  s.member_id = opt_text(r, 2);
+  s.member_id = r.optional_text(2);
   s.payment_method = r.text(3);
   s.total_cents = r.integer(4);
   s.sold_by = r.text(5);
@@ -25,8 +21,8 @@ SaleRow sale_of(const SqlRow& r) {
   s.local_day = r.integer(7);
   s.status = r.text(8);
   if (!r.is_null(9)) s.voided_at = r.integer(9);
-  s.voided_by = opt_text(r, 10);
-  s.void_reason = opt_text(r, 11);
+  s.voided_by = r.optional_text(10);
+  s.void_reason = r.optional_text(11);
   return s;
 }
 }  // namespace

@@ -11,10 +11,6 @@ ProductRow product_of(const SqlRow& r) {
           r.integer(6), r.boolean(7), r.boolean(8), r.integer(9), r.integer(10)};
 }
 
-std::optional<std::string> opt_text(const SqlRow& r, std::size_t i) {
-  return r.is_null(i) ? std::nullopt : std::optional<std::string>(r.text(i));
-}
-SqlValue sql_opt(const std::optional<std::string>& v) { return v ? SqlValue(*v) : SqlValue(nullptr); }
 }  // namespace
 
 std::vector<Migration> ProductStore::migrations() {
@@ -124,7 +120,7 @@ Result<std::vector<MovementRow>> ProductStore::movements(const std::string& prod
   if (!rows) return Unexpected<Error>{rows.error()};
   std::vector<MovementRow> out;
   for (const auto& r : *rows)
-    out.push_back({r.integer(0), r.text(1), r.integer(2), r.text(3), opt_text(r, 4), opt_text(r, 5), r.integer(6), r.text(7), r.integer(8)});
+    out.push_back({r.integer(0), r.text(1), r.integer(2), r.text(3), r.optional_text(4), r.optional_text(5), r.integer(6), r.text(7), r.integer(8)});
   return out;
 }
 
