@@ -507,3 +507,29 @@ TEST_CASE("rank cache: ranks by binary search, then only what changed since (wit
   auto failing = [&](std::int64_t) -> Result<std::vector<BoardEntry>> { return Unexpected<Error>{Error{"sql", "down"}}; };
   CHECK_FALSE(static_cast<bool>(cache.rank("other", 1, 0, failing)));
 }
+
+TEST_CASE("rewards: a member lists their own redemptions with codes and status, newest first, paged; nobody else's") {
+  TestCloud cloud;
+  RewardDesk d(cloud, 100, 10, 5);
+  auto first = cloud.http.post("/api/rewards/" + d.reward + "/redeem", {{"note", "first"}}, d.ana.token);
+  REQUIRE(first.status == 201);
+  cloud.clock.advance(std::chrono::minutes(1));
+  auto second = cloud.http.post("/api/rewards/" + d.reward + "/redeem", Json::object(), d.ana.token);
+  REQUIRE(second.status == 201);
+  auto coach = cloud.trainer("coach@gym.test", {d.centro});
+  REQUIRE(cloud.http.post("/api/redemptions/" + first.json["code"].get<std::string>() + "/hand-out", Json::object(), coach.token).status == 200);
+  auto page = cloud.http.get("/api/users/me/redemptions?limit=1", d.ana.token);
+  REQUIRE_MESSAGE(page.status == 200, page.body);
+  REQUIRE(page.json["items"].size() == 1);
+  CHECK(page.json["items"][0]["code"] == second.json["code"]);
+  CHECK(page.json["items"][0]["status"] == "issued");
+  auto rest = cloud.http.get("/api/users/me/redemptions?limit=1&cursor=" + page.json["next_cursor"].get<std::string>(), d.ana.token);
+  REQUIRE(rest.json["items"].size() == 1);
+  CHECK(rest.json["items"][0]["code"] == first.json["code"]);
+  CHECK(rest.json["items"][0]["status"] == "handed_out");
+  CHECK(rest.json["next_cursor"].is_null());
+  auto bo = cloud.member("bo@gym.test", d.centro, "");
+  CHECK(cloud.http.get("/api/users/me/redemptions", bo.token).json["items"].empty());
+  CHECK(cloud.http.get("/api/users/me/redemptions?cursor=garbage", d.ana.token).status == 400);
+  CHECK(cloud.http.get("/api/users/me/redemptions").status == 401);
+}

@@ -65,6 +65,7 @@ class EngagementDomain final : public Domain {
   HttpResponse create_reward(RequestContext& ctx);
   HttpResponse list_rewards(RequestContext& ctx);
   HttpResponse redeem(RequestContext& ctx);
+  HttpResponse my_redemptions(RequestContext& ctx);
   HttpResponse get_redemption(RequestContext& ctx);
   HttpResponse hand_out_redemption(RequestContext& ctx);
   // Buddies, blocks, feed and moderation (social.cpp).

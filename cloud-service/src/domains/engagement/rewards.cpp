@@ -51,6 +51,8 @@ void EngagementDomain::reward_routes(RouteTable& t) {
   t.add({"GET", "/api/rewards", Access::user, bind(&EngagementDomain::list_rewards), "A branch's rewards (?branch_id=)", "any user"});
   t.add({"POST", "/api/rewards/{id}/redeem", Access::user, bind(&EngagementDomain::redeem),
          "Spend points on a reward (note?; Idempotency-Key): 201 with the code to show at the desk; 409 without points or stock", "member"});
+  t.add({"GET", "/api/users/me/redemptions", Access::user, bind(&EngagementDomain::my_redemptions),
+         "The caller's redemptions with their codes and status, newest first; limit, cursor", "member"});
   t.add({"GET", "/api/redemptions/{code}", Access::user, bind(&EngagementDomain::get_redemption), "A redemption by its code", "staff of its branch"});
   t.add({"POST", "/api/redemptions/{code}/hand-out", Access::user, bind(&EngagementDomain::hand_out_redemption),
          "The desk hands the reward out (once)", "staff of its branch"});
@@ -114,6 +116,15 @@ HttpResponse EngagementDomain::redeem(RequestContext& ctx) {
     platform_.audit.record(ctx, "reward.redeem", r.id, {{"reward_id", id}, {"points", r.points}});
     return json_response(201, redemption_json(r));
   });
+}
+
+HttpResponse EngagementDomain::my_redemptions(RequestContext& ctx) {
+  SPOTTER_TRY(page, read_page(ctx.req));
+  SPOTTER_TRY(after, time_id_cursor(page));
+  SPOTTER_TRY(rows, checked(platform_.log, store_.redemptions_of(ctx.who().id, after, page.limit + 1), "redemptions"));
+  Json items = Json::array();
+  for (const auto& r : rows) items.push_back(redemption_json(r));
+  return json_response(200, page_json(std::move(items), page, [](const Json& i) { return time_id_key(i, "created_at"); }));
 }
 
 HttpResponse EngagementDomain::get_redemption(RequestContext& ctx) {

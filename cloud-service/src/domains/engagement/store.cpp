@@ -234,6 +234,23 @@ Result<std::optional<RedemptionRow>> EngagementStore::redemption_by_code(const s
   return std::optional<RedemptionRow>{redemption_of(rows->front())};
 }
 
+Result<std::vector<RedemptionRow>> EngagementStore::redemptions_of(const std::string& user_id, std::optional<std::pair<std::int64_t, std::string>> after,
+                                                                   std::int64_t limit) {
+  std::string sql = std::string("SELECT ") + kRedemptionColumns + " FROM redemptions WHERE user_id = ?";
+  std::vector<SqlValue> params{user_id};
+  if (after) {
+    sql += " AND (created_at < ? OR (created_at = ? AND id < ?))";
+    params.insert(params.end(), {after->first, after->first, after->second});
+  }
+  sql += " ORDER BY created_at DESC, id DESC LIMIT ?";
+  params.emplace_back(limit);
+  auto rows = db_.query(sql, params);
+  if (!rows) return Unexpected<Error>{rows.error()};
+  std::vector<RedemptionRow> out;
+  for (const auto& r : *rows) out.push_back(redemption_of(r));
+  return out;
+}
+
 Result<bool> EngagementStore::hand_out(const std::string& id, const std::string& by, std::int64_t at) {
   auto n = db_.execute("UPDATE redemptions SET status = 'handed_out', handed_out_at = ?, handed_out_by = ? WHERE id = ? AND status = 'issued'",
                        {at, by, id});

@@ -82,6 +82,9 @@ class EngagementStore {
   Result<bool> take_one(const std::string& reward_id);
   Status insert_redemption(const RedemptionRow& r);
   Result<std::optional<RedemptionRow>> redemption_by_code(const std::string& code);
+  // The member's, newest first; the page after (created_at, id) when given.
+  Result<std::vector<RedemptionRow>> redemptions_of(const std::string& user_id, std::optional<std::pair<std::int64_t, std::string>> after,
+                                                    std::int64_t limit);
   // issued -> handed_out, once (false: it was handed out before).
   Result<bool> hand_out(const std::string& id, const std::string& by, std::int64_t at);
 
