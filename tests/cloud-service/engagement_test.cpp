@@ -213,7 +213,7 @@ TEST_CASE("points ledger: a source gives once however many connections race to g
           mine = false;
           auto added = store.add_points({"training_session:trs_" + std::to_string(round), "usr_ana", 20, "training_session", "trs", 1000 + round});
           if (!added) return Unexpected<Error>{added.error()};
-          mine = *added;
+          mine = added->has_value();
           return {};
         });
         if (!tx) ++failed;
@@ -265,7 +265,7 @@ struct RewardDesk {
     norte = c.branch("Norte");
     ana = c.member("ana@gym.test", centro, c.plan({centro}));
     cloud::engagement::EngagementStore store(c.db());
-    REQUIRE(store.add_points({"test:grant", ana.id, points, "grant", "test", 1}).value());
+    REQUIRE(store.add_points({"test:grant", ana.id, points, "grant", "test", 1}).value().has_value());
     auto r = c.http.post("/api/rewards", {{"branch_id", centro}, {"name", "Protein shake"}, {"cost_points", cost}, {"stock", stock}}, c.admin());
     REQUIRE_MESSAGE(r.status == 201, r.body);
     reward = r.json["id"];
@@ -357,7 +357,7 @@ TEST_CASE("rewards: a retried redemption with its Idempotency-Key is the same on
   const std::string towel = "/api/rewards/" + pricey.json["id"].get<std::string>() + "/redeem";
   CHECK(app.post(towel, Json::object(), d.ana.token).status == 409);
   cloud::engagement::EngagementStore store(cloud.db());
-  REQUIRE(store.add_points({"test:grant-2", d.ana.id, 50, "grant", "test", 2}).value());
+  REQUIRE(store.add_points({"test:grant-2", d.ana.id, 50, "grant", "test", 2}).value().has_value());
   CHECK(app.post(towel, Json::object(), d.ana.token).status == 201);
   CHECK(d.balance() == 30);
 }

@@ -244,6 +244,13 @@ TEST_CASE("challenges: among buddies or for a branch; progress since the start w
   const std::string sid = staff.json["id"];
   CHECK(http.post("/api/challenges", {{"name", "Y"}, {"metric", "visits"}, {"target", 1}, {"starts_at", now}, {"ends_at", in_a_week}}, coach.token).status == 400);
   REQUIRE(http.post("/api/challenges/" + sid + "/join", Json::object(), c.cy.token).status == 200);
+  // One training session counts for two metrics at once, each by its own amount.
+  auto lifted = http.post("/api/challenges", {{"name", "Lift 5 t"}, {"metric", "volume_kg"}, {"target", 5000}, {"starts_at", now}, {"ends_at", in_a_week},
+                                              {"branch_id", c.centro}},
+                          coach.token);
+  REQUIRE_MESSAGE(lifted.status == 201, lifted.body);
+  const std::string vid = lifted.json["id"];
+  REQUIRE(http.post("/api/challenges/" + vid + "/join", Json::object(), c.cy.token).status == 200);
   const auto before = http.get("/api/users/me/points", c.cy.token).json["balance"].get<std::int64_t>();
   c.train(c.cy);
   c.train(c.cy);
@@ -253,7 +260,12 @@ TEST_CASE("challenges: among buddies or for a branch; progress since the start w
   int challenge_rows = 0;
   for (const auto& row : points.json["ledger"]) challenge_rows += row["reason"] == "challenge";
   CHECK(challenge_rows == 1);
-  CHECK(http.get("/api/challenges/" + sid, coach.token).status == 200);
+  auto trained = http.get("/api/challenges/" + sid, coach.token);
+  REQUIRE(trained.status == 200);
+  CHECK(trained.json["standings"][0]["progress"] == 2.0);
+  auto volume = http.get("/api/challenges/" + vid, coach.token).json;
+  CHECK(volume["standings"][0]["progress"] == 2000.0);  // 10 x 100 kg, twice
+  CHECK(volume["standings"][0]["completed"] == false);
 
   // Over: no more joining.
   cloud.clock.advance(std::chrono::hours(24 * 8));

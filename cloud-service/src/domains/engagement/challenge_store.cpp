@@ -74,18 +74,35 @@ Result<std::vector<Standing>> ChallengeStore::standings(const std::string& chall
   return out;
 }
 
-Result<std::vector<Reached>> ChallengeStore::count(const std::string& user_id, const std::string& metric, double value, std::int64_t at) {
-  auto logged = db_.execute("INSERT INTO activity_log (user_id, metric, at, value) VALUES (?, ?, ?, ?)", {user_id, metric, at, value});
-  if (!logged) return Unexpected<Error>{logged.error()};
-  auto moved = db_.execute("UPDATE challenge_participants SET progress = progress + ? WHERE user_id = ? AND metric = ? AND starts_at <= ? AND ends_at > ?",
-                           {value, user_id, metric, at, at});
-  if (!moved) return Unexpected<Error>{moved.error()};
+Result<std::vector<Reached>> ChallengeStore::count(const std::string& user_id, const std::vector<Activity>& activities, std::int64_t at) {
   std::vector<Reached> out;
+  if (activities.empty()) return out;
+  std::string log = "INSERT INTO activity_log (user_id, metric, at, value) VALUES ", add = "CASE metric", metrics;
+  // `where`: the member's running challenges of these metrics that cover `at`.
+  std::vector<SqlValue> logged_params, add_params, where{user_id};
+  for (std::size_t i = 0; i < activities.size(); ++i) {
+    const auto& [metric, value] = activities[i];
+    log += i ? ", (?, ?, ?, ?)" : "(?, ?, ?, ?)";
+    logged_params.insert(logged_params.end(), {user_id, metric, at, value});
+    add += " WHEN ? THEN ?";
+    add_params.insert(add_params.end(), {metric, value});
+    metrics += i ? ", ?" : "?";
+    where.emplace_back(metric);
+  }
+  where.insert(where.end(), {at, at});
+  auto logged = db_.execute(log, logged_params);
+  if (!logged) return Unexpected<Error>{logged.error()};
+  std::vector<SqlValue> params = add_params;
+  params.insert(params.end(), where.begin(), where.end());
+  auto moved = db_.execute("UPDATE challenge_participants SET progress = progress + " + add + " END WHERE user_id = ? AND metric IN (" + metrics +
+                               ") AND starts_at <= ? AND ends_at > ?",
+                           params);
+  if (!moved) return Unexpected<Error>{moved.error()};
   if (*moved == 0) return out;
   // Completed by this activity: each row changes once (completed_at IS NULL).
   auto rows = db_.query("SELECT p.challenge_id, c.name, c.reward_points FROM challenge_participants p JOIN challenges c ON c.id = p.challenge_id "
-                        "WHERE p.user_id = ? AND p.metric = ? AND p.starts_at <= ? AND p.ends_at > ? AND p.completed_at IS NULL AND p.progress >= p.target",
-                        {user_id, metric, at, at});
+                        "WHERE p.user_id = ? AND p.metric IN (" + metrics + ") AND p.starts_at <= ? AND p.ends_at > ? AND p.completed_at IS NULL AND p.progress >= p.target",
+                        where);
   if (!rows) return Unexpected<Error>{rows.error()};
   for (const auto& r : *rows) {
     auto done = db_.execute("UPDATE challenge_participants SET completed_at = ? WHERE challenge_id = ? AND user_id = ? AND completed_at IS NULL",

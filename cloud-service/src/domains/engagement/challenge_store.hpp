@@ -24,6 +24,12 @@ struct Standing {
   std::optional<std::int64_t> completed_at;
 };
 
+// What one event counts for, in one metric (visits, training_sessions, volume_kg, distance_m).
+struct Activity {
+  std::string metric;
+  double value = 0;
+};
+
 // A participant's challenge that an activity moved past its target.
 struct Reached {
   std::string challenge_id, name;
@@ -43,9 +49,10 @@ class ChallengeStore {
   // whether that progress completes it at once.
   Result<std::optional<bool>> join(const Challenge& c, const std::string& user_id, std::int64_t at);
   Result<std::vector<Standing>> standings(const std::string& challenge_id);
-  // Counts an activity: logged, and added to the member's running challenges of that metric
-  // that cover `at`; returns those it completed (each once).
-  Result<std::vector<Reached>> count(const std::string& user_id, const std::string& metric, double value, std::int64_t at);
+  // Counts an event's activities (one per metric at most): logged, and added to the member's
+  // running challenges of those metrics that cover `at`; returns those it completed (each
+  // once). A few statements whatever the number of metrics.
+  Result<std::vector<Reached>> count(const std::string& user_id, const std::vector<Activity>& activities, std::int64_t at);
 
  private:
   SqlDatabase& db_;

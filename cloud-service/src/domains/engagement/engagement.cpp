@@ -33,8 +33,8 @@ Status EngagementDomain::privacy_changed(const Event& e) {
   return social_.set_hidden_from_boards(*user, !e.body["show_on_leaderboards"].get<bool>(), platform_.now_ms());
 }
 
-Status EngagementDomain::count_for_challenges(const std::string& user_id, const std::string& metric, double value, std::int64_t at) {
-  auto reached = challenges_.count(user_id, metric, value, at);
+Status EngagementDomain::count_for_challenges(const std::string& user_id, const std::vector<Activity>& activities, std::int64_t at) {
+  auto reached = challenges_.count(user_id, activities, at);
   if (!reached) return Unexpected<Error>{reached.error()};
   for (const auto& r : *reached) SPOTTER_SQL(challenge_completed(user_id, r.challenge_id, r.name, r.reward_points, at));
   return {};
@@ -43,36 +43,29 @@ Status EngagementDomain::count_for_challenges(const std::string& user_id, const 
 Status EngagementDomain::challenge_completed(const std::string& user_id, const std::string& challenge_id, const std::string& name,
                                              std::int64_t reward_points, std::int64_t at) {
   const std::string key = "challenge:" + challenge_id + ":" + user_id;
-  if (reward_points > 0) {
-    auto day = org_.member_day(user_id, at);
-    if (!day) return Unexpected<Error>{day.error()};
-    auto home = org_.home_branch(user_id);
-    if (!home) return Unexpected<Error>{home.error()};
-    SPOTTER_SQL(award({key, user_id, reward_points, "challenge", challenge_id, at}, *home, *day));
-  }
+  auto member = org_.home_and_day(user_id, at);
+  if (!member) return Unexpected<Error>{member.error()};
+  if (reward_points > 0) SPOTTER_SQL(award({key, user_id, reward_points, "challenge", challenge_id, at}, member->home, member->day));
   platform_.outbox.notify(user_id, "challenge_completed", {{"challenge_id", challenge_id}, {"name", name}, {"reward_points", reward_points}});
-  return to_feed(user_id, "challenge", challenge_id + ":" + user_id, {{"challenge_id", challenge_id}, {"name", name}}, at);
+  return to_feed(user_id, member->home, "challenge", challenge_id + ":" + user_id, {{"challenge_id", challenge_id}, {"name", name}}, at);
 }
 
-Status EngagementDomain::to_feed(const std::string& user_id, const std::string& kind, const std::string& ref, const Json& payload, std::int64_t at) {
-  auto home = org_.home_branch(user_id);
-  if (!home) return Unexpected<Error>{home.error()};
-  return social_.add_item({0, user_id, kind, ref, *home, dump_json(payload), at});
+Status EngagementDomain::to_feed(const std::string& user_id, const std::optional<std::string>& home, const std::string& kind, const std::string& ref,
+                                 const Json& payload, std::int64_t at) {
+  return social_.add_item({0, user_id, kind, ref, home, dump_json(payload), at});
 }
 
 Status EngagementDomain::visit_started(const Event& e) {
   const auto visit = text_of(e.body, "session_id"), user = text_of(e.body, "user_id"), branch = text_of(e.body, "branch_id");
   const auto at = int_of(e.body, "started_at_ms");
   if (!visit || !user || !at) return {};
-  auto first = store_.first_time("visit:" + *visit, *at);
-  if (!first || !*first) return first ? Status{} : Status{Unexpected<Error>{first.error()}};
-  auto day = org_.member_day(*user, *at);
-  if (!day) return Unexpected<Error>{day.error()};
-  auto progress = store_.count(*user, EngagementStore::Counter::visits);
-  if (!progress) return Unexpected<Error>{progress.error()};
-  SPOTTER_SQL(add_to_boards(branch, *day, Metric::visits, *user, 1));
-  SPOTTER_SQL(count_for_challenges(*user, "visits", 1, *at));
-  return activity(*user, *day, *progress, *at);
+  auto counted = count_once("visit:" + *visit, *user, *at, EngagementStore::Counter::visits);
+  if (!counted || !*counted) return counted ? Status{} : Status{Unexpected<Error>{counted.error()}};
+  const auto& [day, home, progress] = **counted;
+  // On the board of the branch visited, not the home branch's.
+  SPOTTER_SQL(add_to_boards(branch, day, Metric::visits, *user, 1));
+  SPOTTER_SQL(count_for_challenges(*user, {{"visits", 1}}, *at));
+  return activity(*user, home, day, progress, *at);
 }
 
 Status EngagementDomain::visit_ended(const Event& e) {
@@ -90,13 +83,11 @@ Result<std::optional<EngagementDomain::Counted>> EngagementDomain::count_once(co
   auto first = store_.first_time(key, at);
   if (!first) return Unexpected<Error>{first.error()};
   if (!*first) return std::optional<Counted>{};
-  auto day = org_.member_day(user, at);
-  if (!day) return Unexpected<Error>{day.error()};
-  auto home = org_.home_branch(user);
-  if (!home) return Unexpected<Error>{home.error()};
+  auto member = org_.home_and_day(user, at);
+  if (!member) return Unexpected<Error>{member.error()};
   auto progress = store_.count(user, counter);
   if (!progress) return Unexpected<Error>{progress.error()};
-  return std::optional<Counted>{Counted{*day, *home, *progress}};
+  return std::optional<Counted>{Counted{member->day, member->home, *progress}};
 }
 
 Status EngagementDomain::training_session_completed(const Event& e) {
@@ -111,11 +102,12 @@ Status EngagementDomain::training_session_completed(const Event& e) {
   const double volume = number_of(summary, "volume_kg");
   if (volume > 0) SPOTTER_SQL(add_to_boards(home, day, Metric::volume_kg, *user, volume));
   SPOTTER_SQL(award({key, *user, kTrainingSessionPoints, "training_session", *id, *at}, home, day));
-  SPOTTER_SQL(to_feed(*user, "training_session", *id, {{"training_session_id", *id}, {"summary", summary}}, *at));
-  SPOTTER_SQL(count_for_challenges(*user, "training_sessions", 1, *at));
-  if (volume > 0) SPOTTER_SQL(count_for_challenges(*user, "volume_kg", volume, *at));
-  if (const double distance = number_of(summary, "distance_m"); distance > 0) SPOTTER_SQL(count_for_challenges(*user, "distance_m", distance, *at));
-  return activity(*user, day, progress, *at);
+  SPOTTER_SQL(to_feed(*user, home, "training_session", *id, {{"training_session_id", *id}, {"summary", summary}}, *at));
+  std::vector<Activity> did{{"training_sessions", 1}};
+  if (volume > 0) did.push_back({"volume_kg", volume});
+  if (const double distance = number_of(summary, "distance_m"); distance > 0) did.push_back({"distance_m", distance});
+  SPOTTER_SQL(count_for_challenges(*user, did, *at));
+  return activity(*user, home, day, progress, *at);
 }
 
 Status EngagementDomain::record_improved(const Event& e) {
@@ -128,37 +120,44 @@ Status EngagementDomain::record_improved(const Event& e) {
   if (!counted || !*counted) return counted ? Status{} : Status{Unexpected<Error>{counted.error()}};
   const auto& [day, home, progress] = **counted;
   SPOTTER_SQL(award({key, *user, kRecordPoints, "record", *exercise, *at}, home, day));
-  SPOTTER_SQL(to_feed(*user, "record", key, {{"exercise_id", *exercise}, {"kind", text_of(e.body, "kind").value_or("")}, {"value", number_of(e.body, "value")}}, *at));
-  return achievements_reached(*user, progress, *at);
+  SPOTTER_SQL(to_feed(*user, home, "record", key, {{"exercise_id", *exercise}, {"kind", text_of(e.body, "kind").value_or("")}, {"value", number_of(e.body, "value")}}, *at));
+  return achievements_reached(*user, home, progress, *at);
 }
 
 Status EngagementDomain::award(const LedgerRow& row, const std::optional<std::string>& branch_id, std::int64_t day) {
-  auto added = store_.add_points(row);
-  if (!added) return Unexpected<Error>{added.error()};
-  if (!*added) return {};  // this source gave before
-  SPOTTER_SQL(add_to_boards(branch_id, day, Metric::points, row.user_id, static_cast<double>(row.points)));
-  auto balance = store_.balance(row.user_id);
+  auto balance = store_.add_points(row);
   if (!balance) return Unexpected<Error>{balance.error()};
+  if (!*balance) return {};  // this source gave before
+  SPOTTER_SQL(add_to_boards(branch_id, day, Metric::points, row.user_id, static_cast<double>(row.points)));
   return platform_.events.publish({events::kPointsAwarded,
-                                   {{"user_id", row.user_id}, {"points", row.points}, {"reason", row.reason}, {"source_id", row.source_id}, {"balance", *balance}}});
+                                   {{"user_id", row.user_id}, {"points", row.points}, {"reason", row.reason}, {"source_id", row.source_id}, {"balance", **balance}}});
 }
 
-Status EngagementDomain::activity(const std::string& user_id, std::int64_t day, Progress progress, std::int64_t at) {
+Status EngagementDomain::activity(const std::string& user_id, const std::optional<std::string>& home, std::int64_t day, Progress progress,
+                                  std::int64_t at) {
   const std::int64_t week = week_start(day);
-  SPOTTER_SQL(store_.add_active_week(user_id, week));
-  auto weeks = store_.active_weeks(user_id, week, 16);
-  if (!weeks) return Unexpected<Error>{weeks.error()};
-  progress.weeks_in_a_row = weeks_in_a_row(*weeks, week);
-  return achievements_reached(user_id, progress, at);
+  auto earlier = store_.active_weeks(user_id, week, 16);
+  if (!earlier) return Unexpected<Error>{earlier.error()};
+  // Written only when new: most activities fall in a week already active.
+  std::vector<std::int64_t> weeks{week};
+  if (!earlier->empty() && earlier->front() == week) weeks.clear();
+  else SPOTTER_SQL(store_.add_active_week(user_id, week));
+  weeks.insert(weeks.end(), earlier->begin(), earlier->end());
+  progress.weeks_in_a_row = weeks_in_a_row(weeks, week);
+  return achievements_reached(user_id, home, progress, at);
 }
 
-Status EngagementDomain::achievements_reached(const std::string& user_id, const Progress& progress, std::int64_t at) {
-  for (const Achievement* a : reached(progress)) {
-    auto first = store_.earn(user_id, a->id, at);
-    if (!first) return Unexpected<Error>{first.error()};
-    if (!*first) continue;
+Status EngagementDomain::achievements_reached(const std::string& user_id, const std::optional<std::string>& home, const Progress& progress,
+                                              std::int64_t at) {
+  std::vector<std::string> ids;
+  for (const Achievement* a : reached(progress)) ids.push_back(a->id);
+  auto first = store_.earn(user_id, ids, at);
+  if (!first) return Unexpected<Error>{first.error()};
+  for (const auto& id : *first) {
+    const Achievement* a = achievement(id);
+    if (!a) continue;
     platform_.outbox.notify(user_id, "achievement", {{"achievement_id", a->id}, {"name", a->name}, {"description", a->description}});
-    SPOTTER_SQL(to_feed(user_id, "achievement", user_id + ":" + a->id, achievement_json(*a), at));
+    SPOTTER_SQL(to_feed(user_id, home, "achievement", user_id + ":" + a->id, achievement_json(*a), at));
     SPOTTER_SQL(platform_.events.publish({events::kAchievementEarned, {{"user_id", user_id}, {"achievement_id", a->id}, {"at_ms", at}}}));
   }
   return {};
@@ -170,8 +169,7 @@ Status EngagementDomain::add_to_boards(const std::optional<std::string>& branch_
   // Stamped with the service's clock, not the event's time: a visit replayed from a gateway
   // that was offline is a change now, and the rank cache reads changes by that stamp.
   const std::int64_t now = platform_.now_ms();
-  for (Period p : {Period::week, Period::month}) SPOTTER_SQL(store_.add_to_board(*branch_id, period_key(p, day), metric, user_id, value, now));
-  return {};
+  return store_.add_to_boards(*branch_id, {period_key(Period::week, day), period_key(Period::month, day)}, metric, user_id, value, now);
 }
 
 }  // namespace spotter::cloud::engagement

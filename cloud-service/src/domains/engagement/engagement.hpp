@@ -36,11 +36,11 @@ class EngagementDomain final : public Domain {
   Status record_improved(const Event& e);
   Status privacy_changed(const Event& e);
   // An activity for the member's running challenges; rewards and feed for those it completes.
-  Status count_for_challenges(const std::string& user_id, const std::string& metric, double value, std::int64_t at);
+  Status count_for_challenges(const std::string& user_id, const std::vector<Activity>& activities, std::int64_t at);
   Status challenge_completed(const std::string& user_id, const std::string& challenge_id, const std::string& name, std::int64_t reward_points,
                              std::int64_t at);
   // Something worth showing the member's buddies (once per kind and ref).
-  Status to_feed(const std::string& user_id, const std::string& kind, const std::string& ref, const Json& payload, std::int64_t at);
+  Status to_feed(const std::string& user_id, const std::optional<std::string>& home, const std::string& kind, const std::string& ref, const Json& payload, std::int64_t at);
   // The first time `key` is seen: the member's day and home branch, and `counter` counted.
   struct Counted {
     std::int64_t day = 0;
@@ -51,8 +51,8 @@ class EngagementDomain final : public Domain {
   // Points into the ledger and the balance, once per source; on the branch's boards.
   Status award(const LedgerRow& row, const std::optional<std::string>& branch_id, std::int64_t day);
   // An activity counted: the member's active week, then what it reached.
-  Status activity(const std::string& user_id, std::int64_t day, Progress progress, std::int64_t at);
-  Status achievements_reached(const std::string& user_id, const Progress& progress, std::int64_t at);
+  Status activity(const std::string& user_id, const std::optional<std::string>& home, std::int64_t day, Progress progress, std::int64_t at);
+  Status achievements_reached(const std::string& user_id, const std::optional<std::string>& home, const Progress& progress, std::int64_t at);
   Status add_to_boards(const std::optional<std::string>& branch_id, std::int64_t day, Metric metric, const std::string& user_id, double value);
 
   // Routes (routes.cpp).

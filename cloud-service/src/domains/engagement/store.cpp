@@ -45,17 +45,18 @@ Result<bool> EngagementStore::first_time(const std::string& key, std::int64_t at
   return *n == 1;
 }
 
-Result<bool> EngagementStore::add_points(const LedgerRow& r) {
+Result<std::optional<std::int64_t>> EngagementStore::add_points(const LedgerRow& r) {
   auto n = db_.execute("INSERT INTO points_ledger (source_key, user_id, points, reason, source_id, at) VALUES (?, ?, ?, ?, ?, ?) "
                        "ON CONFLICT (source_key) DO NOTHING",
                        {r.source_key, r.user_id, r.points, r.reason, r.source_id, r.at});
   if (!n) return Unexpected<Error>{n.error()};
-  if (*n == 0) return false;
-  auto b = db_.execute("INSERT INTO points_balances (user_id, balance) VALUES (?, ?) "
-                       "ON CONFLICT (user_id) DO UPDATE SET balance = points_balances.balance + excluded.balance",
-                       {r.user_id, r.points});
+  if (*n == 0) return std::optional<std::int64_t>{};
+  auto b = db_.query("INSERT INTO points_balances (user_id, balance) VALUES (?, ?) "
+                     "ON CONFLICT (user_id) DO UPDATE SET balance = points_balances.balance + excluded.balance RETURNING balance",
+                     {r.user_id, r.points});
   if (!b) return Unexpected<Error>{b.error()};
-  return true;
+  if (b->empty()) return fail(std::string(sql_error::sql), "balance not returned");
+  return std::optional<std::int64_t>{b->front().integer(0)};
 }
 
 Result<std::int64_t> EngagementStore::balance(const std::string& user_id) {
@@ -102,12 +103,21 @@ Result<std::vector<std::int64_t>> EngagementStore::active_weeks(const std::strin
   return out;
 }
 
-Result<bool> EngagementStore::earn(const std::string& user_id, const std::string& achievement_id, std::int64_t at) {
-  auto n = db_.execute("INSERT INTO achievements_earned (user_id, achievement_id, earned_at) VALUES (?, ?, ?) "
-                       "ON CONFLICT (user_id, achievement_id) DO NOTHING",
-                       {user_id, achievement_id, at});
-  if (!n) return Unexpected<Error>{n.error()};
-  return *n == 1;
+Result<std::vector<std::string>> EngagementStore::earn(const std::string& user_id, const std::vector<std::string>& achievement_ids, std::int64_t at) {
+  std::vector<std::string> out;
+  if (achievement_ids.empty()) return out;
+  std::string sql = "INSERT INTO achievements_earned (user_id, achievement_id, earned_at) VALUES ";
+  std::vector<SqlValue> params;
+  for (std::size_t i = 0; i < achievement_ids.size(); ++i) {
+    sql += i ? ", (?, ?, ?)" : "(?, ?, ?)";
+    params.insert(params.end(), {user_id, achievement_ids[i], at});
+  }
+  // Only the rows inserted come back: those earned before meet the constraint and stay out.
+  sql += " ON CONFLICT (user_id, achievement_id) DO NOTHING RETURNING achievement_id";
+  auto rows = db_.query(sql, params);
+  if (!rows) return Unexpected<Error>{rows.error()};
+  for (const auto& r : *rows) out.push_back(r.text(0));
+  return out;
 }
 
 Result<std::vector<std::pair<std::string, std::int64_t>>> EngagementStore::earned(const std::string& user_id) {
@@ -118,12 +128,18 @@ Result<std::vector<std::pair<std::string, std::int64_t>>> EngagementStore::earne
   return out;
 }
 
-Status EngagementStore::add_to_board(const std::string& branch_id, const std::string& period, Metric metric, const std::string& user_id, double value,
-                                     std::int64_t at) {
-  auto n = db_.execute("INSERT INTO leaderboard_totals (branch_id, period, metric, user_id, value, changed_at) VALUES (?, ?, ?, ?, ?, ?) "
-                       "ON CONFLICT (branch_id, period, metric, user_id) DO UPDATE SET value = leaderboard_totals.value + excluded.value, "
-                       "changed_at = excluded.changed_at",
-                       {branch_id, period, std::string(to_string(metric)), user_id, value, at});
+Status EngagementStore::add_to_boards(const std::string& branch_id, const std::vector<std::string>& periods, Metric metric, const std::string& user_id,
+                                      double value, std::int64_t at) {
+  if (periods.empty()) return {};
+  std::string sql = "INSERT INTO leaderboard_totals (branch_id, period, metric, user_id, value, changed_at) VALUES ";
+  std::vector<SqlValue> params;
+  for (std::size_t i = 0; i < periods.size(); ++i) {
+    sql += i ? ", (?, ?, ?, ?, ?, ?)" : "(?, ?, ?, ?, ?, ?)";
+    params.insert(params.end(), {branch_id, periods[i], std::string(to_string(metric)), user_id, value, at});
+  }
+  sql += " ON CONFLICT (branch_id, period, metric, user_id) DO UPDATE SET value = leaderboard_totals.value + excluded.value, "
+         "changed_at = excluded.changed_at";
+  auto n = db_.execute(sql, params);
   if (!n) return Unexpected<Error>{n.error()};
   return {};
 }

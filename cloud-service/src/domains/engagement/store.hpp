@@ -56,8 +56,9 @@ class EngagementStore {
 
   // True the first time `key` is seen (then it is remembered), false after.
   Result<bool> first_time(const std::string& key, std::int64_t at);
-  // The row and the balance, in the caller's transaction; false when the source gave before.
-  Result<bool> add_points(const LedgerRow& row);
+  // The row and the balance, in the caller's transaction: the balance after it; nullopt
+  // when the source gave before (nothing written).
+  Result<std::optional<std::int64_t>> add_points(const LedgerRow& row);
   Result<std::int64_t> balance(const std::string& user_id);
   // Points leave the balance (row.points negative), only if the balance covers them; false
   // when it does not (nothing written).
@@ -71,8 +72,8 @@ class EngagementStore {
   Status add_active_week(const std::string& user_id, std::int64_t week);
   // Active weeks up to `upto`, newest first, at most `limit`.
   Result<std::vector<std::int64_t>> active_weeks(const std::string& user_id, std::int64_t upto, std::int64_t limit);
-  // True when this is the first time the member earns it.
-  Result<bool> earn(const std::string& user_id, const std::string& achievement_id, std::int64_t at);
+  // Those of `achievement_ids` the member earns for the first time (one statement).
+  Result<std::vector<std::string>> earn(const std::string& user_id, const std::vector<std::string>& achievement_ids, std::int64_t at);
   Result<std::vector<std::pair<std::string, std::int64_t>>> earned(const std::string& user_id);
 
   Status insert_reward(const RewardRow& reward);
@@ -88,9 +89,10 @@ class EngagementStore {
   // issued -> handed_out, once (false: it was handed out before).
   Result<bool> hand_out(const std::string& id, const std::string& by, std::int64_t at);
 
-  // Adds `value` to the member's total, stamped `at` (the rank cache reads changes by it).
-  Status add_to_board(const std::string& branch_id, const std::string& period, Metric metric, const std::string& user_id, double value,
-                      std::int64_t at);
+  // Adds `value` to the member's total on each of `periods`' boards (one statement), stamped
+  // `at` (the rank cache reads changes by it).
+  Status add_to_boards(const std::string& branch_id, const std::vector<std::string>& periods, Metric metric, const std::string& user_id, double value,
+                       std::int64_t at);
   Result<std::vector<BoardRow>> top(const std::string& branch_id, const std::string& period, Metric metric, std::int64_t limit);
   Result<std::optional<double>> value_of(const std::string& branch_id, const std::string& period, Metric metric, const std::string& user_id);
   // The board's totals changed at or after `since` (0: all), each with whether it shows

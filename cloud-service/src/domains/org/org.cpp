@@ -36,36 +36,15 @@ void CalendarCache::put(std::string_view timezone, std::string_view opening_hour
   entries_.insert_or_assign(std::move(k), std::move(calendar));
 }
 
-std::shared_ptr<const BranchRecord> BranchCache::get(const std::string& id) const {
-  std::shared_lock lock(mu_);
-  auto it = entries_.find(id);
-  return it == entries_.end() ? nullptr : it->second;
-}
-
-void BranchCache::put(std::shared_ptr<const BranchRecord> branch, std::uint64_t generation) {
-  std::unique_lock lock(mu_);
-  if (generation != generation_.load()) return;
-  if (entries_.size() >= 10'000) entries_.clear();  // bounded: more than any chain has branches
-  entries_.insert_or_assign(branch->id, std::move(branch));
-}
-
-void BranchCache::forget(const std::string& id) {
-  std::unique_lock lock(mu_);
-  ++generation_;
-  entries_.erase(id);
-}
-
-void BranchCache::clear() {
-  std::unique_lock lock(mu_);
-  ++generation_;
-  entries_.clear();
-}
-
 OrgDomain::OrgDomain(Platform& platform) : platform_(platform), store_(platform.db) {}
 
 void OrgDomain::subscribe(EventBus& bus) {
   bus.on_live(events::kBranchImported, [this](const Event& e) { branches_.forget(e.body.value("branch_id", "")); });
-  bus.on_resync([this] { branches_.clear(); });
+  bus.on_live(events::kMemberChanged, [this](const Event& e) { homes_.forget(e.body.value("user_id", "")); });
+  bus.on_resync([this] {
+    branches_.clear();
+    homes_.clear();
+  });
 }
 
 Result<std::optional<BranchRecord>> OrgDomain::branch(const std::string& id) {
@@ -74,32 +53,51 @@ Result<std::optional<BranchRecord>> OrgDomain::branch(const std::string& id) {
   auto row = store_.branch(id);
   if (!row) return Unexpected<Error>{row.error()};
   // Not from inside a transaction: it may hold a change whose event comes at its commit.
-  if (*row && !platform_.db.in_transaction()) branches_.put(std::make_shared<const BranchRecord>(**row), generation);
+  if (*row && !platform_.db.in_transaction()) branches_.put(id, std::make_shared<const BranchRecord>(**row), generation);
   return row;
 }
 
 Result<std::shared_ptr<const BranchCalendar>> OrgDomain::home_calendar(const std::string& user_id) {
-  auto home = store_.home_branch_of(user_id);
+  auto home = home_branch(user_id);
   if (!home) return Unexpected<Error>{home.error()};
-  if (!*home || !**home) return std::shared_ptr<const BranchCalendar>{};
-  return calendar(***home);
+  if (!*home) return std::shared_ptr<const BranchCalendar>{};
+  return calendar(**home);
 }
 
 Result<std::optional<std::string>> OrgDomain::home_branch(const std::string& user_id) {
+  if (auto cached = homes_.get(user_id)) return *cached;
+  const auto generation = homes_.generation();
   auto home = store_.home_branch_of(user_id);
   if (!home) return Unexpected<Error>{home.error()};
-  if (!*home || !**home) return std::optional<std::string>{};
-  return std::optional<std::string>{***home};
+  if (!*home) return std::optional<std::string>{};  // no such user: not kept
+  // Kept once the read is committed: inside a transaction that changes the member, it may
+  // be a value that rolls back (then the hook is dropped), and the change's own event
+  // comes after this hook and forgets it.
+  auto kept = std::make_shared<const std::optional<std::string>>(**home);
+  platform_.db.after_commit([this, user_id, kept, generation] { homes_.put(user_id, kept, generation); });
+  return **home;
 }
 
 Result<std::int64_t> OrgDomain::member_day(const std::string& user_id, std::int64_t at_ms) {
-  auto calendar = home_calendar(user_id);
-  if (!calendar) return Unexpected<Error>{calendar.error()};
+  auto both = home_and_day(user_id, at_ms);
+  if (!both) return Unexpected<Error>{both.error()};
+  return both->day;
+}
+
+Result<OrgDomain::HomeDay> OrgDomain::home_and_day(const std::string& user_id, std::int64_t at_ms) {
+  auto home = home_branch(user_id);
+  if (!home) return Unexpected<Error>{home.error()};
+  std::shared_ptr<const BranchCalendar> own;
+  if (*home) {
+    auto c = calendar(**home);
+    if (!c) return Unexpected<Error>{c.error()};
+    own = *c;
+  }
   static const auto utc = load_time_zone("UTC");
-  if (!*calendar && !utc) return fail(std::string(sql_error::sql), "the UTC time zone is missing (package tzdata)");
-  const TimeZone& zone = *calendar ? (*calendar)->zone() : **utc;
+  if (!own && !utc) return fail(std::string(sql_error::sql), "the UTC time zone is missing (package tzdata)");
+  const TimeZone& zone = own ? own->zone() : **utc;
   const auto local = zone.to_local(WallTime{std::chrono::milliseconds(at_ms)});
-  return days_from_civil(local.year, static_cast<unsigned>(local.month), static_cast<unsigned>(local.day));
+  return HomeDay{*home, days_from_civil(local.year, static_cast<unsigned>(local.month), static_cast<unsigned>(local.day))};
 }
 
 Result<std::optional<std::int64_t>> OrgDomain::branch_day(const std::string& branch_id, std::int64_t at_ms) {

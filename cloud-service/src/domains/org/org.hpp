@@ -34,23 +34,44 @@ class CalendarCache {
   std::unordered_map<std::string, std::shared_ptr<const BranchCalendar>> entries_;
 };
 
-// Branch rows by id, kept in memory (every visit start reads one): a branch is dropped on
-// every instance when org publishes a change to it (live), and all of them after the change
-// feed was interrupted. Only rows that exist are kept. A row read before a change was
-// forgotten is not kept (the generation moved meanwhile). Bounded; thread-safe.
-class BranchCache {
+// Rows by id kept in memory (every visit start reads its branch, every engagement reaction
+// the member's home): an entry is dropped on every instance when org publishes a change to
+// it (live), and all of them after the change feed was interrupted. Only rows that exist
+// are kept. A row read before a change was forgotten is not kept (the generation moved
+// meanwhile). Bounded (emptied when full); thread-safe.
+template <class Row>
+class KeptById {
  public:
-  std::shared_ptr<const BranchRecord> get(const std::string& id) const;
+  explicit KeptById(std::size_t bound) : bound_(bound) {}
+  std::shared_ptr<const Row> get(const std::string& id) const {
+    std::shared_lock lock(mu_);
+    auto it = entries_.find(id);
+    return it == entries_.end() ? nullptr : it->second;
+  }
   std::uint64_t generation() const { return generation_.load(); }
   // Kept only if nothing was forgotten since `generation` was read.
-  void put(std::shared_ptr<const BranchRecord> branch, std::uint64_t generation);
-  void forget(const std::string& id);
-  void clear();
+  void put(const std::string& id, std::shared_ptr<const Row> row, std::uint64_t generation) {
+    std::unique_lock lock(mu_);
+    if (generation != generation_.load()) return;
+    if (entries_.size() >= bound_) entries_.clear();
+    entries_.insert_or_assign(id, std::move(row));
+  }
+  void forget(const std::string& id) {
+    std::unique_lock lock(mu_);
+    ++generation_;
+    entries_.erase(id);
+  }
+  void clear() {
+    std::unique_lock lock(mu_);
+    ++generation_;
+    entries_.clear();
+  }
 
  private:
+  const std::size_t bound_;
   mutable std::shared_mutex mu_;
   std::atomic<std::uint64_t> generation_{0};
-  std::unordered_map<std::string, std::shared_ptr<const BranchRecord>> entries_;
+  std::unordered_map<std::string, std::shared_ptr<const Row>> entries_;
 };
 
 // A member's credential as a request carries it (cloud-api-2.md "General additions"): the
@@ -88,6 +109,12 @@ class OrgDomain final : public Domain {
   // Days since 1970-01-01 of an instant in the member's time zone (their home branch's; UTC
   // without one).
   Result<std::int64_t> member_day(const std::string& user_id, std::int64_t at_ms);
+  // Both at once (one read of the member), for reactions that need the two.
+  struct HomeDay {
+    std::optional<std::string> home;
+    std::int64_t day = 0;
+  };
+  Result<HomeDay> home_and_day(const std::string& user_id, std::int64_t at_ms);
   // Users' full names by id, for lists that show people (ids not found are left out).
   Result<std::map<std::string, std::string>> display_names(const std::vector<std::string>& ids) { return store_.full_names(ids); }
   Result<Privacy> privacy(const std::string& user_id) { return store_.privacy(user_id); }
@@ -141,7 +168,8 @@ class OrgDomain final : public Domain {
   Platform& platform_;
   OrgStore store_;
   CalendarCache calendars_;
-  BranchCache branches_;
+  KeptById<BranchRecord> branches_{10'000};                // more than any chain has branches
+  KeptById<std::optional<std::string>> homes_{200'000};  // members' home branches
 };
 
 }  // namespace spotter::cloud::org
