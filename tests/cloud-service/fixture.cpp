@@ -141,4 +141,21 @@ std::string TestCloud::heard_machine(const std::string& branch_id, const std::st
   return token;
 }
 
+void visit(TestCloud& cloud, Person& who, const std::string& branch, int minutes) {
+  REQUIRE(cloud.http.post("/api/sessions/start", {{"branch_id", branch}}, fresh(cloud, who)).status == 201);
+  cloud.clock.advance(std::chrono::minutes(minutes));
+  REQUIRE(cloud.http.post("/api/sessions/end", Json::object(), fresh(cloud, who)).status == 200);
+}
+
+void train(TestCloud& cloud, Person& who, double weight) {
+  fresh(cloud, who);
+  Json day = {{"name", "Legs"}, {"exercises", {{{"exercise_id", "leg_press"}, {"sets", {{{"reps", 10}, {"weight_kg", weight}}}}}}}};
+  auto plan = cloud.http.post("/api/workout-plans", {{"name", "Legs"}, {"days", {day}}}, who.token);
+  REQUIRE(plan.status == 201);
+  auto s = cloud.http.post("/api/training-sessions", {{"plan_id", plan.json["id"]}, {"day", 0}}, who.token);
+  REQUIRE(s.status == 201);
+  Json entries = {{{"exercise_id", "leg_press"}, {"set_index", 1}, {"reps", 10}, {"weight_kg", weight}, {"done", true}}};
+  REQUIRE(cloud.http.post("/api/training-sessions/" + s.json["id"].get<std::string>() + "/complete", {{"entries", entries}}, who.token).status == 200);
+}
+
 }  // namespace spotter::testing

@@ -96,4 +96,9 @@ inline const std::string& fresh(TestCloud& cloud, Person& who) {
   return who.token;
 }
 
+// A visit of `minutes` through the app (the clock moves).
+void visit(TestCloud& cloud, Person& who, const std::string& branch, int minutes);
+// A training session with one leg press set of 10 x `weight`, completed.
+void train(TestCloud& cloud, Person& who, double weight);
+
 }  // namespace spotter::testing

@@ -73,6 +73,16 @@ std::int64_t Fields::integer(const char* name, std::int64_t min, std::int64_t ma
   return n;
 }
 
+bool Fields::boolean(const char* name) {
+  const Json* v = get(name, true);
+  if (!v) return false;
+  if (!v->is_boolean()) {
+    add_error(name, "must be true or false");
+    return false;
+  }
+  return v->get<bool>();
+}
+
 std::vector<std::string> Fields::id_list(const char* name, std::size_t max_items) {
   const Json* v = get(name, false);
   std::vector<std::string> out;

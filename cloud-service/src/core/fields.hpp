@@ -22,6 +22,9 @@ class Fields {
   std::string id(const char* name);  // required, [A-Za-z0-9_-]{1,64}
   std::optional<std::string> optional_id(const char* name);
   std::int64_t integer(const char* name, std::int64_t min, std::int64_t max);
+  bool boolean(const char* name);  // required, true or false
+  // Whether the body has the field at all (PATCH: absent = unchanged; null = clear).
+  bool has(const char* name) const { return raw(name) != nullptr; }
   std::vector<std::string> id_list(const char* name, std::size_t max_items = 200);  // optional, [] when absent
   std::string email(const char* name);
   std::string choice(const char* name, const std::vector<std::string>& allowed);

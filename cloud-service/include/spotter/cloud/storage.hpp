@@ -67,7 +67,7 @@ inline constexpr std::string_view sql = "sql";                // a bad statement
 // when applied and never renamed; a database holds every id it has applied.
 struct Migration {
   std::string id;
-  std::string sql;  // several statements; {{AUTO_ID}} expands per engine
+  std::string sql;  // several statements; {{AUTO_ID}} and {{BYTEWISE}} expand per engine
 };
 
 // Thread-safe: any thread may call any member. Reads outside a transaction may run in
@@ -135,7 +135,8 @@ class ChangeFeed {
   virtual std::string state() const = 0;
 };
 
-// {{AUTO_ID}} -> the engine's auto-numbered 64-bit primary key.
+// {{AUTO_ID}} -> the engine's auto-numbered 64-bit primary key; {{BYTEWISE}} -> a collation
+// ordering text by its bytes.
 std::string expand_dialect(std::string_view sql, Engine engine);
 // `?` -> `$1`, `$2`, … outside string literals, quoted identifiers and comments.
 std::string number_placeholders(std::string_view sql);

@@ -77,6 +77,11 @@ HttpResponse AuthDomain::login(RequestContext& ctx) {
     platform_.audit.record(ctx, "auth.login_failed", email);
     return problem(401, "invalid-credentials", "the email or password is wrong");
   }
+  // Said only to who knows the password.
+  if (record->suspended) {
+    platform_.audit.record(ctx, "auth.login_suspended", email);
+    return problem(403, "account-suspended", "this account is suspended; the front desk can tell why");
+  }
   SPOTTER_TRY(pair, issue_token_pair(record->id, std::nullopt));
   RequestContext as_user{ctx.req, {}, Caller{.role = Role::member, .id = record->id, .family_id = {}, .branch_ids = {}}};
   platform_.audit.record(as_user, "auth.login", record->id);

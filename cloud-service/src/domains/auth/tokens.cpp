@@ -34,6 +34,8 @@ void AuthDomain::subscribe(EventBus& bus) {
   });
   // Branches a member may see follow their subscriptions.
   bus.on_live(org::events::kMemberChanged, [this](const Event&) { callers_.clear(); });
+  // Members' branches come from their plans' branches.
+  bus.on_live(org::events::kPlanChanged, [this](const Event&) { callers_.clear(); });
   bus.on_live(sync::events::kGatewayChanged, [this](const Event& e) { callers_.forget("gw:" + e.body.value("gateway_id", "")); });
   bus.on_resync([this] { callers_.clear(); });
 }
@@ -97,6 +99,9 @@ Try<Json> AuthDomain::rotate_refresh_token(const RequestContext& ctx, const std:
     case Outcome::expired: return reject(401, "expired", "this refresh token has expired");
     case Outcome::unknown: return reject(401, "invalid-token", "unknown refresh token");
   }
+  SPOTTER_TRY(account, checked(platform_.log, org_.account(user_id, now), "account"));
+  if (!account) return reject(401, "revoked", "this account no longer exists");
+  if (account->suspended) return reject(401, "account-suspended", "this account is suspended");
   return issue_token_pair(user_id, family);
 }
 
@@ -164,6 +169,7 @@ Try<Caller> AuthDomain::load_caller(const AccessClaims& c) {
   if (!active) return reject(401, "revoked", "this session was logged out or revoked");
   SPOTTER_TRY(account, checked(platform_.log, org_.account(caller.id, platform_.now_ms()), "account"));
   if (!account) return reject(401, "revoked", "this account no longer exists");
+  if (account->suspended) return reject(401, "account-suspended", "this account is suspended");
   auto role = parse_role(account->role);
   if (!role) return reject(401, "invalid-token", "unknown role");
   caller.role = *role;

@@ -14,6 +14,16 @@ inline Event member_changed(const std::string& user_id) { return {kMemberChanged
 inline constexpr const char* kBranchImported = "org.branch_imported";
 inline Event branch_imported(const std::string& branch_id) { return {kBranchImported, {{"branch_id", branch_id}}}; }
 
+// A branch changed (name, time zone, opening hours, currency, active): its gateway gets a
+// whole replica, instances forget the row. {"branch_id"}
+inline constexpr const char* kBranchChanged = "org.branch_changed";
+inline Event branch_changed(const std::string& branch_id) { return {kBranchChanged, {{"branch_id", branch_id}}}; }
+
+// The branches a plan opens changed: every subscription to it opens other doors now.
+// {"plan_id"}
+inline constexpr const char* kPlanChanged = "org.plan_changed";
+inline Event plan_changed(const std::string& plan_id) { return {kPlanChanged, {{"plan_id", plan_id}}}; }
+
 // A member changed their privacy switches. {"user_id", "share_measurements_with_trainers",
 // "show_on_leaderboards", "allow_buddy_requests"}
 inline constexpr const char* kPrivacyChanged = "org.privacy_changed";

@@ -41,6 +41,7 @@ OrgDomain::OrgDomain(Platform& platform) : platform_(platform), store_(platform.
 void OrgDomain::subscribe(EventBus& bus) {
   bus.on_live(events::kBranchImported, [this](const Event& e) { branches_.forget(e.body.value("branch_id", "")); });
   bus.on_live(events::kMemberChanged, [this](const Event& e) { homes_.forget(e.body.value("user_id", "")); });
+  bus.on_live(events::kBranchChanged, [this](const Event& e) { branches_.forget(e.body.value("branch_id", "")); });
   bus.on_resync([this] {
     branches_.clear();
     homes_.clear();
@@ -233,6 +234,8 @@ Result<int> OrgDomain::expire_subscriptions() {
 
 void OrgDomain::jobs(JobTable& table) {
   table.add("subscription_expiry", [this] { return expire_subscriptions(); });
+  // People from before the desk's search, and imported ones, get their search keys.
+  table.add("index_people", [this] { return index_people(); });
 }
 
 }  // namespace spotter::cloud::org

@@ -147,14 +147,30 @@ class OrgDomain final : public Domain {
   HttpResponse create_branch(RequestContext& ctx);
   HttpResponse list_branches(RequestContext& ctx);
   HttpResponse get_branch(RequestContext& ctx);
+  HttpResponse update_branch(RequestContext& ctx);
+  // Plans (plans.cpp).
+  void plan_routes(RouteTable& t);
   HttpResponse create_plan(RequestContext& ctx);
   HttpResponse list_plans(RequestContext& ctx);
+  HttpResponse get_plan(RequestContext& ctx);
+  HttpResponse update_plan(RequestContext& ctx);
+  // Subscriptions (subscriptions.cpp).
+  void subscription_routes(RouteTable& t);
   HttpResponse create_subscription(RequestContext& ctx);
+  HttpResponse renew_subscription(RequestContext& ctx);
+  HttpResponse list_subscriptions(RequestContext& ctx);
   HttpResponse set_suspended(RequestContext& ctx, bool suspend);
   HttpResponse user_subscriptions(RequestContext& ctx);
+  // Sells `plan` to `user_id` from `start` (create and renew): the sale rules, then one
+  // transaction. `price` overrides the plan's price.
+  HttpResponse sell(RequestContext& ctx, const std::string& user_id, const PlanRecord& plan, std::int64_t start, std::optional<std::int64_t> price,
+                    const std::optional<std::string>& renews);
   HttpResponse create_user_route(RequestContext& ctx);
   HttpResponse search_users(RequestContext& ctx);
   HttpResponse get_user(RequestContext& ctx);
+  HttpResponse update_user(RequestContext& ctx);  // user_updates.cpp
+  // Fills search keys of people who have none (job "index people").
+  Result<int> index_people();
   HttpResponse add_credential(RequestContext& ctx);
   HttpResponse list_credentials(RequestContext& ctx);
   HttpResponse delete_credential(RequestContext& ctx);

@@ -7,6 +7,7 @@
 #include "../../core/passwords.hpp"
 #include "events.hpp"
 #include "org.hpp"
+#include "rules_people.hpp"
 #include "spotter/common/access_qr.hpp"
 #include "spotter/common/ids.hpp"
 
@@ -65,6 +66,7 @@ HttpResponse OrgDomain::search_users(RequestContext& ctx) {
   q.phone = std::string(ctx.req.query_param("phone"));
   q.document_id = std::string(ctx.req.query_param("document_id"));
   q.role = std::string(ctx.req.query_param("role"));
+  q.prefix = search_fold(ctx.req.query_param("q"));
   // Trainers find the people of their branches: home branch, or a subscription there.
   if (who.role == Role::trainer) q.within_branches = who.branch_ids;
   q.after = page.after.value_or("");

@@ -6,29 +6,27 @@
 #include "spotter/common/encoding.hpp"
 #include "spotter/common/ids.hpp"
 #include "spotter/common/opening_hours.hpp"
+#include "rules_people.hpp"
 #include "store.hpp"
 
 namespace spotter::cloud::org {
 namespace {
 
-// plan_opens() in SQL, for a subscription aliased `s` and an IN list of `n` branches: its
-// plan lists one of them, or lists none.
-std::string subscription_opens_any(std::size_t n) {
-  return "(NOT EXISTS (SELECT 1 FROM plan_branches pb WHERE pb.plan_id = s.plan_id) OR EXISTS (SELECT 1 FROM plan_branches pb "
-         "WHERE pb.plan_id = s.plan_id AND pb.branch_id IN (" + placeholders(n) + ")))";
-}
-
-constexpr const char* kUserColumns = "id, email, full_name, role, home_branch_id, phone, document_id, created_at";
-
-Json user_json(const SqlRow& r) {
-  return {{"id", r.text(0)},
-          {"email", r.text(1)},
-          {"full_name", r.text(2)},
-          {"role", r.text(3)},
-          {"home_branch_id", r.is_null(4) ? Json(nullptr) : Json(r.text(4))},
-          {"phone", r.is_null(5) ? Json(nullptr) : Json(r.text(5))},
-          {"document_id", r.is_null(6) ? Json(nullptr) : Json(r.text(6))},
-          {"created_at", rfc3339(r.integer(7))}};
+// Rows of kPersonColumns (person_store.cpp) with their trainer branches, in one more query.
+Result<std::vector<Person>> with_branches(SqlDatabase& db, const SqlRows& rows) {
+  std::vector<Person> out;
+  std::vector<SqlValue> ids;
+  for (const auto& r : rows) {
+    out.push_back(person_of(r));
+    if (out.back().role == "trainer") ids.emplace_back(out.back().id);
+  }
+  if (ids.empty()) return out;
+  auto branches = db.query("SELECT user_id, branch_id FROM user_branches WHERE user_id IN (" + placeholders(ids.size()) + ") ORDER BY branch_id", ids);
+  if (!branches) return Unexpected<Error>{branches.error()};
+  for (auto& p : out)
+    for (const auto& b : *branches)
+      if (b.text(0) == p.id) p.branch_ids.push_back(b.text(1));
+  return out;
 }
 
 }  // namespace
@@ -41,26 +39,24 @@ Status OrgStore::insert_user(const NewUser& u, std::int64_t now) {
                              sql_opt(u.document_id), now, now}));
     for (const auto& b : std::set<std::string>(u.branch_ids.begin(), u.branch_ids.end()))
       SPOTTER_SQL(db_.execute("INSERT INTO user_branches (user_id, branch_id) VALUES (?, ?)", {u.id, b}));
-    return {};
+    return set_search_keys(u.id, search_keys(u.full_name, u.email, u.phone, u.document_id));
   });
 }
 
 Result<std::optional<Json>> OrgStore::user(const std::string& id) {
-  auto rows = db_.query(std::string("SELECT ") + kUserColumns + " FROM users WHERE id = ?", {id});
-  if (!rows) return Unexpected<Error>{rows.error()};
-  if (rows->empty()) return std::optional<Json>{};
-  Json user = user_json(rows->front());
-  auto branches = db_.query("SELECT branch_id FROM user_branches WHERE user_id = ? ORDER BY branch_id", {id});
-  if (!branches) return Unexpected<Error>{branches.error()};
-  Json list = Json::array();
-  for (const auto& b : *branches) list.push_back(b.text(0));
-  user["branch_ids"] = list;
-  return std::optional<Json>{std::move(user)};
+  auto p = person(id);
+  if (!p) return Unexpected<Error>{p.error()};
+  if (!*p) return std::optional<Json>{};
+  return std::optional<Json>{user_json(**p)};
 }
 
 Result<Json> OrgStore::search_users(const UserSearch& q) {
-  std::string sql = std::string("SELECT ") + kUserColumns + " FROM users WHERE id > ?";
+  std::string sql = std::string("SELECT ") + kPersonColumns + " FROM users WHERE id > ?";
   std::vector<SqlValue> params{q.after};
+  if (!q.prefix.empty()) {
+    sql += " AND id IN (SELECT user_id FROM user_search_keys WHERE search_key >= ? AND search_key < ?)";
+    params.insert(params.end(), {q.prefix, search_range_end(q.prefix)});
+  }
   if (!q.email.empty()) sql += " AND email = ?", params.emplace_back(q.email);
   if (!q.phone.empty()) sql += " AND phone = ?", params.emplace_back(q.phone);
   if (!q.document_id.empty()) sql += " AND document_id = ?", params.emplace_back(q.document_id);
@@ -77,8 +73,10 @@ Result<Json> OrgStore::search_users(const UserSearch& q) {
   params.emplace_back(q.limit);
   auto rows = db_.query(sql, params);
   if (!rows) return Unexpected<Error>{rows.error()};
+  auto people = with_branches(db_, *rows);
+  if (!people) return Unexpected<Error>{people.error()};
   Json items = Json::array();
-  for (const auto& r : *rows) items.push_back(user_json(r));
+  for (const auto& p : *people) items.push_back(user_json(p));
   return items;
 }
 
@@ -128,10 +126,10 @@ Result<bool> OrgStore::subscribed_at_any(const std::string& user_id, const std::
 }
 
 Result<std::optional<LoginRecord>> OrgStore::login_record(const std::string& email) {
-  auto rows = db_.query("SELECT id, password_hash FROM users WHERE email = ?", {email});
+  auto rows = db_.query("SELECT id, password_hash, status FROM users WHERE email = ?", {email});
   if (!rows) return Unexpected<Error>{rows.error()};
   if (rows->empty()) return std::optional<LoginRecord>{};
-  return std::optional<LoginRecord>{LoginRecord{rows->front().text(0), rows->front().optional_text(1)}};
+  return std::optional<LoginRecord>{LoginRecord{rows->front().text(0), rows->front().optional_text(1), rows->front().text(2) == "suspended"}};
 }
 
 Result<std::optional<std::string>> OrgStore::user_role(const std::string& email) {
@@ -142,10 +140,11 @@ Result<std::optional<std::string>> OrgStore::user_role(const std::string& email)
 }
 
 Result<std::optional<Account>> OrgStore::account(const std::string& user_id, std::int64_t now) {
-  auto rows = db_.query("SELECT role, home_branch_id FROM users WHERE id = ?", {user_id});
+  auto rows = db_.query("SELECT role, home_branch_id, status FROM users WHERE id = ?", {user_id});
   if (!rows) return Unexpected<Error>{rows.error()};
   if (rows->empty()) return std::optional<Account>{};
-  Account a{.role = rows->front().text(0), .home_branch_id = rows->front().optional_text(1), .branch_ids = {}, .all_branches = false};
+  Account a{.role = rows->front().text(0), .home_branch_id = rows->front().optional_text(1), .branch_ids = {}, .all_branches = false,
+            .suspended = rows->front().text(2) == "suspended"};
   if (a.role == "trainer") {
     auto b = db_.query("SELECT branch_id FROM user_branches WHERE user_id = ?", {user_id});
     if (!b) return Unexpected<Error>{b.error()};
@@ -227,7 +226,9 @@ Result<Json> OrgStore::replica_people(const std::string& branch_id, const std::o
     return first;
   };
   auto members = db_.query("SELECT id, full_name FROM users WHERE id IN (" + in + ") ORDER BY id", params({}));
-  auto subs = db_.query("SELECT s.id, s.user_id, s.starts_at, s.expires_at, s.status, s.plan_id "
+  // A suspended account's memberships go to the doors as suspended: they open nothing.
+  auto subs = db_.query("SELECT s.id, s.user_id, s.starts_at, s.expires_at, "
+                        "CASE WHEN (SELECT status FROM users WHERE id = s.user_id) = 'suspended' THEN 'suspended' ELSE s.status END, s.plan_id "
                         "FROM subscriptions s WHERE s.expires_at > ? AND s.status <> 'expired' AND s.user_id IN (" + in + ") ORDER BY s.id",
                         params({now}));
   // A revoked card stays as blocked, unless its UID now belongs to someone else.

@@ -44,4 +44,11 @@ std::optional<std::string> normalized_uid(std::string_view uid) {
   return out;
 }
 
+bool valid_currency(std::string_view code) {
+  if (code.size() != 3) return false;
+  for (char c : code)
+    if (c < 'A' || c > 'Z') return false;
+  return true;
+}
+
 }  // namespace spotter::cloud::org

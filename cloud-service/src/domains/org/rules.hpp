@@ -29,6 +29,9 @@ Entry entry_decision(const std::vector<MembershipAtBranch>& current);
 // the job marks the row.
 std::string shown_subscription_status(std::string_view stored, std::int64_t expires_at_ms, std::int64_t now_ms);
 
+// ISO 4217's form: three capital letters ("EUR").
+bool valid_currency(std::string_view code);
+
 // 6-20 digits, optionally starting with +.
 bool valid_phone(std::string_view phone);
 // ISO 14443A UIDs are 4, 7 or 10 bytes of hex; upper-cased.

@@ -45,39 +45,72 @@ CREATE INDEX subscriptions_plan ON subscriptions(plan_id);
 CREATE TABLE user_privacy (user_id TEXT PRIMARY KEY REFERENCES users(id), share_measurements_with_trainers BOOLEAN NOT NULL,
   show_on_leaderboards BOOLEAN NOT NULL, allow_buddy_requests BOOLEAN NOT NULL, updated_at BIGINT NOT NULL);
 )sql"},
+      // Updates and deactivation (cloud-api-2.md "Chain operations"): a branch's currency and
+      // whether it is open for business, a user's status, a plan that can no longer be sold,
+      // what a subscription cost and who sold it (the plan's price when sold: a price change
+      // applies to new sales only), the subscription a renewal continues (once: a unique
+      // index), and the keys people are found by at the desk, compared byte by byte so that
+      // a prefix is an index range on both engines (rules_people.hpp). Subscriptions sold
+      // before this keep their plan's price of today.
+      {"org/4", R"sql(
+ALTER TABLE branches ADD COLUMN currency TEXT NOT NULL DEFAULT 'EUR';
+ALTER TABLE branches ADD COLUMN active BOOLEAN NOT NULL DEFAULT TRUE;
+ALTER TABLE users ADD COLUMN status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'suspended'));
+ALTER TABLE plans ADD COLUMN active BOOLEAN NOT NULL DEFAULT TRUE;
+ALTER TABLE plans ADD COLUMN updated_at BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE subscriptions ADD COLUMN price_cents BIGINT;
+ALTER TABLE subscriptions ADD COLUMN sold_by TEXT;
+ALTER TABLE subscriptions ADD COLUMN renews TEXT REFERENCES subscriptions(id);
+UPDATE subscriptions SET price_cents = (SELECT p.price_cents FROM plans p WHERE p.id = subscriptions.plan_id);
+CREATE UNIQUE INDEX subscriptions_renewal ON subscriptions(renews) WHERE renews IS NOT NULL;
+CREATE INDEX subscriptions_expiring ON subscriptions(status, expires_at);
+CREATE TABLE user_search_keys (search_key TEXT {{BYTEWISE}} NOT NULL, user_id TEXT NOT NULL REFERENCES users(id),
+  PRIMARY KEY (search_key, user_id));
+CREATE INDEX user_search_keys_user ON user_search_keys(user_id);
+)sql"},
   };
+}
+
+std::string subscription_opens_any(std::size_t n) {
+  return "(NOT EXISTS (SELECT 1 FROM plan_branches pb WHERE pb.plan_id = s.plan_id) OR EXISTS (SELECT 1 FROM plan_branches pb "
+         "WHERE pb.plan_id = s.plan_id AND pb.branch_id IN (" + placeholders(n) + ")))";
 }
 
 namespace {
 
+constexpr const char* kBranchColumns = "id, name, timezone, opening_hours, created_at, currency, active";
+
 BranchRecord branch_of(const SqlRow& r) {
-  return BranchRecord{.id = r.text(0), .name = r.text(1), .timezone = r.text(2), .opening_hours = r.text(3), .created_at = r.integer(4)};
+  return BranchRecord{.id = r.text(0), .name = r.text(1), .timezone = r.text(2), .opening_hours = r.text(3), .created_at = r.integer(4),
+                      .currency = r.text(5), .active = r.boolean(6)};
 }
 
-constexpr const char* kSubscriptionColumns = "id, user_id, plan_id, starts_at, expires_at, status, created_at";
+constexpr const char* kSubscriptionColumns = "id, user_id, plan_id, starts_at, expires_at, status, created_at, price_cents, sold_by, renews";
 
 SubscriptionRecord subscription_of(const SqlRow& r) {
   return SubscriptionRecord{.id = r.text(0), .user_id = r.text(1), .plan_id = r.text(2), .status = r.text(5),
-                            .starts_at = r.integer(3), .expires_at = r.integer(4), .created_at = r.integer(6)};
+                            .starts_at = r.integer(3), .expires_at = r.integer(4), .created_at = r.integer(6),
+                            .price_cents = r.optional_integer(7), .sold_by = r.optional_text(8), .renews = r.optional_text(9)};
 }
 
 }  // namespace
 
 Status OrgStore::insert_branch(const BranchRecord& b) {
-  SPOTTER_SQL(db_.execute("INSERT INTO branches (id, name, timezone, opening_hours, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
-                          {b.id, b.name, b.timezone, b.opening_hours, b.created_at, b.created_at}));
+  SPOTTER_SQL(db_.execute("INSERT INTO branches (id, name, timezone, opening_hours, created_at, updated_at, currency, active) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                          {b.id, b.name, b.timezone, b.opening_hours, b.created_at, b.created_at, b.currency, b.active}));
   return {};
 }
 
 Result<std::optional<BranchRecord>> OrgStore::branch(const std::string& id) {
-  auto rows = db_.query("SELECT id, name, timezone, opening_hours, created_at FROM branches WHERE id = ?", {id});
+  auto rows = db_.query(std::string("SELECT ") + kBranchColumns + " FROM branches WHERE id = ?", {id});
   if (!rows) return Unexpected<Error>{rows.error()};
   if (rows->empty()) return std::optional<BranchRecord>{};
   return std::optional<BranchRecord>{branch_of(rows->front())};
 }
 
-Result<std::vector<BranchRecord>> OrgStore::branches(const std::string& after, std::int64_t limit) {
-  auto rows = db_.query("SELECT id, name, timezone, opening_hours, created_at FROM branches WHERE id > ? ORDER BY id LIMIT ?", {after, limit});
+Result<std::vector<BranchRecord>> OrgStore::branches(const std::string& after, std::int64_t limit, bool with_inactive) {
+  auto rows = db_.query(std::string("SELECT ") + kBranchColumns + " FROM branches WHERE id > ?" + (with_inactive ? "" : " AND active") + " ORDER BY id LIMIT ?",
+                        {after, limit});
   if (!rows) return Unexpected<Error>{rows.error()};
   std::vector<BranchRecord> out;
   for (const auto& r : *rows) out.push_back(branch_of(r));
@@ -113,8 +146,10 @@ Result<std::map<std::string, std::vector<std::string>>> OrgStore::plan_branch_id
   return out;
 }
 
-Result<Json> OrgStore::plans(const std::string& after, std::int64_t limit) {
-  auto rows = db_.query("SELECT id, name, price_cents, duration_days, created_at FROM plans WHERE id > ? ORDER BY id LIMIT ?", {after, limit});
+Result<Json> OrgStore::plans(const std::string& after, std::int64_t limit, bool with_inactive) {
+  auto rows = db_.query(std::string("SELECT id, name, price_cents, duration_days, created_at, active FROM plans WHERE id > ?") + (with_inactive ? "" : " AND active") +
+                            " ORDER BY id LIMIT ?",
+                        {after, limit});
   if (!rows) return Unexpected<Error>{rows.error()};
   std::vector<std::string> ids;
   for (const auto& r : *rows) ids.push_back(r.text(0));
@@ -124,22 +159,47 @@ Result<Json> OrgStore::plans(const std::string& after, std::int64_t limit) {
   for (const auto& r : *rows) {
     auto b = branches->find(r.text(0));
     items.push_back({{"id", r.text(0)}, {"name", r.text(1)}, {"price_cents", r.integer(2)}, {"duration_days", r.integer(3)},
-                     {"created_at", rfc3339(r.integer(4))}, {"branch_ids", b == branches->end() ? Json::array() : Json(b->second)}});
+                     {"created_at", rfc3339(r.integer(4))}, {"branch_ids", b == branches->end() ? Json::array() : Json(b->second)},
+                     {"active", r.boolean(5)}});
   }
   return items;
 }
 
-Result<std::optional<std::int64_t>> OrgStore::plan_duration_days(const std::string& plan_id) {
-  auto rows = db_.query("SELECT duration_days FROM plans WHERE id = ?", {plan_id});
+Result<std::optional<PlanRecord>> OrgStore::plan(const std::string& id) {
+  auto rows = db_.query("SELECT id, name, price_cents, duration_days, active, created_at FROM plans WHERE id = ?", {id});
   if (!rows) return Unexpected<Error>{rows.error()};
-  if (rows->empty()) return std::optional<std::int64_t>{};
-  return std::optional<std::int64_t>{rows->front().integer(0)};
+  if (rows->empty()) return std::optional<PlanRecord>{};
+  const auto& r = rows->front();
+  PlanRecord p{.id = r.text(0), .name = r.text(1), .price_cents = r.integer(2), .duration_days = r.integer(3), .branch_ids = {}, .active = r.boolean(4),
+               .created_at = r.integer(5)};
+  auto branches = plan_branch_ids({id});
+  if (!branches) return Unexpected<Error>{branches.error()};
+  if (auto it = branches->find(id); it != branches->end()) p.branch_ids = it->second;
+  return std::optional<PlanRecord>{std::move(p)};
+}
+
+Status OrgStore::update_plan(const PlanRecord& p, std::int64_t now) {
+  return db_.atomically([&]() -> Status {
+    SPOTTER_SQL(db_.execute("UPDATE plans SET name = ?, price_cents = ?, duration_days = ?, active = ?, updated_at = ? WHERE id = ?",
+                            {p.name, p.price_cents, p.duration_days, p.active, now, p.id}));
+    SPOTTER_SQL(db_.execute("DELETE FROM plan_branches WHERE plan_id = ?", {p.id}));
+    for (const auto& b : std::set<std::string>(p.branch_ids.begin(), p.branch_ids.end()))
+      SPOTTER_SQL(db_.execute("INSERT INTO plan_branches (plan_id, branch_id) VALUES (?, ?)", {p.id, b}));
+    return {};
+  });
+}
+
+Status OrgStore::update_branch(const BranchRecord& b, std::int64_t now) {
+  SPOTTER_SQL(db_.execute("UPDATE branches SET name = ?, timezone = ?, opening_hours = ?, currency = ?, active = ?, updated_at = ? WHERE id = ?",
+                          {b.name, b.timezone, b.opening_hours, b.currency, b.active, now, b.id}));
+  return {};
 }
 
 Status OrgStore::insert_subscription(const SubscriptionRecord& s, std::int64_t now) {
-  SPOTTER_SQL(db_.execute("INSERT INTO subscriptions (id, user_id, plan_id, starts_at, expires_at, status, created_at, updated_at) "
-                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                          {s.id, s.user_id, s.plan_id, s.starts_at, s.expires_at, s.status, now, now}));
+  SPOTTER_SQL(db_.execute("INSERT INTO subscriptions (id, user_id, plan_id, starts_at, expires_at, status, created_at, updated_at, price_cents, sold_by, renews) "
+                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                          {s.id, s.user_id, s.plan_id, s.starts_at, s.expires_at, s.status, now, now, sql_opt(s.price_cents), sql_opt(s.sold_by),
+                           sql_opt(s.renews)}));
   return {};
 }
 
@@ -159,6 +219,27 @@ Result<std::vector<SubscriptionRecord>> OrgStore::subscriptions_of(const std::st
   return out;
 }
 
+Result<std::vector<SubscriptionRecord>> OrgStore::subscriptions(const SubscriptionFilter& f) {
+  std::string sql = std::string("SELECT ") + kSubscriptionColumns + " FROM subscriptions s WHERE id > ?";
+  std::vector<SqlValue> params{f.after};
+  if (f.opening) {
+    if (f.opening->empty()) return std::vector<SubscriptionRecord>{};
+    sql += " AND " + subscription_opens_any(f.opening->size());
+    params.insert(params.end(), f.opening->begin(), f.opening->end());
+  }
+  // As shown (shown_subscription_status): past its end is expired, whatever the row says yet.
+  if (f.status == "expired") sql += " AND (status = 'expired' OR expires_at <= ?)", params.emplace_back(f.now);
+  else if (!f.status.empty()) sql += " AND status = ? AND expires_at > ?", params.insert(params.end(), {f.status, f.now});
+  if (f.expiring_before) sql += " AND status = 'active' AND expires_at > ? AND expires_at <= ?", params.insert(params.end(), {f.now, *f.expiring_before});
+  sql += " ORDER BY id LIMIT ?";
+  params.emplace_back(f.limit);
+  auto rows = db_.query(sql, params);
+  if (!rows) return Unexpected<Error>{rows.error()};
+  std::vector<SubscriptionRecord> out;
+  for (const auto& r : *rows) out.push_back(subscription_of(r));
+  return out;
+}
+
 Status OrgStore::set_subscription_status(const std::string& id, const std::string& status, std::int64_t now) {
   SPOTTER_SQL(db_.execute("UPDATE subscriptions SET status = ?, updated_at = ? WHERE id = ?", {status, now, id}));
   return {};
@@ -166,7 +247,9 @@ Status OrgStore::set_subscription_status(const std::string& id, const std::strin
 
 Result<std::vector<MembershipAtBranch>> OrgStore::memberships_at(const std::string& user_id, const std::string& branch_id, std::int64_t now) {
   // One row per (subscription, branch its plan lists); a plan listing none gives one NULL.
-  auto rows = db_.query("SELECT s.id, s.status, pb.branch_id FROM subscriptions s LEFT JOIN plan_branches pb ON pb.plan_id = s.plan_id "
+  // A suspended account's memberships are as good as suspended.
+  auto rows = db_.query("SELECT s.id, CASE WHEN u.status = 'suspended' THEN 'suspended' ELSE s.status END, pb.branch_id FROM subscriptions s "
+                        "JOIN users u ON u.id = s.user_id LEFT JOIN plan_branches pb ON pb.plan_id = s.plan_id "
                         "WHERE s.user_id = ? AND s.status IN ('active', 'suspended') AND s.starts_at <= ? AND s.expires_at > ? ORDER BY s.id",
                         {user_id, now, now});
   if (!rows) return Unexpected<Error>{rows.error()};

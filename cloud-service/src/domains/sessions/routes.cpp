@@ -76,6 +76,8 @@ HttpResponse SessionsDomain::start(RequestContext& ctx) {
   SPOTTER_TRY(calendar, checked(platform_.log, org_.calendar(branch_id), "branch"));
   if (!calendar) return not_found("branch");
   if (who.is_staff() && !who.manages_branch(branch_id)) return forbidden("not one of your branches");
+  SPOTTER_TRY(branch, checked(platform_.log, org_.branch(branch_id), "branch"));
+  if (branch && !branch->active) return problem(409, "branch-inactive", "the branch is closed for good; no visit starts there");
   if (who.is_staff()) {
     SPOTTER_TRY(access, checked(platform_.log, org_.user_access(who, user_id), "user"));
     if (access == org::UserAccess::not_found) return not_found("user");

@@ -16,6 +16,8 @@ SyncDomain::SyncDomain(Platform& platform, org::OrgDomain& org, machines::Machin
 void SyncDomain::subscribe(EventBus& bus) {
   bus.on(org::events::kMemberChanged, [this](const Event& e) { return store_.replica_changed("user", e.body.value("user_id", "")); });
   bus.on(org::events::kBranchImported, [this](const Event& e) { return store_.replica_changed("all", e.body.value("branch_id", "")); });
+  bus.on(org::events::kBranchChanged, [this](const Event& e) { return store_.replica_changed("all", e.body.value("branch_id", "")); });
+  bus.on(org::events::kPlanChanged, [this](const Event& e) { return store_.replica_changed("all", e.body.value("plan_id", "")); });
   bus.on(machines::events::kRegistered, [this](const Event& e) { return store_.replica_changed("machine", e.body.value("machine_id", "")); });
   bus.on(machines::events::kCommand, [this](const Event& e) {
     return store_.insert_command(e.body.value("branch_id", ""), e.body.value("machine_id", ""), e.body.value("kind", ""),
@@ -41,9 +43,13 @@ void SyncDomain::gateway_events(GatewayEventTable& table) {
 Try<Json> SyncDomain::build_replica(const std::string& branch_id) {
   SPOTTER_TRY(branch, checked(platform_.log, org_.branch(branch_id), "branch"));
   if (!branch) return storage_error(platform_.log, Error{"sql", "branch gone"}, "branch");
+  // An inactive branch goes to its gateway closed every day: no door opens.
   Json doc = {{"branch",
-               {{"id", branch->id}, {"name", branch->name}, {"timezone", branch->timezone},
-                {"opening_hours", parse_json_strict(branch->opening_hours).value_or(Json::object())}}}};
+               {{"id", branch->id},
+                {"name", branch->name},
+                {"timezone", branch->timezone},
+                {"opening_hours", branch->active ? parse_json_strict(branch->opening_hours).value_or(Json::object()) : Json::object()},
+                {"active", branch->active}}}};
   SPOTTER_TRY(people, checked(platform_.log, org_.replica_people(branch_id, std::nullopt), "replica"));
   SPOTTER_TRY(machines, checked(platform_.log, machines_.replica_machines(branch_id, std::nullopt), "replica"));
   doc["members"] = std::move(people["members"]);
