@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "adapters/argon2/argon2_hasher.hpp"
+#include "domains/org/rules_people.hpp"
 #include "spotter/cloud/service.hpp"
 #include "spotter/protocol/raw_mqtt.hpp"
 
@@ -44,15 +45,20 @@ int seed(const std::vector<std::string>& args) {
       check(db->execute("INSERT INTO machines (id, branch_id, name, category, type, state, last_seen_at, created_at, updated_at) "
                         "VALUES (?, ?, ?, 'cardio', 'treadmill', 'idle', ?, ?, ?)",
                         {"m-" + std::to_string(m), "br_bench_" + std::to_string(m % kBranches), "Machine " + std::to_string(m), now, now, now}));
-    std::vector<spotter::cloud::SqlValue> users, subscriptions;
+    std::vector<spotter::cloud::SqlValue> users, subscriptions, search_keys;
     for (int u = 0; u < members; ++u) {
       const std::string id = "usr_bench_" + std::to_string(u);
+      // As people created through the API have them (org's search keys): the service's
+      // index job then finds nobody to index while it is measured.
+      for (const auto& key : spotter::cloud::org::search_keys("Member " + std::to_string(u), "m" + std::to_string(u) + "@bench.test", std::nullopt, std::nullopt))
+        search_keys.insert(search_keys.end(), {key, id});
       users.insert(users.end(), {id, "m" + std::to_string(u) + "@bench.test", hash, "Member " + std::to_string(u), "member",
                                  "br_bench_" + std::to_string(u % kBranches), now, now});
       subscriptions.insert(subscriptions.end(), {"sub_bench_" + std::to_string(u), id, "plan_bench", now - 1000, now + 365LL * 86'400'000, "active", now, now});
     }
     insert_rows(*db, "INSERT INTO users (id, email, password_hash, full_name, role, home_branch_id, created_at, updated_at)", 8, users);
     insert_rows(*db, "INSERT INTO subscriptions (id, user_id, plan_id, starts_at, expires_at, status, created_at, updated_at)", 8, subscriptions);
+    insert_rows(*db, "INSERT INTO user_search_keys (search_key, user_id)", 2, search_keys);
     return {};
   });
   if (!s) throw std::runtime_error(s.error().message);

@@ -50,6 +50,7 @@ int seed(const std::vector<std::string>& args) {
     check(db->execute("INSERT INTO users (id, email, password_hash, full_name, role, created_at, updated_at) VALUES "
                       "('usr_bench_admin', ?, ?, 'Bench admin', 'admin', ?, ?)",
                       {"m" + std::to_string(kAdmin) + "@bench.test", hash, now, now}));
+    check(db->execute("INSERT INTO user_search_keys (search_key, user_id) VALUES (?, 'usr_bench_admin')", {"m" + std::to_string(kAdmin) + "@bench.test"}));
     std::vector<spotter::cloud::SqlValue> products;
     for (int p = -1; p < kProducts; ++p)
       products.insert(products.end(), {product_id(p), std::string("br_bench_0"), "Product " + std::to_string(p), "SKU-" + std::to_string(p + 1),

@@ -7,6 +7,7 @@
 #include "spotter/common/encoding.hpp"
 #include "spotter/common/ids.hpp"
 #include "spotter/common/opening_hours.hpp"
+#include "rules_people.hpp"
 #include "store.hpp"
 
 namespace spotter::cloud::org {
@@ -51,6 +52,9 @@ Result<OrgStore::ImportCounts> OrgStore::import_people(const std::string& branch
     SPOTTER_SQL(db_.execute("INSERT INTO users (id, email, full_name, role, home_branch_id, created_at, updated_at) VALUES (?, ?, ?, 'member', ?, ?, ?) "
                             "ON CONFLICT (id) DO UPDATE SET full_name = excluded.full_name, updated_at = excluded.updated_at",
                             {id, id + "@imported.invalid", text_of(m, "display_name", id), branch_id, now, now}));
+    auto person = this->person(id);
+    if (!person) return Unexpected<Error>{person.error()};
+    if (*person) SPOTTER_SQL(set_search_keys(id, search_keys((*person)->full_name, (*person)->email, (*person)->phone, (*person)->document_id)));
     ++counts.members;
   }
   std::map<std::string, std::string> plans;

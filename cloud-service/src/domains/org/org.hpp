@@ -186,6 +186,9 @@ class OrgDomain final : public Domain {
   CalendarCache calendars_;
   KeptById<BranchRecord> branches_{10'000};                // more than any chain has branches
   KeptById<std::optional<std::string>> homes_{200'000};  // members' home branches
+  // index_people()'s place (job thread only).
+  std::string index_after_;
+  bool people_indexed_ = false;
 };
 
 }  // namespace spotter::cloud::org

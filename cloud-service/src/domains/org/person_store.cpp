@@ -64,10 +64,10 @@ Status OrgStore::set_search_keys(const std::string& user_id, const std::vector<s
   });
 }
 
-Result<std::vector<Person>> OrgStore::people_without_search_keys(std::int64_t limit) {
+Result<std::vector<Person>> OrgStore::people_without_search_keys(const std::string& after, std::int64_t limit) {
   auto rows = db_.query(std::string("SELECT ") + kPersonColumns +
-                            " FROM users u WHERE NOT EXISTS (SELECT 1 FROM user_search_keys k WHERE k.user_id = u.id) ORDER BY id LIMIT ?",
-                        {limit});
+                            " FROM users u WHERE id > ? AND NOT EXISTS (SELECT 1 FROM user_search_keys k WHERE k.user_id = u.id) ORDER BY id LIMIT ?",
+                        {after, limit});
   if (!rows) return Unexpected<Error>{rows.error()};
   std::vector<Person> out;
   for (const auto& r : *rows) out.push_back(person_of(r));

@@ -136,8 +136,8 @@ class OrgStore {
   Status update_person(const Person& p, std::int64_t now);
   // The keys the desk finds this person by (rules_people.hpp), replaced.
   Status set_search_keys(const std::string& user_id, const std::vector<std::string>& keys);
-  // People without search keys yet (those from before the keys, and imports): at most `limit`.
-  Result<std::vector<Person>> people_without_search_keys(std::int64_t limit);
+  // People after `after` (by id) without search keys yet (from before the keys): at most `limit`.
+  Result<std::vector<Person>> people_without_search_keys(const std::string& after, std::int64_t limit);
   Result<Json> search_users(const UserSearch& search);
   // nullopt: no such user; else its home branch (may be empty).
   Result<std::optional<std::optional<std::string>>> home_branch_of(const std::string& user_id);

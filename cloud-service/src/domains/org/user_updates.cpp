@@ -65,10 +65,14 @@ HttpResponse OrgDomain::update_user(RequestContext& ctx) {
 }
 
 Result<int> OrgDomain::index_people() {
+  // A backfill after an upgrade, gently: 2,000 people a run in transactions of 500, from
+  // where the last run stopped; after one whole pass that finds nobody it stops for good
+  // (people created or imported since have their keys). Runs on the job thread only.
   constexpr std::int64_t kBatch = 500;
+  if (people_indexed_) return 0;
   int indexed = 0;
-  for (int round = 0; round < 40; ++round) {  // at most 20,000 a run; the job comes back
-    auto people = store_.people_without_search_keys(kBatch);
+  for (int round = 0; round < 4; ++round) {
+    auto people = store_.people_without_search_keys(index_after_, kBatch);
     if (!people) return Unexpected<Error>{people.error()};
     auto tx = platform_.db.transaction([&]() -> Status {
       for (const auto& p : *people) SPOTTER_SQL(store_.set_search_keys(p.id, search_keys(p.full_name, p.email, p.phone, p.document_id)));
@@ -76,7 +80,11 @@ Result<int> OrgDomain::index_people() {
     });
     if (!tx) return Unexpected<Error>{tx.error()};
     indexed += static_cast<int>(people->size());
-    if (static_cast<std::int64_t>(people->size()) < kBatch) break;
+    if (static_cast<std::int64_t>(people->size()) < kBatch) {
+      people_indexed_ = true;
+      break;
+    }
+    index_after_ = people->back().id;
   }
   return indexed;
 }
