@@ -5,8 +5,11 @@
 #include <signal.h>
 
 #include <pty.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <fstream>
 
 #include <SQLiteCpp/SQLiteCpp.h>
@@ -245,6 +248,63 @@ TEST_CASE("technician commands answer through the control socket, which only the
   auto gone = cli({"status"});
   CHECK(gone->wait(1s) == 1);
   CHECK(gone->stderr_text().find("no agent answers") != std::string::npos);
+}
+
+// One raw request on the control socket, as any program of the socket's group could send.
+Json control_raw(const std::filesystem::path& sock, const std::string& line) {
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_un a{};
+  a.sun_family = AF_UNIX;
+  std::strncpy(a.sun_path, sock.c_str(), sizeof a.sun_path - 1);
+  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  const std::string sent = line + "\n";
+  REQUIRE(::write(fd, sent.data(), sent.size()) == static_cast<ssize_t>(sent.size()));
+  std::string reply;
+  char c = 0;
+  while (::read(fd, &c, 1) == 1 && c != '\n') reply.push_back(c);
+  ::close(fd);
+  return parse_json_strict(reply).value_or(Json());
+}
+
+TEST_CASE("control socket: wrong JSON types are answered, never stop the agent; only root or the agent's user change state") {
+  EdgeFixture f;
+  const auto sock = f.dir.path() / "data" / "control.sock";
+  for (const char* bad : {R"({"cmd":"machine_command","kind":5,"machine_id":[]})", R"({"cmd":"machine_command","kind":"unlink","machine_id":{}})",
+                          R"({"cmd":"scan","scan":{"req_id":"x","credential":{"kind":"nfc","uid":"04A1B2C3"}},"door":7})",
+                          R"({"cmd":"scan","scan":"x"})", R"({"cmd":"apply_replica","replica":[1]})", R"({"cmd":"apply_replica","delta":{"members":7}})"}) {
+    auto r = control_raw(sock, bad);
+    CHECK_MESSAGE(r.is_object(), bad);
+    CHECK_MESSAGE(json_bool(r, "ok", true) == false, bad);
+  }
+  CHECK(json_bool(control_raw(sock, R"({"cmd":"status"})"), "ok", false));
+  CHECK(f.edge->running());
+
+  // Another user of the socket's group (here: nobody, in group root) reads but changes nothing.
+  std::filesystem::permissions(f.dir.path(), std::filesystem::perms::owner_all | std::filesystem::perms::group_exec | std::filesystem::perms::others_exec);
+  std::filesystem::permissions(f.dir.path() / "data", std::filesystem::perms::owner_all | std::filesystem::perms::group_exec);
+  auto as_technician = [&](std::vector<std::string> args) {
+    std::vector<std::string> argv = {"setpriv", "--reuid=65534", "--regid=" + std::to_string(::getegid()), "--clear-groups", "--", bin("spotter-edge")};
+    argv.insert(argv.end(), args.begin(), args.end());
+    argv.insert(argv.end(), {"--data-dir", (f.dir.path() / "data").string()});
+    auto p = std::make_unique<ChildProcess>(argv, f.dir.path());
+    p->wait(15s);
+    return p;
+  };
+  if (::geteuid() != 0) {
+    MESSAGE("not root: the other-user half needs setpriv as root");
+    return;
+  }
+  auto status = as_technician({"status", "--json"});
+  CHECK(status->wait(1s) == 0);
+  CHECK(status->stdout_text().find("\"branch\"") != std::string::npos);
+  auto scan = as_technician({"scan", "--door", "side", "--nfc", "04A1B2C3D4E5F6"});
+  CHECK(scan->wait(1s) == 1);
+  CHECK(scan->stderr_text().find("only root or the agent's user") != std::string::npos);
+  // Nothing was decided for it: the member is still outside, and root's scan lets her in.
+  auto own = ChildProcess({bin("spotter-edge"), "scan", "--door", "side", "--nfc", "04A1B2C3D4E5F6", "--data-dir", (f.dir.path() / "data").string()},
+                          f.dir.path());
+  CHECK(own.wait(15s) == 0);
+  CHECK(own.stdout_text().rfind("GRANTED (ok)", 0) == 0);
 }
 
 TEST_CASE("a QR code photographed from the member's phone (a PNG) opens the door via spotter-edge scan --qr-image") {

@@ -125,6 +125,29 @@ Result<Json> parse_json_strict(std::string_view text, const JsonLimits& limits) 
   return root;
 }
 
+const Json* json_member(const Json& object, std::string_view key) noexcept {
+  if (!object.is_object()) return nullptr;
+  auto it = object.find(key);
+  return it == object.end() ? nullptr : &*it;
+}
+
+std::string json_text(const Json& object, std::string_view key, std::string fallback) {
+  const Json* v = json_member(object, key);
+  return v && v->is_string() ? v->get_ref<const std::string&>() : fallback;
+}
+
+bool json_bool(const Json& object, std::string_view key, bool fallback) noexcept {
+  const Json* v = json_member(object, key);
+  return v && v->is_boolean() ? v->get<bool>() : fallback;
+}
+
+std::int64_t json_int(const Json& object, std::string_view key, std::int64_t fallback) noexcept {
+  const Json* v = json_member(object, key);
+  if (!v || !v->is_number_integer()) return fallback;
+  if (v->is_number_unsigned() && v->get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX)) return fallback;
+  return v->get<std::int64_t>();
+}
+
 std::string dump_json(const Json& value) {
   return value.dump(-1, ' ', false, Json::error_handler_t::replace);
 }

@@ -24,6 +24,7 @@
 #include "spotter/common/ids.hpp"
 #include "spotter/common/stop_signal.hpp"
 #include "spotter/common/version.hpp"
+#include "spotter/edge/control_policy.hpp"
 #include "spotter/edge/main.hpp"
 #include "spotter/protocol/codec.hpp"
 #include "sync_service.hpp"
@@ -299,7 +300,7 @@ int run(const config::Settings& s) {
   // Technicians' requests, on the store thread (the state they read lives there).
   std::uint64_t local_scans = 0;
   auto answer = [&](const Json& req) -> Json {
-    const std::string cmd = req.value("cmd", "");
+    const std::string cmd = json_text(req, "cmd");
     const auto now_ms = clock.now_ms();
     struct statvfs fsinfo{};
     const std::int64_t free_disk = ::statvfs(s.text("data-dir").c_str(), &fsinfo) == 0
@@ -341,7 +342,8 @@ int run(const config::Settings& s) {
     if (cmd == "apply_replica") {
       // From the sync thread: the cloud's replica, applied in one transaction, then the
       // services reload what they keep in memory (calendar, QR keys, machine registry).
-      auto replica = parse_replica(req.value("replica", Json::object()));
+      const Json* sent = json_member(req, "replica");
+      auto replica = parse_replica(sent ? *sent : Json::object());
       if (!replica) return {{"ok", false}, {"error", replica.error().message}};
       if (replica->branch.id != branch) return {{"ok", false}, {"error", "the cloud sent the replica of branch " + replica->branch.id}};
       auto tz = load_time_zone(replica->branch.time_zone);
@@ -353,12 +355,12 @@ int run(const config::Settings& s) {
       return {{"ok", true}, {"members", replica->members.size()}};
     }
     if (cmd == "machine_command") {
-      const std::string kind = req.value("kind", "");
+      const std::string kind = json_text(req, "kind");
       const auto k = kind == "unlink" ? std::optional(protocol::CommandKind::unlink)
                      : kind == "set_maintenance" ? std::optional(protocol::CommandKind::set_maintenance)
                      : kind == "clear_maintenance" ? std::optional(protocol::CommandKind::clear_maintenance) : std::nullopt;
       if (!k) return {{"ok", false}, {"error", "unknown command kind"}};
-      return {{"ok", machines.on_cloud_command(req.value("machine_id", ""), *k)}};
+      return {{"ok", machines.on_cloud_command(json_text(req, "machine_id"), *k)}};
     }
     if (cmd == "readers") {
       Json list = Json::array();
@@ -368,9 +370,10 @@ int run(const config::Settings& s) {
       return {{"ok", true}, {"readers", list}, {"detail", detail}};
     }
     if (cmd == "scan") {
-      auto scan = protocol::decode_door_scan(dump_json(req.value("scan", Json::object())));
+      const Json* asked = json_member(req, "scan");
+      auto scan = protocol::decode_door_scan(dump_json(asked ? *asked : Json::object()));
       if (!scan) return {{"ok", false}, {"error", std::string("bad scan: ") + std::string(protocol::to_string(scan.error().reason)) + " " + scan.error().field}};
-      std::string door = req.value("door", "");
+      std::string door = json_text(req, "door");
       if (!is_valid_id(door)) return {{"ok", false}, {"error", "bad door id"}};
       ++local_scans;
       auto d = doors.scan_locally(door, *scan);
@@ -421,7 +424,17 @@ int run(const config::Settings& s) {
     if (future.wait_for(wait) != std::future_status::ready) return Json{{"ok", false}, {"error", "the agent is busy; try again"}};
     return future.get();
   };
-  ControlServer control(socket_path, [&ask_store](const Json& req) { return ask_store(req, std::chrono::seconds(5)); }, tail);
+  ControlServer control(
+      socket_path,
+      [&ask_store, &log](const Json& req, const ControlPeer& peer) {
+        const std::string cmd = json_text(req, "cmd");
+        if (!peer.trusted && !control_command_reads_only(cmd)) {
+          log.warn("control command refused", {{"cmd", cmd.substr(0, 32)}, {"uid", peer.uid}});
+          return Json{{"ok", false}, {"error", "\"" + cmd.substr(0, 32) + "\" changes the gateway: only root or the agent's user may send it (try sudo)"}};
+        }
+        return ask_store(req, std::chrono::seconds(5));
+      },
+      tail);
 
   if (*sync_config) {
     sync = std::make_unique<SyncService>(
@@ -429,7 +442,7 @@ int run(const config::Settings& s) {
         [&ask_store](Json update) -> Status {
           update["cmd"] = "apply_replica";
           Json r = ask_store(std::move(update), std::chrono::seconds(60));
-          if (!r.value("ok", false)) return fail("replica", r.value("error", "not applied"));
+          if (!json_bool(r, "ok", false)) return fail("replica", json_text(r, "error", "not applied"));
           return {};
         },
         [&ask_store](const std::string& machine, const std::string& kind) {
@@ -466,7 +479,16 @@ int run(const config::Settings& s) {
       auto& batch = *next;
       for (auto& m : batch) {
         if (m.control) {
-          m.control->set_value(answer(m.control_request));
+          // Nothing a technician or the cloud sends may stop this thread: the answers read
+          // their input without throwing accessors, and anything else is answered as an error.
+          Json reply;
+          try {
+            reply = answer(m.control_request);
+          } catch (const std::exception& e) {
+            log.error("control request failed", {{"error", e.what()}});
+            reply = {{"ok", false}, {"error", "the request could not be handled"}};
+          }
+          m.control->set_value(std::move(reply));
           continue;
         }
         if (m.topic == kTick) {

@@ -201,15 +201,37 @@ Result<bool> SyncService::upload() {
     for (bool live : {true, false}) {
       auto sent = send_batch(live);
       if (!sent) return Unexpected<Error>{sent.error()};
-      if (*sent == settings_.batch_events) full = true;
+      if ((*sent > 0 && *sent >= batch_cap_[live ? 0 : 1]) || std::exchange(resend_now_, false)) full = true;
     }
     if (!full) return false;  // what was waiting has gone
   }
   return true;  // more to send: come straight back
 }
 
+Result<std::size_t> SyncService::too_large(std::size_t events, std::int64_t seq, const std::string& event_id, const std::string& kind, std::size_t& cap) {
+  if (events > 1) {
+    // The cloud takes smaller bodies than this batch: half as many events next time (at
+    // once; the lane is not stuck behind a batch it can never send).
+    cap = std::max<std::size_t>(1, events / 2);
+    resend_now_ = true;
+    log_.warn("the cloud refused a batch as too large: smaller batches", {{"events", events}, {"next", cap}});
+    return std::size_t{0};
+  }
+  // One event larger than the cloud takes: kept aside here (spotter-edge outbox shows it),
+  // so the events behind it go on.
+  const std::string reason = "larger than the cloud accepts (413)";
+  log_.error("an event is larger than the cloud accepts: kept aside", {{"event_id", event_id}, {"kind", kind}});
+  if (auto s = store_->outbox_settle({}, {{seq, reason}}, clock_.now_ms()); !s) return Unexpected<Error>{s.error()};
+  std::lock_guard lock(status_mu_);
+  status_["quarantined_here"] = store_->quarantine_count();
+  return std::size_t{1};
+}
+
 Result<std::size_t> SyncService::send_batch(bool live) {
-  auto batch = store_->outbox_batch(settings_.batch_events, sync_api::kMaxBatchBytes / 2, live);
+  std::size_t& cap = batch_cap_[live ? 0 : 1];
+  if (cap == 0 || cap > settings_.batch_events) cap = settings_.batch_events;
+  // Stored bodies up to half the cloud's limit: the rest is room for each event's envelope.
+  auto batch = store_->outbox_batch(cap, sync_api::kMaxBatchBytes / 2, live);
   if (batch.empty()) return std::size_t{0};
   Json events = Json::array();
   for (const auto& e : batch) {
@@ -218,6 +240,7 @@ Result<std::size_t> SyncService::send_batch(bool live) {
   }
   auto r = client_->request("POST", std::string(sync_api::kEvents), dump_json(Json{{"events", std::move(events)}}), token_);
   if (!r) return Unexpected<Error>{r.error()};
+  if (r->status == 413) return too_large(batch.size(), batch[0].seq, batch[0].event_id, batch[0].kind, cap);
   if (r->status != 200) {
     retry_after_ = r->retry_after;
     return Unexpected<Error>{http_failure(*r, "upload").error()};
@@ -229,14 +252,19 @@ Result<std::size_t> SyncService::send_batch(bool live) {
   std::vector<std::pair<std::int64_t, std::string>> quarantined;
   for (std::size_t i = 0; i < batch.size(); ++i) {
     const auto& res = (*doc)["results"][i];
-    if (res.value("status", "") == "quarantined") {
-      quarantined.emplace_back(batch[i].seq, res.value("reason", "refused by the cloud"));
-      log_.warn("cloud quarantined an event", {{"event_id", batch[i].event_id}, {"kind", batch[i].kind}, {"reason", res.value("reason", "")}});
+    // Only an answer about this very event settles it: anything else keeps the batch.
+    const std::string status = json_text(res, "status");
+    if (json_text(res, "event_id") != batch[i].event_id || (status != "applied" && status != "duplicate" && status != "quarantined"))
+      return Unexpected<Error>{Error{"http", "upload: unreadable answer (result " + std::to_string(i) + ")"}};
+    if (status == "quarantined") {
+      quarantined.emplace_back(batch[i].seq, json_text(res, "reason", "refused by the cloud"));
+      log_.warn("cloud quarantined an event", {{"event_id", batch[i].event_id}, {"kind", batch[i].kind}, {"reason", json_text(res, "reason")}});
     } else {
       done.push_back(batch[i].seq);
     }
   }
   if (auto s = store_->outbox_settle(done, quarantined, clock_.now_ms()); !s) return Unexpected<Error>{s.error()};
+  cap = std::min(settings_.batch_events, cap * 2);
   std::lock_guard lock(status_mu_);
   status_["uploaded"] = status_["uploaded"].get<std::int64_t>() + static_cast<std::int64_t>(done.size());
   status_["quarantined"] = status_["quarantined"].get<std::int64_t>() + static_cast<std::int64_t>(quarantined.size());

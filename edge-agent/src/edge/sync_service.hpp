@@ -58,6 +58,9 @@ class SyncService {
   Result<bool> upload();
   // One batch of one lane: how many events went (0: the lane is empty).
   Result<std::size_t> send_batch(bool live);
+  // A 413 for a batch of `events` starting with (seq, event_id, kind): halves `cap`, or sets
+  // a lone event aside; how many events went (0 or 1).
+  Result<std::size_t> too_large(std::size_t events, std::int64_t seq, const std::string& event_id, const std::string& kind, std::size_t& cap);
   Status poll_replica();
   Status poll_commands();
   // The live thread: linked machines' latest telemetry as soon as it is due, on a connection
@@ -81,6 +84,10 @@ class SyncService {
   std::string token_;
   std::chrono::steady_clock::time_point token_renew_at_{}, next_replica_{}, next_commands_{};
   std::optional<std::chrono::seconds> retry_after_;
+  // Events a batch of each lane (live, bulk) may hold now: halved by a 413 (a body larger
+  // than the cloud takes), doubled back to batch_events by each success. Sync thread only.
+  std::size_t batch_cap_[2] = {0, 0};
+  bool resend_now_ = false;  // a batch was halved: send again without waiting
 
   std::thread thread_, live_thread_;
   std::atomic<bool> online_{false};

@@ -34,7 +34,7 @@ struct ServerLimits {
   // A request must arrive whole, and an answer be taken, within this; an idle keep-alive
   // connection closes after it. Checked to within one timer period of the session.
   std::chrono::milliseconds read_timeout{30'000};
-  std::size_t max_body_bytes = 1 << 20;
+  std::size_t max_body_bytes = 1 << 20;  // sync_api::kMaxBatchBytes: a gateway's batch fits
   std::size_t max_header_bytes = 16 << 10;
   std::chrono::seconds ws_idle{30};            // pings at half; no answer by then: closed
   std::size_t ws_max_message = 64 << 10;

@@ -26,7 +26,10 @@ inline constexpr std::string_view kProgress = "/api/sync/progress";
 inline constexpr std::size_t kMaxProgressItems = 200;
 
 inline constexpr std::size_t kMaxBatchEvents = 1000;
-inline constexpr std::size_t kMaxBatchBytes = 4 << 20;
+// The largest body the cloud takes (its HTTP server's default --max-body too); the agent
+// fills a batch with at most half of it in stored bodies, and halves its batches when a
+// cloud configured smaller answers 413.
+inline constexpr std::size_t kMaxBatchBytes = 1 << 20;
 
 // Outbox event kinds the cloud applies; anything else is quarantined ("unknown kind").
 inline constexpr std::array<std::string_view, 9> kEventKinds = {

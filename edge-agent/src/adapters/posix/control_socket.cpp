@@ -122,7 +122,17 @@ void ControlServer::serve() {
   }
 }
 
+namespace {
+ControlPeer peer_of(int fd) {
+  ucred cred{};
+  socklen_t len = sizeof cred;
+  if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || len != sizeof cred) return {};
+  return {static_cast<long>(cred.uid), cred.uid == 0 || cred.uid == ::geteuid()};
+}
+}  // namespace
+
 void ControlServer::handle(int fd) {
+  const ControlPeer peer = peer_of(fd);
   auto line = read_line(fd, 2000);
   Json reply;
   if (!line) {
@@ -138,7 +148,7 @@ void ControlServer::handle(int fd) {
     return;
   } else {
     try {
-      reply = handler_(*request);
+      reply = handler_(*request, peer);
     } catch (const std::exception& e) {
       reply = {{"ok", false}, {"error", e.what()}};
     }

@@ -2,6 +2,8 @@
 // The technicians' way in: a Unix socket (mode 0660, so the agent's user and group only)
 // speaking one JSON object per line. Requests are answered one at a time on the server's
 // own thread; a `tail` request turns its connection into a subscriber of the log stream.
+// Each request comes with who sent it (the kernel's SO_PEERCRED, not anything the client
+// says): the handler decides what the group may do and what only the agent's user or root.
 #include <atomic>
 #include <filesystem>
 #include <functional>
@@ -30,9 +32,15 @@ class TailHub final : public LogSink {
   std::vector<int> fds_;
 };
 
+// Who is on the other end of a control connection.
+struct ControlPeer {
+  long uid = -1;         // -1: unknown (then not trusted)
+  bool trusted = false;  // root or the agent's own user
+};
+
 class ControlServer {
  public:
-  using Handler = std::function<Json(const Json& request)>;
+  using Handler = std::function<Json(const Json& request, const ControlPeer& peer)>;
   // Throws std::runtime_error if the socket cannot be created (a start-up error).
   ControlServer(std::filesystem::path path, Handler handler, std::shared_ptr<TailHub> tail);
   ~ControlServer();
