@@ -166,6 +166,26 @@ TEST_CASE("commands: an unlink in the app and staff maintenance reach the branch
   // A gateway of another branch cannot write this branch's data.
   auto foreign = http.post("/api/sync/events", {{"events", {event(1, "machine_status", {{"machine_id", "tm-1"}, {"state", "offline"}})}}}, gw_north);
   CHECK(foreign.json["results"][0]["status"] == "quarantined");
+  // Nor end its visits or links (the ids are not secret: a receipt or a screen shows them).
+  auto bo = cloud.member("bo@gym.test", centro, cloud.plan({centro}));
+  cloud.machine(centro, "tm-2");
+  REQUIRE(http.post("/api/machines/heartbeat", {{"machine_id", "tm-2"}}, gw).status == 200);
+  auto visit = http.post("/api/sessions/start", {{"branch_id", centro}}, bo.token);
+  REQUIRE(visit.status == 201);
+  auto link = http.post("/api/machines/link", {{"machine_id", "tm-2"}}, bo.token);
+  REQUIRE_MESSAGE(link.status == 201, link.body);
+  const std::string visit_id = visit.json["id"], link_id = link.json["id"];
+  auto ends = http.post("/api/sync/events", {{"events", {event(2, "link_ended", {{"link_id", link_id}, {"ended_at_ms", kMonday0900Utc + 60000}}),
+                                                         event(3, "session_ended", {{"session_id", visit_id}, {"ended_at_ms", kMonday0900Utc + 60000}})}}},
+                        gw_north);
+  REQUIRE(ends.status == 200);
+  CHECK(ends.json["results"][0]["status"] == "quarantined");
+  CHECK(ends.json["results"][0]["reason"] == "link of another branch");
+  CHECK(ends.json["results"][1]["status"] == "quarantined");
+  CHECK(ends.json["results"][1]["reason"] == "session of another branch");
+  CHECK(http.get("/api/sessions/current", bo.token).json["id"] == visit_id);
+  auto own = http.post("/api/sync/events", {{"events", {event(20, "session_ended", {{"session_id", visit_id}, {"ended_at_ms", kMonday0900Utc + 60000}})}}}, gw);
+  CHECK(own.json["results"][0]["status"] == "applied");
 }
 
 TEST_CASE("spotter-cloud import loads a standalone gateway's replica file; a gateway then downloads the same branch") {

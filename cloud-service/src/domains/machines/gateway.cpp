@@ -10,7 +10,7 @@ namespace spotter::cloud::machines {
 
 void MachinesDomain::gateway_events(GatewayEventTable& table) {
   table.add("link_started", [this](const GatewayOrigin& g, std::int64_t, const Json& b) { return link_started(g, b); });
-  table.add("link_ended", [this](const GatewayOrigin&, std::int64_t, const Json& b) { return link_ended(b); });
+  table.add("link_ended", [this](const GatewayOrigin& g, std::int64_t, const Json& b) { return link_ended(g, b); });
   table.add("machine_status", [this](const GatewayOrigin& g, std::int64_t at, const Json& b) { return machine_status(g, at, b); });
   table.add("maintenance", [this](const GatewayOrigin& g, std::int64_t at, const Json& b) { return maintenance_report(g, at, b); });
   table.add("workout", [this](const GatewayOrigin& g, std::int64_t at, const Json& b) { return workout(g, at, b); });
@@ -53,13 +53,17 @@ Result<Applied> MachinesDomain::link_started(const GatewayOrigin& g, const Json&
   return Applied{};
 }
 
-Result<Applied> MachinesDomain::link_ended(const Json& b) {
+Result<Applied> MachinesDomain::link_ended(const GatewayOrigin& g, const Json& b) {
   auto id = id_field(b, "link_id");
   auto ended = time_field(b, "ended_at_ms");
   if (!id || !ended) return quarantine("malformed link_ended");
   auto link = store_.link(*id);
   if (!link) return Unexpected<Error>{link.error()};
   if (!*link) return quarantine("unknown link " + *id);
+  // A gateway ends the links of its own branch's machines only.
+  auto ours = store_.of_branch((*link)->machine_id, g.branch_id);
+  if (!ours) return Unexpected<Error>{ours.error()};
+  if (!*ours) return quarantine("link of another branch");
   if (auto r = end_link(**link, *ended, text_field(b, "ended_by", 32, "machine")); !r) return Unexpected<Error>{r.error()};
   return Applied{};
 }

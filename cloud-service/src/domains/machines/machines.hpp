@@ -49,7 +49,7 @@ class MachinesDomain final : public Domain, public sessions::MachinesOfVisit {
 
   // Gateway uploads (gateway.cpp)
   Result<Applied> link_started(const GatewayOrigin& g, const Json& b);
-  Result<Applied> link_ended(const Json& b);
+  Result<Applied> link_ended(const GatewayOrigin& g, const Json& b);
   Result<Applied> machine_status(const GatewayOrigin& g, std::int64_t at, const Json& b);
   Result<Applied> maintenance_report(const GatewayOrigin& g, std::int64_t at, const Json& b);
   Result<Applied> workout(const GatewayOrigin& g, std::int64_t at, const Json& b);

@@ -80,7 +80,7 @@ Result<OrgStore::ImportCounts> OrgStore::import_people(const std::string& branch
       plans[key] = plan_id;
     }
     const std::int64_t expires = ms["expires_at_ms"].get<std::int64_t>();
-    const std::string status = expires <= now ? "expired" : (ms.value("suspended", false) ? "suspended" : "active");
+    const std::string status = expires <= now ? "expired" : (json_bool(ms, "suspended", false) ? "suspended" : "active");
     SPOTTER_SQL(db_.execute("INSERT INTO subscriptions (id, user_id, plan_id, starts_at, expires_at, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
                             "ON CONFLICT (id) DO UPDATE SET plan_id = excluded.plan_id, starts_at = excluded.starts_at, expires_at = excluded.expires_at, "
                             "status = excluded.status, updated_at = excluded.updated_at",
@@ -93,7 +93,7 @@ Result<OrgStore::ImportCounts> OrgStore::import_people(const std::string& branch
     if (auto s = check_id(c, "member_id", where); !s) return Unexpected<Error>{s.error()};
     const std::string uid = text_of(c, "uid");
     if (uid.empty() || uid.size() > 20 || !is_valid_id(uid)) return fail("invalid", where + ".uid: not a card UID");
-    const bool blocked = c.value("blocked", false);
+    const bool blocked = json_bool(c, "blocked", false);
     SPOTTER_SQL(db_.execute("INSERT INTO credentials (id, user_id, kind, uid, created_at, revoked_at) VALUES (?, ?, 'nfc', ?, ?, ?) "
                             "ON CONFLICT (id) DO UPDATE SET user_id = excluded.user_id, revoked_at = excluded.revoked_at",
                             {"cred_imported_" + uid, text_of(c, "member_id"), uid, now, blocked ? SqlValue(now) : SqlValue(nullptr)}));

@@ -85,7 +85,7 @@ void SessionsDomain::jobs(JobTable& table) {
 
 void SessionsDomain::gateway_events(GatewayEventTable& table) {
   table.add("session_started", [this](const GatewayOrigin& g, std::int64_t, const Json& b) { return door_entry(g, b); });
-  table.add("session_ended", [this](const GatewayOrigin&, std::int64_t, const Json& b) { return door_exit(b); });
+  table.add("session_ended", [this](const GatewayOrigin& g, std::int64_t, const Json& b) { return door_exit(g, b); });
 }
 
 Result<Applied> SessionsDomain::door_entry(const GatewayOrigin& g, const Json& b) {
@@ -113,7 +113,7 @@ Result<Applied> SessionsDomain::door_entry(const GatewayOrigin& g, const Json& b
   return Applied{};
 }
 
-Result<Applied> SessionsDomain::door_exit(const Json& b) {
+Result<Applied> SessionsDomain::door_exit(const GatewayOrigin& g, const Json& b) {
   auto id = id_field(b, "session_id");
   auto ended = time_field(b, "ended_at_ms");
   if (!id || !ended) return quarantine("malformed session_ended");
@@ -124,6 +124,8 @@ Result<Applied> SessionsDomain::door_exit(const Json& b) {
   if (!*target) return quarantine("unknown session " + *id);
   auto visit = store_.visit(**target);
   if (!visit) return Unexpected<Error>{visit.error()};
+  // A gateway ends the visits of its own branch only.
+  if (*visit && (*visit)->branch_id != g.branch_id) return quarantine("session of another branch");
   // The first end wins: an app or job end already recorded stays.
   if (*visit && (*visit)->status == "active") {
     auto closed = end_visit(**visit, *ended, by);

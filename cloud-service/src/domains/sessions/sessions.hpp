@@ -53,7 +53,7 @@ class SessionsDomain final : public Domain {
   HttpResponse correct_visit(RequestContext& ctx);
   Result<int> auto_end();
   Result<Applied> door_entry(const GatewayOrigin& gateway, const Json& body);
-  Result<Applied> door_exit(const Json& body);
+  Result<Applied> door_exit(const GatewayOrigin& g, const Json& body);
   // Ends an active visit and publishes it in one transaction; false when it had ended.
   Result<bool> end_visit(const Visit& visit, std::int64_t ended_at, const std::string& ended_by);
   // The member's active visit, ended and published in one transaction; nullopt if none.
