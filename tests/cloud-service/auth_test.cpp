@@ -135,6 +135,30 @@ TEST_CASE("five failed logins per 15 minutes per account and per IP, then 429 wi
   CHECK(audit.json["items"][0]["ip"] == "127.0.0.1");
 }
 
+TEST_CASE("registrations and reset mails: ten an hour per address, reset mails ten an hour per account too, then 429") {
+  TestCloud cloud;
+  auto& http = cloud.http;
+  auto reg = [&](int i) {
+    return http.post("/api/auth/register", {{"email", "m" + std::to_string(i) + "@gym.test"}, {"password", TestCloud::kPassword}, {"full_name", "M"}});
+  };
+  for (int i = 0; i < 10; ++i) REQUIRE(reg(i).status == 201);
+  auto limited = reg(10);
+  CHECK(limited.status == 429);
+  CHECK(std::stoi(limited.header("retry-after")) > 0);
+  CHECK(http.post("/api/auth/register", {{"email", "bad"}}).status == 400);  // bad input is answered, not counted
+  CHECK(cloud.count("users") == 11);                                          // the ten and the admin
+  // Reset mails: counted whether the account exists or not, per account and per address.
+  for (int i = 0; i < 10; ++i) REQUIRE(http.post("/api/auth/password-reset", {{"email", i % 2 ? "m1@gym.test" : "nobody@gym.test"}}).status == 202);
+  CHECK(http.post("/api/auth/password-reset", {{"email", "m2@gym.test"}}).status == 429);
+  CHECK(cloud.count("notifications") == 5);
+  cloud.clock.advance(std::chrono::minutes(61));
+  cloud.service->run_jobs_once();
+  CHECK(reg(10).status == 201);
+  CHECK(http.post("/api/auth/password-reset", {{"email", "m2@gym.test"}}).status == 202);
+  auto audit = http.get("/api/audit?action=auth.register_throttled", cloud.admin());
+  CHECK(audit.json["items"].size() == 1);
+}
+
 TEST_CASE("password reset: token through the outbox, single use, expiring; old sessions end") {
   TestCloud cloud;
   auto& http = cloud.http;

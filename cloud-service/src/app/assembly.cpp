@@ -28,8 +28,11 @@ Assembly::Assembly(const AssemblyOptions& o, const Clock& c, Logger l, Metrics& 
       audit(*storage.db, clock, log),
       outbox(*storage.db, clock, log),
       attempts(*storage.db, clock, AttemptRule{}),
+      // 10 an hour per address (a gym's Wi-Fi is one address for everyone registering at
+      // the desk) and per account (reset mails).
+      requests(*storage.db, clock, AttemptRule{.limit = 10, .window = std::chrono::hours(1)}),
       platform{.db = *storage.db, .clock = clock, .log = log, .metrics = metrics, .events = bus, .audit = audit, .outbox = outbox,
-               .attempts = attempts, .hasher = hasher, .live = live, .gzip = &gzip_compress, .settings = o.settings,
+               .attempts = attempts, .requests = requests, .hasher = hasher, .live = live, .gzip = &gzip_compress, .settings = o.settings,
                .instance_id = instance_id, .key_ring = nullptr},
       domains(platform, std::move(health)) {}
 

@@ -40,6 +40,7 @@ struct Assembly {
   Audit audit;
   Outbox outbox;
   AttemptLimiter attempts;
+  AttemptLimiter requests;
   Platform platform;
   Domains domains;
 };

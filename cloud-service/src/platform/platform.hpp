@@ -86,6 +86,9 @@ struct Platform {
   Audit& audit;
   Outbox& outbox;
   AttemptLimiter& attempts;  // failed logins and gateway secrets, per key, across instances
+  // Requests that cost the service or someone else whether they succeed or not (accounts
+  // registered, reset mails asked for): each one counted, per key, across instances.
+  AttemptLimiter& requests;
   PasswordHasher& hasher;
   LiveUpdates& live;
   // gzip (the zlib adapter): nullopt when it cannot allocate; the plain body goes then.

@@ -30,6 +30,9 @@ class AuthDomain final : public Domain {
   std::optional<Caller> cached_user(std::string_view token);
 
  private:
+  // Counts one request against `keys` (platform requests limiter): a 429 when over the
+  // limit (audited as `action`), else nullopt.
+  std::optional<HttpResponse> counted_request(RequestContext& ctx, const std::vector<std::string>& keys, const char* action, const std::string& target);
   HttpResponse register_user(RequestContext& ctx);
   HttpResponse login(RequestContext& ctx);
   HttpResponse refresh(RequestContext& ctx);

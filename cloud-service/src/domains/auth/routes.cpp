@@ -33,6 +33,18 @@ void AuthDomain::routes(RouteTable& t) {
          "anyone holding a reset token"});
 }
 
+std::optional<HttpResponse> AuthDomain::counted_request(RequestContext& ctx, const std::vector<std::string>& keys, const char* action,
+                                                        const std::string& target) {
+  auto wait = platform_.requests.retry_after_s(keys);
+  if (!wait) return storage_failure(platform_.log, wait.error(), "request limits");
+  if (*wait > 0) {
+    platform_.audit.record(ctx, action, target);
+    return too_many(*wait);
+  }
+  if (auto r = platform_.requests.record_failure(keys); !r) return storage_failure(platform_.log, r.error(), "request limits");
+  return std::nullopt;
+}
+
 HttpResponse AuthDomain::register_user(RequestContext& ctx) {
   SPOTTER_TRY(body, parse_body(ctx.req));
   Fields f(body);
@@ -42,6 +54,7 @@ HttpResponse AuthDomain::register_user(RequestContext& ctx) {
   if (!password.empty())
     if (auto weak = password_weakness(password, email)) f.add_error("password", *weak);
   if (!f.ok()) return f.problem();
+  if (auto limited = counted_request(ctx, {"register-ip:" + ctx.req.remote_ip}, "auth.register_throttled", email)) return *limited;
   const std::int64_t now = platform_.now_ms();
   org::NewUser u{.id = new_id("usr", now), .email = email, .full_name = full_name, .role = "member", .password_hash = platform_.hasher.hash(password),
                  .home_branch_id = {}, .phone = {}, .document_id = {}, .branch_ids = {}};
@@ -135,6 +148,9 @@ HttpResponse AuthDomain::reset_request(RequestContext& ctx) {
   Fields f(body);
   std::string email = f.email("email");
   if (!f.ok()) return f.problem();
+  // Counted whether or not the account exists (the answer must not tell): a mailbox is not
+  // flooded, and an address cannot ask for thousands.
+  if (auto limited = counted_request(ctx, {"reset-ip:" + ctx.req.remote_ip, "reset-acct:" + email}, "auth.reset_throttled", email)) return *limited;
   SPOTTER_TRY(record, checked(platform_.log, org_.login_record(email), "password reset"));
   if (record) {
     const std::string token = "pr_" + crypto::random_token(32);

@@ -21,7 +21,9 @@ void OpsDomain::routes(RouteTable& t) {
 }
 
 void OpsDomain::jobs(JobTable& table) {
-  table.add("attempts_prune", [this] { return platform_.attempts.prune(); });
+  // Both limiters keep their rows in one table: pruned by the longer window (the requests'
+  // hour), which keeps every row either still counts.
+  table.add("attempts_prune", [this] { return platform_.requests.prune(); });
   table.add("idempotency_prune", [this]() -> Result<int> {
     auto n = prune_idempotency_keys(platform_.db, platform_.now_ms());
     if (!n) return Unexpected<Error>{n.error()};
