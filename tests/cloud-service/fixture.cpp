@@ -29,6 +29,7 @@ cloud::ServiceConfig test_config(const std::string& db_url, ManualClock& clock, 
   c.argon2_passes = 1;
   c.log_sink = std::move(logs);
   c.log_level = LogLevel::warn;
+  c.fingerprint_key = kTestFingerprintKey;
   if (tweak) tweak(c);
   return c;
 }

@@ -19,6 +19,8 @@ namespace spotter::testing {
 
 // 2026-03-02 09:00 UTC, a Monday (10:00 in Madrid).
 inline constexpr std::int64_t kMonday0900Utc = 1772442000000;
+// The --fingerprint-key every test service runs with (test_config).
+inline const std::vector<std::uint8_t> kTestFingerprintKey(32, 0x5A);
 
 // A fresh database for one test on the engine under test: "sqlite:DIR/NAME.db" or a new
 // PostgreSQL database. open_database() opens the test's own connection to it.

@@ -36,6 +36,7 @@ ReplicaSnapshot branch() {
   s.cards = {{"04A1B2C3D4E5F6", "ana", false}, {"04000000000002", "bo", false}, {"04000000000003", "cy", false},
              {"04000000000004", "di", false}, {"04000000000005", "ed", false}, {"04000000000006", "fay", false},
              {"04000000000007", "gus", false}, {"04BBBBBBBBBBBB", "ana", true}};
+  s.fingerprints = {{"fp_ana", "ana", "right_index", "tmpl-a"}, {"fp_bo", "bo", "left_thumb", "tmpl-b"}};
   return s;
 }
 
@@ -152,4 +153,19 @@ TEST_CASE("entitlement: a current membership for this branch wins over others") 
   ms.pop_back();
   CHECK(entitlement(m, ms, "b1", 50) == Reason::branch_not_allowed);
   CHECK(entitlement(m, ms, "b1", 100) == Reason::no_active_membership);  // expiry is exclusive
+}
+
+TEST_CASE_TEMPLATE("a matched fingerprint is decided like the member's card; an unknown one is no one", Store, MemoryStore, SqliteStore) {
+  Door<Store> d;
+  auto in = d.scan({Credential::Kind::fingerprint, "fp_ana"});
+  CHECK(in.reply.granted);
+  CHECK(in.reply.display_name == "Ana M.");
+  REQUIRE(in.session_started.has_value());
+  CHECK(in.session_started->member_id == "ana");
+  CHECK(d.scan({Credential::Kind::fingerprint, "fp_ana"}).reply.reason == Reason::already_inside);
+  CHECK(d.scan({Credential::Kind::fingerprint, "fp_ana"}, Direction::out).reply.granted);
+  CHECK(d.scan({Credential::Kind::fingerprint, "fp_bo"}).reply.reason == Reason::no_active_membership);  // expired
+  CHECK(d.scan({Credential::Kind::fingerprint, "fp_nobody"}).reply.reason == Reason::unknown_credential);
+  // A card UID is not a fingerprint id, nor the other way round.
+  CHECK(d.scan({Credential::Kind::fingerprint, "04A1B2C3D4E5F6"}).reply.reason == Reason::unknown_credential);
 }

@@ -17,6 +17,12 @@ class MemoryDoorView : public DoorStore {
     }
     return std::nullopt;
   }
+  std::optional<MemberRecord> member_by_fingerprint(const std::string& credential_id) const override {
+    for (const auto& f : snap.fingerprints) {
+      if (f.credential_id == credential_id) return member(f.member_id);
+    }
+    return std::nullopt;
+  }
   std::optional<MemberRecord> member(const std::string& id) const override {
     for (const auto& m : snap.members) {
       if (m.id == id) return m;

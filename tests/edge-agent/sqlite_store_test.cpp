@@ -47,8 +47,8 @@ DoorOutcome entry(const std::string& member, const std::string& session_id) {
 
 TEST_CASE("the schema is created once and a newer one is refused") {
   TempDb db;
-  { SqliteEdgeStore s(db.file); CHECK(s.schema_version() == 8); }
-  { SqliteEdgeStore s(db.file); CHECK(s.schema_version() == 8); }
+  { SqliteEdgeStore s(db.file); CHECK(s.schema_version() == 9); }
+  { SqliteEdgeStore s(db.file); CHECK(s.schema_version() == 9); }
   {
     SQLite::Database raw(db.file.string(), SQLite::OPEN_READWRITE);
     raw.exec("PRAGMA user_version = 99");
@@ -128,11 +128,11 @@ TEST_CASE("a version 1 database is migrated, keeping what it held") {
   {
     SQLite::Database raw(db.file.string(), SQLite::OPEN_READWRITE);
     raw.exec("DROP TABLE machine_links; DROP TABLE machine_states; DROP TABLE telemetry; DROP TABLE ingest_state; "
-             "DROP TABLE outbox_quarantine; DROP TABLE sync_state; DROP INDEX outbox_by_kind; DROP TABLE machine_holds; "
+             "DROP TABLE outbox_quarantine; DROP TABLE sync_state; DROP INDEX outbox_by_kind; DROP TABLE machine_holds; DROP TABLE fingerprints; "
              "PRAGMA user_version = 1");
   }
   SqliteEdgeStore s(db.file);
-  CHECK(s.schema_version() == 8);
+  CHECK(s.schema_version() == 9);
   CHECK(s.held_machines().empty());
   CHECK(s.open_session("ana")->id == "ses1");
   CHECK(s.open_links().empty());

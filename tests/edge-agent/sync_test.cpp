@@ -6,6 +6,7 @@
 
 #include "spotter/common/crypto.hpp"
 #include "spotter/common/encoding.hpp"
+#include "spotter/edge/fingerprint_plan.hpp"
 #include "spotter/edge/sqlite_store.hpp"
 #include "spotter/edge/sync_backoff.hpp"
 
@@ -120,4 +121,61 @@ TEST_CASE("a replica delta replaces a member's memberships and cards, removes me
   REQUIRE_FALSE(bad.ok());
   CHECK(bad.error().message.find("delta.members[0]") != std::string::npos);
   CHECK_FALSE(parse_replica_delta(Json{{"members", {{{"id", "a"}, {"display_name", "A"}, {"cards", {{{"uid", "04A1B2C3"}, {"member_id", "b"}}}}}}}}).ok());
+}
+
+TEST_CASE("fingerprints come with their member: a delta replaces them, a removed member takes them along") {
+  TempFile f;
+  SqliteEdgeStore s(f.file);
+  ReplicaSnapshot r;
+  r.branch.id = "b1";
+  r.members = {{"ana", "Ana", false}, {"bo", "Bo", false}};
+  r.fingerprints = {{"fp_a1", "ana", "right_index", std::string("\x01\x02\x00\xff", 4)}, {"fp_b1", "bo", "left_thumb", "bo-template"}};
+  REQUIRE(s.import_replica(r).ok());
+  CHECK(s.member_by_fingerprint("fp_a1")->id == "ana");
+  CHECK(s.fingerprint("fp_a1")->template_ == std::string("\x01\x02\x00\xff", 4));  // bytes, not text
+  CHECK(s.fingerprint_ids() == std::vector<std::string>{"fp_a1", "fp_b1"});
+  const std::string tmpl = base64_encode(crypto::as_bytes("ana-new-template"));
+  auto delta = parse_replica_delta(Json{
+      {"members", {{{"id", "ana"}, {"display_name", "Ana"},
+                    {"fingerprints", {{{"credential_id", "fp_a2"}, {"member_id", "ana"}, {"finger", "left_index"}, {"template", tmpl}}}}}}},
+      {"removed_members", {"bo"}}});
+  REQUIRE(delta.ok());
+  REQUIRE(s.apply_replica_delta(*delta).ok());
+  CHECK_FALSE(s.member_by_fingerprint("fp_a1").has_value());  // deleted in the cloud: not in her list
+  CHECK_FALSE(s.member_by_fingerprint("fp_b1").has_value());  // Bo left the branch
+  CHECK(s.member_by_fingerprint("fp_a2")->id == "ana");
+  CHECK(s.fingerprint("fp_a2")->template_ == "ana-new-template");
+  CHECK(s.fingerprint_ids() == std::vector<std::string>{"fp_a2"});
+  // Someone else's fingerprint in a member's entry, or a bad template, refuses the delta.
+  CHECK_FALSE(parse_replica_delta(Json{{"members", {{{"id", "a"}, {"fingerprints", {{{"credential_id", "x"}, {"member_id", "b"}, {"template", tmpl}}}}}}}}).ok());
+  for (const char* bad_template : {"", "!!!!", "QUJD="}) {
+    CAPTURE(bad_template);
+    auto refused = parse_replica(Json{{"branch", {{"id", "b1"}}}, {"fingerprints", {{{"credential_id", "x"}, {"member_id", "a"}, {"template", bad_template}}}}});
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.error().message.rfind("fingerprints[0].template", 0) == 0);
+  }
+  const std::string too_big = base64_encode(crypto::Bytes(4097, 7));
+  CHECK_FALSE(parse_replica(Json{{"branch", {{"id", "b1"}}}, {"fingerprints", {{{"credential_id", "x"}, {"member_id", "a"}, {"template", too_big}}}}}).ok());
+  // And the whole replica round-trips them.
+  auto again = parse_replica(replica_to_json(r));
+  REQUIRE(again.ok());
+  CHECK(again->fingerprints == r.fingerprints);
+}
+
+TEST_CASE("fingerprint delivery plan: send what a sensor lacks, take back what nobody is owed, a bounded amount per round") {
+  const std::set<std::string> sensors = {"front", "side"};
+  std::map<std::string, std::set<std::string>> held = {{"front", {"a", "gone"}}, {"back", {"a"}}};
+  auto plan = plan_fingerprints(sensors, {"a", "b"}, held, 100);
+  using P = std::pair<std::string, std::string>;
+  CHECK(plan.take_back == std::vector<P>{{"back", "a"}, {"front", "gone"}});  // "back" has no sensor
+  CHECK(plan.send == std::vector<P>{{"front", "b"}, {"side", "a"}, {"side", "b"}});
+  CHECK_FALSE(plan.more);
+  auto capped = plan_fingerprints(sensors, {"a", "b"}, held, 2);
+  CHECK(capped.send.size() == 2);
+  CHECK(capped.more);
+  CHECK(capped.take_back.size() == 2);  // taking back is never held up
+  held = {{"front", {"a", "b"}}, {"side", {"a", "b"}}};
+  auto settled = plan_fingerprints(sensors, {"a", "b"}, held, 100);
+  CHECK(settled.send.empty());
+  CHECK(settled.take_back.empty());
 }

@@ -1,4 +1,7 @@
 // spotter-cloud: serve | migrate | admin create | keys rotate | import.
+#include <sys/stat.h>
+
+#include <fstream>
 #include <iostream>
 #include <thread>
 
@@ -10,6 +13,7 @@
 #include "offline.hpp"
 #include "spotter/cloud/service.hpp"
 #include "spotter/common/config.hpp"
+#include "spotter/common/encoding.hpp"
 #include "spotter/common/ids.hpp"
 #include "spotter/common/stop_signal.hpp"
 #include "spotter/common/version.hpp"
@@ -46,6 +50,7 @@ std::vector<Option> serve_options() {
       {.name = "job-interval", .help = "how often background jobs run", .kind = Kind::duration, .default_value = "5s", .min = 100, .max = 3'600'000},
       {.name = "machine-offline-after", .help = "silence after which a machine counts as offline", .kind = Kind::duration, .default_value = "60s", .min = 1000, .max = 86'400'000},
       {.name = "read-timeout", .help = "time for a request to arrive whole (and an idle connection to close)", .kind = Kind::duration, .default_value = "30s", .min = 1000, .max = 3'600'000},
+      {.name = "fingerprint-key", .help = "a file of 32 bytes (raw or 64 hex digits, mode 0600) sealing fingerprint templates; none: no fingerprints", .kind = Kind::text},
       {.name = "argon2-memory", .help = "Argon2id memory per password hash", .kind = Kind::bytes, .default_value = "19MiB", .min = 1 << 20, .max = 1LL << 30},
       {.name = "log-level", .help = "debug, info, warn or error", .kind = Kind::text, .default_value = "info", .choices = {"debug", "info", "warn", "error"}},
   };
@@ -64,6 +69,23 @@ int bad(const std::string& setting, const std::string& why) {
 
 Logger tool_log(const Clock& clock) { return Logger("cloud", stderr_log_sink(), clock, LogLevel::warn); }
 
+// The fingerprint key file: 32 raw bytes or 64 hex digits (a trailing newline allowed), kept
+// from other users as an SSH key is. An error names what is wrong, never the key.
+Result<std::vector<std::uint8_t>> read_fingerprint_key(const std::string& file) {
+  struct stat st{};
+  if (::stat(file.c_str(), &st) != 0) return fail("bad_setting", "cannot read " + file);
+  if ((st.st_mode & 077) != 0) return fail("bad_setting", file + " is readable by other users: chmod 600 it");
+  std::ifstream in(file, std::ios::binary);
+  std::string text(200, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (text.size() == crypto::kAesKeySize) return std::vector<std::uint8_t>(text.begin(), text.end());
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  auto hex = hex_decode(text);
+  if (!hex || hex->size() != crypto::kAesKeySize) return fail("bad_setting", file + " must hold 32 bytes, raw or as 64 hex digits");
+  return *hex;
+}
+
 int serve(const config::Settings& s) {
   const std::string listen = s.text("listen");
   const auto colon = listen.rfind(':');
@@ -80,6 +102,11 @@ int serve(const config::Settings& s) {
   c.machine_offline_after = std::chrono::milliseconds(s.integer("machine-offline-after"));
   c.read_timeout = std::chrono::milliseconds(s.integer("read-timeout"));
   c.argon2_memory_kib = static_cast<std::uint32_t>(s.integer("argon2-memory") / 1024);
+  if (auto file = s.optional_text("fingerprint-key")) {
+    auto key = read_fingerprint_key(*file);
+    if (!key) return bad("fingerprint-key", key.error().message);
+    c.fingerprint_key = std::move(*key);
+  }
   c.log_level = parse_log_level(s.text("log-level")).value();
   std::unique_ptr<Service> service;
   // A database that is not up yet (a host booting, a failover) is waited for, and said so.

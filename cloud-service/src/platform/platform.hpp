@@ -44,6 +44,9 @@ struct KeyRing {
 
 struct Settings {
   std::chrono::milliseconds machine_offline_after{60'000};
+  // AES-256 key that fingerprint templates are sealed with at rest (--fingerprint-key);
+  // empty: fingerprint enrolment is off.
+  std::vector<std::uint8_t> fingerprint_key;
 };
 
 // Who did what, from where: auth events and staff actions (table audit_log).

@@ -91,4 +91,23 @@ Result<crypto::Bytes> base64url_decode(std::string_view text) {
   return out;
 }
 
+std::string base64_encode(crypto::ByteView bytes) {
+  std::string out = base64url_encode(bytes);
+  for (char& c : out) c = c == '-' ? '+' : c == '_' ? '/' : c;
+  out.append((4 - out.size() % 4) % 4, '=');
+  return out;
+}
+
+Result<crypto::Bytes> base64_decode(std::string_view text) {
+  if (text.size() % 4 != 0) return fail("bad_base64", "length must be a multiple of 4");
+  std::size_t pad = 0;
+  while (pad < 2 && pad < text.size() && text[text.size() - 1 - pad] == '=') ++pad;
+  std::string url(text.substr(0, text.size() - pad));
+  for (char& c : url) {
+    if (c == '-' || c == '_') return fail("bad_base64", "character outside the base64 alphabet");
+    c = c == '+' ? '-' : c == '/' ? '_' : c;
+  }
+  return base64url_decode(url);
+}
+
 }  // namespace spotter

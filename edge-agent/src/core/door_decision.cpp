@@ -39,24 +39,43 @@ DoorOutcome refuse(const protocol::DoorScan& scan, Reason reason, std::optional<
 }
 }  // namespace
 
+Identified identify(const protocol::Credential& credential, WallTime now, const DoorView& view, const QrCheck& qr) {
+  Identified out;
+  switch (credential.kind) {
+    case protocol::Credential::Kind::nfc: out.member = view.member_by_card(credential.value); break;
+    case protocol::Credential::Kind::fingerprint: out.member = view.member_by_fingerprint(credential.value); break;
+    case protocol::Credential::Kind::qr: {
+      auto checked = qr.check(credential.value, now);
+      if (!checked) {
+        out.refusal = checked.error().code == "expired_qr" ? Reason::expired_qr : Reason::invalid_qr;
+        return out;
+      }
+      if (view.qr_used(checked->jti)) {
+        out.refusal = Reason::replayed_qr;
+        return out;
+      }
+      out.qr = *checked;
+      out.member = view.member(checked->member_id);
+      break;
+    }
+  }
+  if (!out.member) {
+    out.qr.reset();
+    out.refusal = Reason::unknown_credential;
+  }
+  return out;
+}
+
 DoorOutcome decide_door(const DoorRequest& req, const std::string& branch_id, const BranchCalendar& calendar,
                         const DoorView& view, const QrCheck& qr) {
   const auto& scan = req.scan;
   const std::int64_t now_ms = req.now.time_since_epoch().count();
 
   // 1. Who is it?
-  std::optional<MemberRecord> member;
-  std::optional<QrIdentity> qr_id;
-  if (scan.credential.kind == protocol::Credential::Kind::nfc) {
-    member = view.member_by_card(scan.credential.value);
-  } else {
-    auto checked = qr.check(scan.credential.value, req.now);
-    if (!checked) return refuse(scan, checked.error().code == "expired_qr" ? Reason::expired_qr : Reason::invalid_qr);
-    if (view.qr_used(checked->jti)) return refuse(scan, Reason::replayed_qr);
-    qr_id = *checked;
-    member = view.member(checked->member_id);
-  }
-  if (!member) return refuse(scan, Reason::unknown_credential);
+  auto who = identify(scan.credential, req.now, view, qr);
+  if (!who.member) return refuse(scan, who.refusal);
+  const auto& member = who.member;
+  const auto& qr_id = who.qr;
 
   auto session = view.open_session(member->id);
   DoorOutcome out;

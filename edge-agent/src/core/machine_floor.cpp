@@ -115,18 +115,10 @@ FloorChanges MachineFloor::on_auth(const std::string& id, const protocol::Machin
                                               r, std::move(link_id), std::move(name)}};
     return out;
   };
-  std::optional<MemberRecord> member;
-  std::optional<QrIdentity> qr_id;
-  if (auth.credential.kind == protocol::Credential::Kind::nfc) {
-    member = view.member_by_card(auth.credential.value);
-  } else {
-    auto checked = qr.check(auth.credential.value, now);
-    if (!checked) return reply(checked.error().code == "expired_qr" ? Reason::expired_qr : Reason::invalid_qr);
-    if (view.qr_used(checked->jti)) return reply(Reason::replayed_qr);
-    qr_id = *checked;
-    member = view.member(checked->member_id);
-  }
-  if (!member) return reply(Reason::unknown_credential);
+  auto who = identify(auth.credential, now, view, qr);
+  if (!who.member) return reply(who.refusal);
+  const auto& member = who.member;
+  const auto& qr_id = who.qr;
   auto name = member->display_name.empty() ? std::nullopt : std::optional<std::string>(member->display_name);
   if (member->account_suspended) return reply(Reason::account_suspended, std::nullopt, name);
   // Machines are for members inside: the door checked their membership on the way in.

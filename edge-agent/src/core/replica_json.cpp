@@ -127,6 +127,16 @@ Result<ReplicaSnapshot> parse_replica(const Json& doc) {
     if (!err && !is_uid(c.uid)) e.bad("uid", "must be 8, 14 or 20 upper-case hex digits");
     out.cards.push_back(std::move(c));
   }
+  const Json& prints = list(doc, "fingerprints", err);
+  for (std::size_t i = 0; i < prints.size() && !err; ++i) {
+    Entry e(prints[i], fmt::format("fingerprints[{}]", i), err);
+    FingerprintRecord f{e.id("credential_id"), e.id("member_id"), e.text("finger", false, 32), {}};
+    // 4,096 bytes of template are 5,464 characters of base64.
+    auto raw = base64_decode(e.text("template", true, 5464));
+    if (!err && (!raw || raw->empty() || raw->size() > kMaxFingerprintTemplate)) e.bad("template", "must be base64 of 1-4096 bytes");
+    if (!err) f.template_.assign(raw->begin(), raw->end());
+    out.fingerprints.push_back(std::move(f));
+  }
   const Json& machines = list(doc, "machines", err);
   for (std::size_t i = 0; i < machines.size() && !err; ++i) {
     Entry e(machines[i], fmt::format("machines[{}]", i), err);
@@ -165,6 +175,11 @@ Json replica_to_json(const ReplicaSnapshot& s) {
   }
   doc["cards"] = Json::array();
   for (const auto& c : s.cards) doc["cards"].push_back({{"uid", c.uid}, {"member_id", c.member_id}, {"blocked", c.blocked}});
+  doc["fingerprints"] = Json::array();
+  for (const auto& f : s.fingerprints) {
+    doc["fingerprints"].push_back({{"credential_id", f.credential_id}, {"member_id", f.member_id}, {"finger", f.finger},
+                                   {"template", base64_encode(crypto::as_bytes(f.template_))}});
+  }
   doc["machines"] = Json::array();
   for (const auto& m : s.machines) {
     Json j = {{"id", m.id}, {"name", m.name}, {"type", m.type}};
@@ -188,14 +203,17 @@ Result<ReplicaDelta> parse_replica_delta(const Json& doc) {
     Json member = m;
     member.erase("memberships");
     member.erase("cards");
+    member.erase("fingerprints");
     auto parsed = parse_replica({{"branch", branch}, {"members", Json::array({member})}, {"memberships", m.value("memberships", Json::array())},
-                                 {"cards", m.value("cards", Json::array())}});
+                                 {"cards", m.value("cards", Json::array())}, {"fingerprints", m.value("fingerprints", Json::array())}});
     if (!parsed) return fail("invalid_replica", where + ": " + parsed.error().message);
     for (const auto& ms : parsed->memberships)
       if (ms.member_id != parsed->members[0].id) return fail("invalid_replica", where + ": a membership of another member");
     for (const auto& c : parsed->cards)
       if (c.member_id != parsed->members[0].id) return fail("invalid_replica", where + ": a card of another member");
-    out.members.push_back({parsed->members[0], std::move(parsed->memberships), std::move(parsed->cards)});
+    for (const auto& f : parsed->fingerprints)
+      if (f.member_id != parsed->members[0].id) return fail("invalid_replica", where + ": a fingerprint of another member");
+    out.members.push_back({parsed->members[0], std::move(parsed->memberships), std::move(parsed->cards), std::move(parsed->fingerprints)});
   }
   auto machines = parse_replica({{"branch", branch}, {"machines", doc.value("machines", Json::array())}});
   if (!machines) return fail("invalid_replica", "delta." + machines.error().message);

@@ -67,13 +67,14 @@ protocol::DoorDecision DoorService::scan_locally(const std::string& door, const 
   return decided.reply;
 }
 
-void DoorService::on_reader_status(const protocol::Topic& topic, const std::string& payload) {
+std::optional<protocol::DoorStatus> DoorService::on_reader_status(const protocol::Topic& topic, const std::string& payload) {
   auto st = protocol::decode_door_status(payload);
   if (!st) {
     rejections_.add(topic.device, protocol::to_string(st.error().reason));
-    return;
+    return std::nullopt;
   }
   doors_[topic.device].reader_state = std::string(protocol::to_string(st->state));
+  return *st;
 }
 
 Json DoorService::doors_json() const {

@@ -39,8 +39,8 @@ class DoorService {
   void on_member_left(std::function<void(const std::string& member_id)> f) { member_left_ = std::move(f); }
 
   void on_scan(const protocol::Topic& topic, const std::string& payload);
-  // A reader's retained online/offline status (PROTOCOL.md 4.3).
-  void on_reader_status(const protocol::Topic& topic, const std::string& payload);
+  // A reader's retained online/offline status (PROTOCOL.md 4.3); nullopt if malformed.
+  std::optional<protocol::DoorStatus> on_reader_status(const protocol::Topic& topic, const std::string& payload);
   // `spotter-edge scan`: decided and recorded exactly as if the door's reader sent it; the
   // reply also goes to the door.
   protocol::DoorDecision scan_locally(const std::string& door, const protocol::DoorScan& scan);

@@ -17,16 +17,19 @@
 #include "../adapters/v4l2/v4l2_source.hpp"
 #include "../adapters/zxing/camera_reader.hpp"
 #include "door_service.hpp"
+#include "fingerprint_delivery.hpp"
 #include "machine_service.hpp"
 #include "technician_cli.hpp"
 #include "telemetry_writer.hpp"
 #include "spotter/common/config.hpp"
+#include "spotter/common/encoding.hpp"
 #include "spotter/common/ids.hpp"
 #include "spotter/common/stop_signal.hpp"
 #include "spotter/common/version.hpp"
 #include "spotter/edge/control_policy.hpp"
 #include "spotter/edge/main.hpp"
 #include "spotter/protocol/codec.hpp"
+#include "spotter/protocol/fingerprint.hpp"
 #include "sync_service.hpp"
 #include "work_queue.hpp"
 
@@ -43,6 +46,7 @@ const char* kSummary =
     "  spotter-edge import FILE.json   load the branch replica into --data-dir (docs/edge-agent.md)\n"
     "  spotter-edge status|machines|doors|outbox|sync|readers|doctor [--data-dir D] [--json]\n"
     "  spotter-edge tail     follow the agent's log\n"
+    "  spotter-edge door-key --door DOOR --data-dir D   a fingerprint reader's key (hex)\n"
     "  spotter-edge scan --door DOOR (--nfc UID | --qr TEXT) [--direction in|out]";
 
 // Periodic work for the store thread travels through its queue as a message with a topic
@@ -90,6 +94,19 @@ std::vector<Option> run_options() {
 
 std::vector<Option> import_options() {
   return {{.name = "data-dir", .help = "where the SQLite files live", .kind = Kind::text, .required = true}};
+}
+
+std::vector<Option> door_key_options() {
+  return {{.name = "data-dir", .help = "the agent's data directory (holds fingerprint.key)", .kind = Kind::text, .required = true},
+          {.name = "door", .help = "the door whose reader is being provisioned", .kind = Kind::id, .required = true}};
+}
+
+// `spotter-edge door-key`: the key a fingerprint reader opens its templates with (PROTOCOL.md
+// 4.4), as hex, for the technician to provision. Needs read access to the gateway's key.
+int door_key(const config::Settings& s) {
+  auto key = load_gateway_key((std::filesystem::path(s.text("data-dir")) / "fingerprint.key").string(), false);
+  std::cout << hex_encode(protocol::door_fingerprint_key(key, s.text("door"))) << "\n";
+  return 0;
 }
 
 std::filesystem::path db_file(const config::Settings& s) { return std::filesystem::path(s.text("data-dir")) / "edge.db"; }
@@ -188,6 +205,7 @@ int run(const config::Settings& s) {
                  protocol::MessageType::heartbeat, protocol::MessageType::machine_auth, protocol::MessageType::maintenance}) {
     filters.push_back(protocol::build_topic(branch, "+", t));
   }
+  filters.push_back(protocol::fingerprint_filter(branch));  // what readers hold (fingerprint_delivery.hpp)
   InboundJournal journal(std::filesystem::path(s.text("data-dir")) / "inbound");
   // Journal writes and hand-overs happen under one lock, so the store thread receives
   // messages in journal order whichever connection they came on.
@@ -247,6 +265,9 @@ int run(const config::Settings& s) {
                          std::chrono::milliseconds(s.integer("link-idle-after"))};
   MachineService machines(store, qr, branch, clock, log, publish, rejections, timings);
   doors.on_member_left([&machines](const std::string& member) { machines.on_member_left(member); });
+  FingerprintDelivery prints(store, branch, load_gateway_key((std::filesystem::path(s.text("data-dir")) / "fingerprint.key").string(), true),
+                             clock, log.with({{"part", "fingerprints"}}),
+                             [&link](const std::string& t, const std::string& p) { return link.publish(t, p, true); });
 
   // What arrived but was not applied before the last stop (a kill, a power cut).
   std::uint64_t replayed = 0;
@@ -316,7 +337,7 @@ int run(const config::Settings& s) {
               {"outbox", {{"depth", outbox["depth"]}, {"bytes", outbox["bytes"]}, {"oldest_age_s", outbox["oldest_age_s"]}}},
               {"disk_free_bytes", free_disk}, {"uptime_s", std::chrono::duration_cast<std::chrono::seconds>(clock.monotonic() - started).count()},
               {"members", store.member_count()}, {"telemetry", {{"stored", writer->totals().stored}, {"duplicates", writer->totals().duplicates}}},
-              {"rejected", rejections.total()}, {"journal_bytes", journal.bytes_on_disk()}};
+              {"rejected", rejections.total()}, {"journal_bytes", journal.bytes_on_disk()}, {"fingerprints", prints.status_json()}};
     }
     if (cmd == "machines") return {{"ok", true}, {"machines", machines.machines_json()}};
     if (cmd == "doors") return {{"ok", true}, {"doors", doors.doors_json()}};
@@ -337,6 +358,7 @@ int run(const config::Settings& s) {
       if (!delta) return {{"ok", false}, {"error", delta.error().message}};
       if (auto r = store.apply_replica_delta(*delta); !r) return {{"ok", false}, {"error", r.error().message}};
       machines.reload(make_qr_check(store.qr_keys(), log));
+      prints.replica_changed();
       return {{"ok", true}, {"members_changed", delta->members.size() + delta->removed_members.size()}};
     }
     if (cmd == "apply_replica") {
@@ -352,6 +374,7 @@ int run(const config::Settings& s) {
       auto new_qr = make_qr_check(store.qr_keys(), log);
       doors.reload(BranchCalendar(*tz, replica->branch.hours), new_qr);
       machines.reload(new_qr);
+      prints.replica_changed();
       return {{"ok", true}, {"members", replica->members.size()}};
     }
     if (cmd == "machine_command") {
@@ -495,6 +518,7 @@ int run(const config::Settings& s) {
           if (!rows.empty()) hand_over();
           doors.end_overdue_sessions();
           machines.tick();
+          prints.tick();
           writer->checkpoint(applied);
           if (++ticks % 15 == 1) enforce_budget();
           if (ticks % 1800 == 1)  // about hourly: links ended over 30 days ago go
@@ -502,7 +526,9 @@ int run(const config::Settings& s) {
           continue;
         }
         auto topic = protocol::parse_topic(m.topic);
-        if (topic && topic->branch == branch) {
+        if (!topic && prints.on_message(m.topic, m.payload)) {
+          // a template the broker holds for a reader (or just took back)
+        } else if (topic && topic->branch == branch) {
           if (topic->type == protocol::MessageType::telemetry || topic->type == protocol::MessageType::workout) {
             if (auto row = machines.ingest(*topic, m.payload, m.received_at_ms)) rows.push_back(std::move(*row));
           } else {
@@ -513,7 +539,8 @@ int run(const config::Settings& s) {
             } else if (topic->type == protocol::MessageType::door_scan) {
               doors.on_scan(*topic, m.payload);
             } else if (topic->type == protocol::MessageType::door_status) {
-              doors.on_reader_status(*topic, m.payload);
+              if (auto st = doors.on_reader_status(*topic, m.payload); st && st->state == protocol::ReaderState::online)
+                prints.on_reader(topic->device, st->fingerprint);
             } else {
               machines.on_message(*topic, m.payload);
             }
@@ -592,11 +619,11 @@ int Main(const std::vector<std::string>& args) {
   }
   if (is_technician_command(command)) return run_technician_command(command, {args.begin() + 1, args.end()});
   const bool is_run = command == "run";
-  if (!is_run && command != "import") {
+  if (!is_run && command != "import" && command != "door-key") {
     std::cerr << "spotter-edge: bad setting " << command << ": unknown command (see --help)\n";
     return config::kExitBadSetting;
   }
-  auto opts = is_run ? run_options() : import_options();
+  auto opts = is_run ? run_options() : command == "door-key" ? door_key_options() : import_options();
   auto parsed = config::parse(opts, {args.begin() + 1, args.end()}, config::process_environment());
   if (!parsed) {
     std::cerr << config::format_error("spotter-edge", parsed.error()) << "\n";
@@ -612,6 +639,7 @@ int Main(const std::vector<std::string>& args) {
   }
   try {
     if (is_run) return run(parsed->settings);
+    if (command == "door-key") return door_key(parsed->settings);
     std::vector<std::string> positional = {command};
     positional.insert(positional.end(), parsed->positional.begin(), parsed->positional.end());
     return import(parsed->settings, positional);

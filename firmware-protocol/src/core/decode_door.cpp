@@ -27,7 +27,7 @@ std::optional<Credential> read_credential(FieldReader& r) {
   const Json* obj = r.object("credential", Need::required);
   if (!obj) return std::nullopt;
   FieldReader cr(*obj, r.path("credential"));
-  auto kind = cr.choice<Credential::Kind>("kind", Need::required, std::array<std::string_view, 2>{"nfc", "qr"});
+  auto kind = cr.choice<Credential::Kind>("kind", Need::required, std::array<std::string_view, 3>{"nfc", "qr", "fingerprint"});
   std::optional<Credential> out;
   if (kind == Credential::Kind::nfc) {
     auto uid = cr.text("uid", Need::required, 20);
@@ -37,6 +37,9 @@ std::optional<Credential> read_credential(FieldReader& r) {
     auto text = cr.text("payload", Need::required, 1024);
     if (text && !is_qr_text(*text)) cr.reject(RejectReason::bad_value, "payload", "must be 1-1024 printable ASCII characters");
     if (!cr.failed()) out = Credential{Credential::Kind::qr, *text};
+  } else if (kind == Credential::Kind::fingerprint) {
+    auto id = cr.id("credential_id", Need::required);
+    if (!cr.failed()) out = Credential{Credential::Kind::fingerprint, *id};
   }
   r.absorb(cr);
   return out;
@@ -96,8 +99,10 @@ Decoded<DoorStatus> decode_door_status(std::string_view payload) {
   auto state = r.choice<ReaderState>("state", Need::required, kReaderStateNames);
   m.ts = r.timestamp("ts", Need::optional);
   m.fw = r.text("fw", Need::optional, 64);
+  auto sensor = r.boolean("fingerprint", Need::optional);
   if (r.failed()) return Unexpected<Rejection>{r.rejection()};
   m.state = *state;
+  m.fingerprint = sensor.value_or(false);
   if (!m.ts && m.state != ReaderState::offline) {
     return Unexpected<Rejection>{Rejection{RejectReason::missing_field, "ts", "required unless state is offline"}};
   }

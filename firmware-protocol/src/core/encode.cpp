@@ -18,9 +18,12 @@ Out credential(const Credential& c) {
   if (c.kind == Credential::Kind::nfc) {
     o["kind"] = "nfc";
     o["uid"] = c.value;
-  } else {
+  } else if (c.kind == Credential::Kind::qr) {
     o["kind"] = "qr";
     o["payload"] = c.value;
+  } else {
+    o["kind"] = "fingerprint";
+    o["credential_id"] = c.value;
   }
   return o;
 }
@@ -168,6 +171,7 @@ std::string encode(const DoorStatus& m) {
   o["state"] = to_string(m.state);
   put(o, "ts", m.ts);
   put(o, "fw", m.fw);
+  if (m.fingerprint) o["fingerprint"] = true;
   return text(o);
 }
 

@@ -30,6 +30,8 @@ struct ServiceConfig {
   std::chrono::milliseconds read_timeout{30'000};
   // Peers whose X-Forwarded-For names the client ("CIDR,CIDR"); empty: none.
   std::string trusted_proxies;
+  // 32 bytes that seal fingerprint templates at rest; empty: no fingerprint enrolment.
+  std::vector<std::uint8_t> fingerprint_key;
   std::uint32_t argon2_memory_kib = 19 * 1024;
   std::uint32_t argon2_passes = 2;
   std::shared_ptr<LogSink> log_sink;  // stderr when null

@@ -138,9 +138,9 @@ class OrgDomain final : public Domain {
   Status set_password_hash(const std::string& user_id, const std::string& hash) { return store_.set_password_hash(user_id, hash, platform_.now_ms()); }
   Result<std::optional<std::string>> role_of_email(const std::string& email) { return store_.user_role(email); }
   // What a branch's gateway replica holds of the branch and its people.
-  Result<Json> replica_people(const std::string& branch_id, const std::optional<std::string>& one) {
-    return store_.replica_people(branch_id, one, platform_.now_ms());
-  }
+  // Fingerprint templates come opened (fingerprints.cpp): the gateway seals each for the
+  // door it sends it to.
+  Result<Json> replica_people(const std::string& branch_id, const std::optional<std::string>& one);
   Result<OrgStore::ImportCounts> import_branch(const std::string& branch_id, const Json& doc);
 
  private:
@@ -172,6 +172,7 @@ class OrgDomain final : public Domain {
   // Fills search keys of people who have none (job "index people").
   Result<int> index_people();
   HttpResponse add_credential(RequestContext& ctx);
+  HttpResponse add_fingerprint(RequestContext& ctx, Fields& f);
   HttpResponse list_credentials(RequestContext& ctx);
   HttpResponse delete_credential(RequestContext& ctx);
   HttpResponse access_qr_for_me(RequestContext& ctx);

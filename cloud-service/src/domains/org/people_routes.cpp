@@ -87,7 +87,8 @@ HttpResponse OrgDomain::add_credential(RequestContext& ctx) {
   if (!ctx.who().is_staff()) return forbidden();
   SPOTTER_TRY(body, parse_body(ctx.req));
   Fields f(body);
-  std::string kind = f.choice("kind", {"nfc"});
+  std::string kind = f.choice("kind", {"nfc", "fingerprint"});
+  if (kind == "fingerprint") return add_fingerprint(ctx, f);
   std::string uid_text = f.text("uid", 32);
   auto uid = normalized_uid(uid_text);
   if (!uid_text.empty() && !uid) f.add_error("uid", "must be a 4, 7 or 10 byte UID in hex");

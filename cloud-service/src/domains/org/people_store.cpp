@@ -180,19 +180,33 @@ Status OrgStore::insert_credential(const std::string& id, const std::string& use
   return {};
 }
 
+Status OrgStore::insert_fingerprint(const std::string& id, const std::string& user_id, const std::string& finger, const std::string& sealed,
+                                    std::int64_t now) {
+  SPOTTER_SQL(db_.execute("INSERT INTO credentials (id, user_id, kind, uid, finger, template_sealed, created_at) VALUES (?, ?, 'fingerprint', ?, ?, ?, ?)",
+                          {id, user_id, id, finger, sealed, now}));
+  return {};
+}
+
 Result<bool> OrgStore::revoke_credential(const std::string& user_id, const std::string& credential_id, std::int64_t now) {
-  auto r = db_.execute("UPDATE credentials SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL", {now, credential_id, user_id});
+  // A deleted fingerprint's template goes at once: nothing keeps biometric data unused.
+  auto r = db_.execute("UPDATE credentials SET revoked_at = ?, template_sealed = NULL WHERE id = ? AND user_id = ? AND revoked_at IS NULL",
+                       {now, credential_id, user_id});
   if (!r) return Unexpected<Error>{r.error()};
   return *r > 0;
 }
 
 Result<Json> OrgStore::credentials_of(const std::string& user_id) {
-  auto rows = db_.query("SELECT id, kind, uid, created_at, revoked_at FROM credentials WHERE user_id = ? ORDER BY id", {user_id});
+  auto rows = db_.query("SELECT id, kind, uid, created_at, revoked_at, finger FROM credentials WHERE user_id = ? ORDER BY id", {user_id});
   if (!rows) return Unexpected<Error>{rows.error()};
   Json items = Json::array();
-  for (const auto& r : *rows)
-    items.push_back({{"id", r.text(0)}, {"user_id", user_id}, {"kind", r.text(1)}, {"uid", r.text(2)},
-                     {"created_at", rfc3339(r.integer(3))}, {"revoked_at", rfc3339_or_null(r.optional_integer(4))}});
+  for (const auto& r : *rows) {
+    Json item = {{"id", r.text(0)}, {"user_id", user_id}, {"kind", r.text(1)}, {"created_at", rfc3339(r.integer(3))},
+                 {"revoked_at", rfc3339_or_null(r.optional_integer(4))}};
+    // A fingerprint shows which finger; its template is never returned.
+    if (r.text(1) == "fingerprint") item["finger"] = r.is_null(5) ? Json(nullptr) : Json(r.text(5));
+    else item["uid"] = r.text(2);
+    items.push_back(std::move(item));
+  }
   return items;
 }
 
@@ -235,13 +249,15 @@ Result<Json> OrgStore::replica_people(const std::string& branch_id, const std::o
   auto cards = db_.query("SELECT uid, user_id, revoked_at FROM credentials WHERE kind = 'nfc' AND user_id IN (" + in + ") "
                          "AND (revoked_at IS NULL OR uid NOT IN (SELECT uid FROM credentials WHERE revoked_at IS NULL)) ORDER BY id",
                          params({}));
-  for (const auto* r : {&members, &subs, &cards})
+  auto prints = db_.query("SELECT id, user_id, finger, template_sealed FROM credentials WHERE kind = 'fingerprint' AND revoked_at IS NULL "
+                          "AND template_sealed IS NOT NULL AND user_id IN (" + in + ") ORDER BY id", params({}));
+  for (const auto* r : {&members, &subs, &cards, &prints})
     if (!*r) return Unexpected<Error>{r->error()};
   std::set<std::string> plan_set;
   for (const auto& s : *subs) plan_set.insert(s.text(5));
   auto branches = plan_branch_ids(std::vector<std::string>(plan_set.begin(), plan_set.end()));
   if (!branches) return Unexpected<Error>{branches.error()};
-  Json out = {{"members", Json::array()}, {"memberships", Json::array()}, {"cards", Json::array()}};
+  Json out = {{"members", Json::array()}, {"memberships", Json::array()}, {"cards", Json::array()}, {"fingerprints", Json::array()}};
   for (const auto& m : *members) out["members"].push_back({{"id", m.text(0)}, {"display_name", m.text(1)}});
   for (const auto& s : *subs) {
     auto b = branches->find(s.text(5));
@@ -249,6 +265,10 @@ Result<Json> OrgStore::replica_people(const std::string& branch_id, const std::o
                                   {"suspended", s.text(4) == "suspended"}, {"branch_ids", b == branches->end() ? Json::array() : Json(b->second)}});
   }
   for (const auto& c : *cards) out["cards"].push_back({{"uid", c.text(0)}, {"member_id", c.text(1)}, {"blocked", !c.is_null(2)}});
+  // Still sealed: OrgDomain opens them for the gateway (org.hpp, replica_people).
+  for (const auto& p : *prints)
+    out["fingerprints"].push_back({{"credential_id", p.text(0)}, {"member_id", p.text(1)}, {"finger", p.is_null(2) ? "" : p.text(2)},
+                                   {"sealed", p.text(3)}});
   return out;
 }
 

@@ -69,6 +69,15 @@ CREATE TABLE user_search_keys (search_key TEXT {{BYTEWISE}} NOT NULL, user_id TE
   PRIMARY KEY (search_key, user_id));
 CREATE INDEX user_search_keys_user ON user_search_keys(user_id);
 )sql"},
+      // Fingerprints (cloud-api-2.md): the template sealed with the service's key (AES-256-GCM,
+      // the credential id as additional data; cleared when the credential is deleted), and
+      // which finger, each finger once per member. A fingerprint's `uid` is its own id: that
+      // is what a reader names.
+      {"org/5", R"sql(
+ALTER TABLE credentials ADD COLUMN finger TEXT;
+ALTER TABLE credentials ADD COLUMN template_sealed TEXT;
+CREATE UNIQUE INDEX credentials_active_finger ON credentials(user_id, finger) WHERE revoked_at IS NULL AND finger IS NOT NULL;
+)sql"},
   };
 }
 

@@ -153,6 +153,9 @@ class OrgStore {
 
   // Credentials
   Status insert_credential(const std::string& id, const std::string& user_id, const std::string& kind, const std::string& uid, std::int64_t now);
+  // `sealed`: the template as OrgDomain sealed it (base64); never read back by a route.
+  Status insert_fingerprint(const std::string& id, const std::string& user_id, const std::string& finger, const std::string& sealed,
+                            std::int64_t now);
   Result<bool> revoke_credential(const std::string& user_id, const std::string& credential_id, std::int64_t now);
   Result<Json> credentials_of(const std::string& user_id);
   Result<std::optional<std::string>> card_owner(const std::string& uid);

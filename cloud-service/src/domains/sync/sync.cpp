@@ -55,6 +55,7 @@ Try<Json> SyncDomain::build_replica(const std::string& branch_id) {
   doc["members"] = std::move(people["members"]);
   doc["memberships"] = std::move(people["memberships"]);
   doc["cards"] = std::move(people["cards"]);
+  doc["fingerprints"] = std::move(people["fingerprints"]);
   doc["machines"] = std::move(machines);
   Json keys = Json::array();
   for (const auto& [kid, sec1] : platform_.keys().signing.qr_public_sec1) keys.push_back({{"kid", kid}, {"public_key", base64url_encode(sec1)}});
@@ -79,6 +80,7 @@ Try<std::optional<Json>> SyncDomain::build_delta(const std::string& branch_id, s
       Json m = one["members"][0];
       m["memberships"] = std::move(one["memberships"]);
       m["cards"] = std::move(one["cards"]);
+      m["fingerprints"] = std::move(one["fingerprints"]);
       delta["members"].push_back(std::move(m));
     } else if (entity == "machine") {
       SPOTTER_TRY(one, checked(platform_.log, machines_.replica_machines(branch_id, id), "replica"));

@@ -14,5 +14,8 @@ Result<crypto::Bytes> hex_decode(std::string_view text);  // either case, even l
 // characters outside the alphabet and non-canonical trailing bits.
 std::string base64url_encode(crypto::ByteView bytes);
 Result<crypto::Bytes> base64url_decode(std::string_view text);
+// Standard base64 (RFC 4648 section 4) with its '=' padding, as JSON APIs usually carry bytes.
+std::string base64_encode(crypto::ByteView bytes);
+Result<crypto::Bytes> base64_decode(std::string_view text);
 
 }  // namespace spotter

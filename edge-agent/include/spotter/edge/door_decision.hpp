@@ -35,6 +35,8 @@ class DoorView {
   virtual ~DoorView() = default;
   // nullopt for unknown or blocked cards.
   virtual std::optional<MemberRecord> member_by_card(const std::string& uid) const = 0;
+  // nullopt for a fingerprint credential the replica does not hold (deleted, or never sent).
+  virtual std::optional<MemberRecord> member_by_fingerprint(const std::string& credential_id) const = 0;
   virtual std::optional<MemberRecord> member(const std::string& id) const = 0;
   virtual std::vector<MembershipRecord> memberships_of(const std::string& member_id) const = 0;
   virtual std::optional<SessionRecord> open_session(const std::string& member_id) const = 0;
@@ -62,6 +64,15 @@ struct DoorRequest {
   WallTime now;
   std::string new_session_id;  // used if the decision starts a session
 };
+
+// Who a credential names: the member, or the refusal (unknown card or fingerprint, bad,
+// expired or replayed QR). Shared by doors and machine links.
+struct Identified {
+  std::optional<MemberRecord> member;
+  std::optional<QrIdentity> qr;  // a QR code to mark used if what it was shown for succeeds
+  protocol::Reason refusal = protocol::Reason::ok;
+};
+Identified identify(const protocol::Credential& credential, WallTime now, const DoorView& view, const QrCheck& qr);
 
 DoorOutcome decide_door(const DoorRequest& request, const std::string& branch_id, const BranchCalendar& calendar,
                         const DoorView& view, const QrCheck& qr);

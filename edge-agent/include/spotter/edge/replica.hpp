@@ -40,6 +40,17 @@ struct NfcCard {
   friend bool operator==(const NfcCard&, const NfcCard&) = default;
 };
 
+// An enrolled fingerprint (PROTOCOL.md 4.4): the template reaches the branch's readers with
+// a fingerprint sensor; a reader that matches it names `credential_id` in its scan.
+inline constexpr std::size_t kMaxFingerprintTemplate = 4096;
+struct FingerprintRecord {
+  std::string credential_id;
+  std::string member_id;
+  std::string finger;     // e.g. right_index
+  std::string template_;  // the sensor's template, raw bytes (at most 4,096)
+  friend bool operator==(const FingerprintRecord&, const FingerprintRecord&) = default;
+};
+
 struct MachineRecord {
   std::string id;
   std::string name;
@@ -69,14 +80,16 @@ struct ReplicaSnapshot {
   std::vector<NfcCard> cards;
   std::vector<MachineRecord> machines;
   std::vector<QrKey> qr_keys;
+  std::vector<FingerprintRecord> fingerprints;
 };
 
 // What changed since the gateway's replica version (docs/sync.md): each member listed comes
-// with all of their memberships and cards, which replace what the gateway had for them.
+// with all of their memberships, cards and fingerprints, which replace what the gateway had.
 struct MemberUpdate {
   MemberRecord member;
   std::vector<MembershipRecord> memberships;
   std::vector<NfcCard> cards;
+  std::vector<FingerprintRecord> fingerprints;
 };
 struct ReplicaDelta {
   std::vector<MemberUpdate> members;

@@ -38,7 +38,11 @@ class SqliteEdgeStore final : public DoorStore {
   std::vector<QrKey> qr_keys() const;
 
   std::optional<MemberRecord> member_by_card(const std::string& uid) const override;
+  std::optional<MemberRecord> member_by_fingerprint(const std::string& credential_id) const override;
   std::optional<MemberRecord> member(const std::string& id) const override;
+  // The fingerprints the readers with a sensor are sent (fingerprint_delivery.hpp).
+  std::vector<std::string> fingerprint_ids() const;
+  std::optional<FingerprintRecord> fingerprint(const std::string& credential_id) const;
   std::vector<MembershipRecord> memberships_of(const std::string& member_id) const override;
   std::optional<SessionRecord> open_session(const std::string& member_id) const override;
   bool qr_used(const std::string& jti) const override;

@@ -5,7 +5,7 @@
 
 namespace spotter::edge::schema {
 
-inline constexpr std::array<const char*, 8> kMigrations = {
+inline constexpr std::array<const char*, 9> kMigrations = {
     // 1: replica, sessions, door events, used QR codes, outbox.
     R"sql(
 CREATE TABLE branch (
@@ -83,6 +83,12 @@ CREATE TABLE machine_holds (machine_id TEXT PRIMARY KEY, since_ms INTEGER NOT NU
     R"sql(
 CREATE INDEX machine_links_by_time ON machine_links(machine_id, started_at_ms);
 CREATE INDEX machine_links_ended ON machine_links(ended_at_ms) WHERE ended_at_ms IS NOT NULL;
+)sql",
+    // 9: enrolled fingerprints (PROTOCOL.md 4.4), replaced per member like cards.
+    R"sql(
+CREATE TABLE fingerprints (
+  credential_id TEXT PRIMARY KEY, member_id TEXT NOT NULL, finger TEXT NOT NULL, template BLOB NOT NULL);
+CREATE INDEX fingerprints_by_member ON fingerprints(member_id);
 )sql",
 };
 // Since version 6, telemetry lives in its own file (sqlite_store.hpp says why); the tables

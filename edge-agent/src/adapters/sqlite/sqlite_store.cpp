@@ -43,6 +43,14 @@ void write_card(SQLite::Statement& q, const NfcCard& x) {
   q.exec();
   q.reset();
 }
+void write_fingerprint(SQLite::Statement& q, const FingerprintRecord& x) {
+  q.bind(1, x.credential_id);
+  q.bind(2, x.member_id);
+  q.bind(3, x.finger);
+  q.bind(4, x.template_.data(), static_cast<int>(x.template_.size()));
+  q.exec();
+  q.reset();
+}
 void write_machine(SQLite::Statement& q, const MachineRecord& x) {
   q.bind(1, x.id);
   q.bind(2, x.name);
@@ -102,7 +110,7 @@ Status SqliteEdgeStore::import_replica(const ReplicaSnapshot& s) {
   try {
     auto& db = impl_->db;
     SQLite::Transaction t(db);
-    for (const char* table : {"branch", "members", "memberships", "cards", "machines", "qr_keys"}) {
+    for (const char* table : {"branch", "members", "memberships", "cards", "fingerprints", "machines", "qr_keys"}) {
       db.exec(std::string("DELETE FROM ") + table);
     }
     SQLite::Statement b(db, "INSERT INTO branch VALUES (?, ?, ?, ?)");
@@ -117,6 +125,8 @@ Status SqliteEdgeStore::import_replica(const ReplicaSnapshot& s) {
     for (const auto& x : s.memberships) write_membership(ms, x);
     SQLite::Statement c(db, "INSERT INTO cards VALUES (?, ?, ?)");
     for (const auto& x : s.cards) write_card(c, x);
+    SQLite::Statement f(db, "INSERT INTO fingerprints VALUES (?, ?, ?, ?)");
+    for (const auto& x : s.fingerprints) write_fingerprint(f, x);
     SQLite::Statement mc(db, "INSERT INTO machines VALUES (?, ?, ?, ?)");
     for (const auto& x : s.machines) write_machine(mc, x);
     SQLite::Statement k(db, "INSERT INTO qr_keys VALUES (?, ?)");
@@ -145,6 +155,7 @@ Status SqliteEdgeStore::apply_replica_delta(const ReplicaDelta& d) {
     auto forget = [&](const std::string& id) {
       by_member("DELETE FROM memberships WHERE member_id = ?", id);
       by_member("DELETE FROM cards WHERE member_id = ?", id);
+      by_member("DELETE FROM fingerprints WHERE member_id = ?", id);
     };
     for (const auto& id : d.removed_members) {
       forget(id);
@@ -154,11 +165,13 @@ Status SqliteEdgeStore::apply_replica_delta(const ReplicaDelta& d) {
     SQLite::Statement ms(db, "INSERT OR REPLACE INTO memberships VALUES (?, ?, ?, ?, ?, ?)");
     // A UID that moved to this member replaces the previous owner's (blocked) card.
     SQLite::Statement c(db, "INSERT OR REPLACE INTO cards VALUES (?, ?, ?)");
+    SQLite::Statement f(db, "INSERT OR REPLACE INTO fingerprints VALUES (?, ?, ?, ?)");
     for (const auto& u : d.members) {
       forget(u.member.id);
       write_member(m, u.member);
       for (const auto& x : u.memberships) write_membership(ms, x);
       for (const auto& x : u.cards) write_card(c, x);
+      for (const auto& x : u.fingerprints) write_fingerprint(f, x);
     }
     for (const auto& id : d.removed_machines) by_member("DELETE FROM machines WHERE id = ?", id);
     SQLite::Statement mc(db, "INSERT OR REPLACE INTO machines VALUES (?, ?, ?, ?)");
@@ -194,6 +207,31 @@ std::optional<MemberRecord> SqliteEdgeStore::member_by_card(const std::string& u
   q.bind(1, uid);
   if (!q.executeStep()) return std::nullopt;
   return read_member(q);
+}
+
+std::optional<MemberRecord> SqliteEdgeStore::member_by_fingerprint(const std::string& credential_id) const {
+  SQLite::Statement q(impl_->db, "SELECT m.id, m.display_name, m.suspended FROM fingerprints f JOIN members m ON m.id = f.member_id "
+                                 "WHERE f.credential_id = ?");
+  q.bind(1, credential_id);
+  if (!q.executeStep()) return std::nullopt;
+  return read_member(q);
+}
+
+std::vector<std::string> SqliteEdgeStore::fingerprint_ids() const {
+  SQLite::Statement q(impl_->db, "SELECT credential_id FROM fingerprints ORDER BY credential_id");
+  std::vector<std::string> out;
+  while (q.executeStep()) out.push_back(q.getColumn(0).getString());
+  return out;
+}
+
+std::optional<FingerprintRecord> SqliteEdgeStore::fingerprint(const std::string& credential_id) const {
+  SQLite::Statement q(impl_->db, "SELECT credential_id, member_id, finger, template FROM fingerprints WHERE credential_id = ?");
+  q.bind(1, credential_id);
+  if (!q.executeStep()) return std::nullopt;
+  const auto blob = q.getColumn(3);
+  const auto* bytes = static_cast<const char*>(blob.getBlob());
+  return FingerprintRecord{q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getString(),
+                           std::string(bytes, bytes + blob.getBytes())};
 }
 
 std::optional<MemberRecord> SqliteEdgeStore::member(const std::string& id) const {
@@ -238,7 +276,8 @@ Status SqliteEdgeStore::record_door(const DoorEvent& e, const DoorOutcome& o) {
     auto& db = impl_->db;
     SQLite::Transaction t(db);
     const char* direction = e.direction == protocol::Direction::in ? "in" : "out";
-    const char* kind = e.credential_kind == protocol::Credential::Kind::nfc ? "nfc" : "qr";
+    const char* kind = e.credential_kind == protocol::Credential::Kind::nfc ? "nfc"
+                       : e.credential_kind == protocol::Credential::Kind::qr ? "qr" : "fingerprint";
     SQLite::Statement ev(db, "INSERT INTO door_events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     ev.bind(1, e.event_id);
     ev.bind(2, e.at_ms);

@@ -41,9 +41,11 @@ enum class Reason {
 };
 
 struct Credential {
-  enum class Kind { nfc, qr };
+  enum class Kind { nfc, qr, fingerprint };
   Kind kind = Kind::nfc;
-  std::string value;  // the NFC UID (upper-case hex) or the QR payload text
+  // The NFC UID (upper-case hex), the QR payload text, or the id of the fingerprint
+  // credential whose template the reader matched (PROTOCOL.md 2.1, 4.4).
+  std::string value;
   friend bool operator==(const Credential&, const Credential&) = default;
 };
 
@@ -175,6 +177,7 @@ struct DoorStatus {
   ReaderState state = ReaderState::online;
   std::optional<std::int64_t> ts;
   std::optional<std::string> fw;
+  bool fingerprint = false;  // the reader has a fingerprint sensor: it is sent templates (4.4)
   friend bool operator==(const DoorStatus&, const DoorStatus&) = default;
 };
 
