@@ -6,6 +6,7 @@
 #include <set>
 
 #include "spotter/protocol/codec.hpp"
+#include "spotter/protocol/fingerprint.hpp"
 #include "spotter/protocol/sim/simulator.hpp"
 
 using namespace spotter::sim;
@@ -330,4 +331,59 @@ TEST_CASE("the trainee enters, does the plan's sets on each strength machine typ
     CHECK(std::get<StrengthSummary>(w->summary).sets.at(0).reps == 10);
   }
   CHECK(sets_per_link == std::map<std::string, int>{{"lnk-1", 3}, {"lnk-2", 3}, {"lnk-3", 3}});
+}
+
+TEST_CASE("a fingerprint door says it has a sensor, keeps the templates it can open, and lets those fingers in and out") {
+  FakeTransport tr;
+  auto cfg = small_config();
+  cfg.machines = 0;
+  cfg.doors = 2;
+  cfg.fingerprint_doors = 1;  // door-02
+  cfg.unknown_card_ratio = 0;
+  // Stands in for the door key: a template "opens" when it was sealed for this door.
+  cfg.open_template = [](const std::string& door, const std::string&, const std::string& sealed) { return sealed == "for-" + door; };
+  Simulator sim(cfg, tr);
+  sim.start(0);
+  CHECK(tr.subscriptions.count("spotter/v1/b1/doors/door-02/fingerprints/+") == 1);
+  CHECK(tr.subscriptions.count("spotter/v1/b1/doors/door-01/fingerprints/+") == 0);
+  bool announced = false;
+  for (const auto& s : tr.sent)
+    if (s.client == "door-02" && s.msg.topic.ends_with("/status")) announced = decode_door_status(s.msg.payload)->fingerprint;
+  CHECK(announced);
+  auto send = [&](const std::string& id, const std::string& sealed) {
+    sim.deliver({fingerprint_topic("b1", "door-02", id), encode(FingerprintTemplate{id, "right_index", sealed, 1})});
+  };
+  send("fp_1", "for-door-02");
+  send("fp_2", "for-door-02");
+  send("fp_bad", "for-door-01");  // sealed for another door: ignored
+  sim.deliver({fingerprint_topic("b1", "door-02", "fp_junk"), "not json"});
+  sim.step(0);
+  CHECK(sim.stats().templates_held == 2);
+  CHECK(sim.stats().templates_refused == 2);
+  sim.deliver({fingerprint_topic("b1", "door-02", "fp_2"), ""});  // taken back
+  sim.step(0);
+  CHECK(sim.stats().templates_held == 1);
+
+  std::set<std::string> inside;
+  std::size_t fingers = 0;
+  for (std::int64_t t = 0; t < 120'000; t += 100) {
+    std::size_t mark = tr.sent.size();
+    sim.step(t);
+    for (std::size_t i = mark; i < tr.sent.size(); ++i) {
+      const auto& s = tr.sent[i];
+      if (!s.msg.topic.ends_with("/scan")) continue;
+      auto scan = decode_door_scan(s.msg.payload);
+      REQUIRE(scan.ok());
+      if (scan->credential.kind == Credential::Kind::fingerprint) {
+        ++fingers;
+        CHECK(s.client == "door-02");
+        CHECK(scan->credential.value == "fp_1");  // never one taken back or refused
+        CHECK(scan->direction == (inside.count("fp_1") ? Direction::out : Direction::in));
+        if (scan->direction == Direction::in) inside.insert("fp_1");
+        else inside.erase("fp_1");
+      }
+      sim.deliver({"spotter/v1/b1/doors/" + s.client + "/decision", encode(DoorDecision{scan->req_id, true, Reason::ok, std::nullopt, std::nullopt})});
+    }
+  }
+  CHECK(fingers > 5);
 }

@@ -67,8 +67,13 @@ struct SyncWorld {
   }
 
   void start_cloud() {
+    // Fingerprint templates are sealed at rest with this key (64 hex digits, mode 0600).
+    const std::string key_file = (dir.path() / "fingerprint.key").string();
+    std::ofstream(key_file) << std::string(64, 'c') << "\n";
+    ::chmod(key_file.c_str(), 0600);
     cloud = std::make_unique<ChildProcess>(std::vector<std::string>{bin("spotter-cloud"), "serve", "--listen", "127.0.0.1:" + std::to_string(cloud_port),
-                                                                    "--db", "sqlite:" + (dir.path() / "cloud.db").string(), "--job-interval", "1s"},
+                                                                    "--db", "sqlite:" + (dir.path() / "cloud.db").string(), "--job-interval", "1s",
+                                                                    "--fingerprint-key", key_file},
                                            dir.path());
     REQUIRE(eventually([&] { return cloud->stderr_text().find("listening on") != std::string::npos; }, 15s));
     http = std::make_unique<HttpClient>(cloud_port);
@@ -96,9 +101,10 @@ struct SyncWorld {
     return parse_json_strict(cli.stdout_text()).value_or(Json::object());
   }
   std::string topic(const std::string& device, MessageType type) const { return build_topic(branch, device, type); }
-  DoorDecision scan(const std::string& uid, const char* direction) {
+  DoorDecision scan(const std::string& uid, const char* direction) { return scan(Credential{Credential::Kind::nfc, uid}, direction); }
+  DoorDecision scan(const Credential& credential, const char* direction, const std::string& door = "main") {
     const std::string req = "s-" + std::to_string(++counter);
-    devices.publish(topic("main", MessageType::door_scan), encode(DoorScan{req, {Credential::Kind::nfc, uid}, std::string(direction) == "in" ? Direction::in : Direction::out, std::nullopt}));
+    devices.publish(topic(door, MessageType::door_scan), encode(DoorScan{req, credential, std::string(direction) == "in" ? Direction::in : Direction::out, std::nullopt}));
     auto mine = [&](const Received& r) { return r.topic.ends_with("/decision") && r.payload.find("\"" + req + "\"") != std::string::npos; };
     if (!devices.wait_for(mine, 1, 10s)) FAIL("no decision for ", req);
     for (const auto& r : devices.messages())

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 #include <thread>
 
@@ -16,6 +17,7 @@
 #include "spotter/common/version.hpp"
 #include "spotter/protocol/sim/main.hpp"
 #include "spotter/protocol/codec.hpp"
+#include "spotter/protocol/fingerprint.hpp"
 #include "spotter/protocol/sim/simulator.hpp"
 #include "spotter/protocol/topic.hpp"
 
@@ -56,6 +58,8 @@ std::vector<Option> options() {
       {.name = "faults-per-hour", .help = "simulated faults per machine per hour", .kind = Kind::integer, .default_value = "1", .min = 0, .max = 3600},
       {.name = "unknown-card-pct", .help = "scans and taps with unknown cards", .kind = Kind::integer, .default_value = "5", .min = 0, .max = 100},
       {.name = "malformed-pct", .help = "telemetry sent deliberately malformed", .kind = Kind::integer, .default_value = "0", .min = 0, .max = 100},
+      {.name = "fingerprint-doors", .help = "how many of the doors (the last ones) have a fingerprint sensor", .kind = Kind::integer, .default_value = "0", .min = 0, .max = 100},
+      {.name = "gateway-key", .help = "the agent's DATA_DIR/fingerprint.key: each fingerprint reader is provisioned with its door key from it", .kind = Kind::text},
       {.name = "trainee", .help = "NFC UID of a member who follows a plan on the strength machines (default: none)", .kind = Kind::text},
       {.name = "trainee-sets", .help = "the trainee's sets per machine", .kind = Kind::integer, .default_value = "3", .min = 1, .max = 20},
       {.name = "trainee-rest", .help = "the trainee's rest between sets", .kind = Kind::duration, .default_value = "8s", .min = 0, .max = 600'000},
@@ -71,7 +75,8 @@ std::vector<Option> options() {
 Json stats_json(const SimStats& s, std::uint64_t publish_failures) {
   return Json{{"published", s.published}, {"decisions", s.decisions}, {"auth_replies", s.auth_replies},
               {"auth_timeouts", s.auth_timeouts}, {"commands", s.commands}, {"malformed_sent", s.malformed_sent},
-              {"inbound_rejected", s.inbound_rejected}, {"publish_failures", publish_failures}, {"trainee_sets", s.trainee_sets_done}};
+              {"inbound_rejected", s.inbound_rejected}, {"publish_failures", publish_failures}, {"trainee_sets", s.trainee_sets_done},
+              {"templates_held", s.templates_held}, {"templates_refused", s.templates_refused}};
 }
 
 // `mosquitto_sub -v` prints "TOPIC PAYLOAD" per message; payloads never contain newlines
@@ -119,6 +124,17 @@ int run_firmware(const config::Settings& s, const Logger& log, std::uint64_t non
   c.idle_mean_ms = s.integer("idle-time");
   c.activity_mean_ms = s.integer("activity-time");
   c.trainee_card = s.optional_text("trainee").value_or("");
+  c.fingerprint_doors = static_cast<int>(std::min(s.integer("fingerprint-doors"), s.integer("doors")));
+  if (auto file = s.optional_text("gateway-key")) {
+    // What a technician does with `spotter-edge door-key` for each reader, done at once.
+    std::ifstream in(*file, std::ios::binary);
+    crypto::Bytes gateway(crypto::kAesKeySize);
+    in.read(reinterpret_cast<char*>(gateway.data()), static_cast<std::streamsize>(gateway.size()));
+    if (in.gcount() != static_cast<std::streamsize>(gateway.size())) throw std::runtime_error("bad setting gateway-key: " + *file + " is not 32 bytes");
+    c.open_template = [gateway](const std::string& door, const std::string& topic, const std::string& sealed) {
+      return protocol::open_template(protocol::door_fingerprint_key(gateway, door), topic, sealed).ok();
+    };
+  }
   c.trainee_sets = static_cast<int>(s.integer("trainee-sets"));
   c.trainee_rest_ms = s.integer("trainee-rest");
   c.faults_per_hour = static_cast<double>(s.integer("faults-per-hour"));

@@ -60,7 +60,7 @@ void OrgDomain::routes(RouteTable& t) {
   t.add({"PATCH", "/api/users/{id}", Access::user, bind(&OrgDomain::update_user),
          "Change full_name, phone, document_id, home_branch_id, status (active|suspended); role and branch_ids by admins",
          "admin; trainer (members of own branches)"});
-  t.add({"POST", "/api/users/{id}/credentials", Access::user, bind(&OrgDomain::add_credential), "Give a user an NFC card (a UID belongs to one user)",
+  t.add({"POST", "/api/users/{id}/credentials", Access::user, bind(&OrgDomain::add_credential), "Give a user an NFC card {kind: nfc, uid} (a UID belongs to one user) or enrol a finger {kind: fingerprint, finger, template: base64 of at most 4096 bytes} (sealed at rest, never returned; 503 without --fingerprint-key)",
          "admin, trainer (own branches)"});
   t.add({"GET", "/api/users/{id}/credentials", Access::user, bind(&OrgDomain::list_credentials), "A user's credentials", "the user, admin, trainer (own branches)"});
   t.add({"DELETE", "/api/users/{id}/credentials/{credential_id}", Access::user, bind(&OrgDomain::delete_credential),

@@ -1,6 +1,7 @@
 #pragma once
 // The simulated devices. Internal to the simulator: one thread calls everything.
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -97,7 +98,7 @@ class MachineSim {
 
 class DoorSim {
  public:
-  DoorSim(SimWorld& world, int index);
+  DoorSim(SimWorld& world, int index, bool fingerprint_sensor = false);
   const std::string& id() const { return id_; }
   void start(Transport& transport, std::int64_t now);
   void step(std::int64_t now);
@@ -105,6 +106,9 @@ class DoorSim {
   void stop(std::int64_t now);
   // A scan of this card (the trainee's); its decision lands in SimWorld::trainee_decision.
   void scan_card(const std::string& uid, protocol::Direction direction, std::int64_t now);
+  // A template sent to (or, with an empty payload, taken back from) this reader.
+  void on_template(const std::string& topic, const std::string& credential_id, std::string_view payload);
+  std::size_t templates() const { return templates_.size(); }
 
  private:
   struct Pending {
@@ -113,6 +117,7 @@ class DoorSim {
     protocol::Direction direction;
   };
   void scan(std::int64_t now);
+  bool scan_finger(Pending& p, protocol::Credential& credential);
 
   SimWorld& world_;
   SimRandom rng_;
@@ -122,6 +127,10 @@ class DoorSim {
   std::int64_t next_scan_ = 0;
   std::int64_t counter_ = 0;
   std::vector<Pending> pending_;
+  bool sensor_ = false;
+  std::set<std::string> templates_;     // credential ids this reader can match
+  std::set<std::string> fingers_in_;    // those it let in and not out yet
+  std::map<std::string, std::string> finger_of_req_;  // req_id -> credential id
 };
 
 // The trainee (SimConfig::trainee_card): in through the first door, a plan's sets on each

@@ -1,6 +1,7 @@
 #include "spotter/protocol/sim/simulator.hpp"
 
 #include "devices.hpp"
+#include "spotter/protocol/fingerprint.hpp"
 #include "spotter/protocol/topic.hpp"
 
 namespace spotter::sim {
@@ -41,7 +42,8 @@ void Simulator::start(std::int64_t now_ms) {
     const Model m = c == Category::cardio ? kCardio[cardio++ % 3] : c == Category::strength ? kStrength[strength++ % 3] : kFunctional;
     machines_.push_back(std::make_unique<MachineSim>(*world_, i, m.category, m.type));
   }
-  for (int i = 0; i < config_.doors; ++i) doors_.push_back(std::make_unique<DoorSim>(*world_, i));
+  for (int i = 0; i < config_.doors; ++i)
+    doors_.push_back(std::make_unique<DoorSim>(*world_, i, i >= config_.doors - config_.fingerprint_doors));
   for (auto& m : machines_) m->start(transport_, now_ms);
   for (auto& d : doors_) d->start(transport_, now_ms);
   if (!config_.trainee_card.empty() && !doors_.empty()) {
@@ -69,6 +71,11 @@ void Simulator::step(std::int64_t now_ms) {
     inbox.swap(inbox_);
   }
   for (const auto& in : inbox) {
+    if (auto t = parse_fingerprint_topic(in.topic); t && t->branch == config_.branch) {
+      for (auto& d : doors_)
+        if (d->id() == t->door) d->on_template(in.topic, t->credential_id, in.payload);
+      continue;
+    }
     auto topic = parse_topic(in.topic);
     if (!topic || topic->branch != config_.branch) continue;
     if (device_kind(topic->type) == DeviceKind::machine) {

@@ -3,6 +3,7 @@
 // does per PROTOCOL.md, driven by explicit time (step(now_ms)) and a seeded generator,
 // so the same seed and the same clock give the same traffic.
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -36,6 +37,13 @@ struct SimConfig {
   // machine of each: leg press, chest press, lat pulldown, kept for her), resting between
   // sets, and leaves.
   std::string trainee_card;
+  // Doors whose readers have a fingerprint sensor (the last this many): they say so in their
+  // status, keep the templates the gateway sends them (PROTOCOL.md 4.4) once `open_template`
+  // opens them with the door's key, and let the fingerprints they hold in and out.
+  int fingerprint_doors = 0;
+  // Opens a sealed template for `door` on `topic` (the program passes the crypto; none: every
+  // template is refused).
+  std::function<bool(const std::string& door, const std::string& topic, const std::string& sealed)> open_template;
   int trainee_sets = 3;
   int trainee_reps = 10;
   std::int64_t trainee_rest_ms = 8'000;
@@ -50,6 +58,8 @@ struct SimStats {
   std::uint64_t malformed_sent = 0;
   std::uint64_t inbound_rejected = 0;  // replies the simulator could not decode
   std::uint64_t trainee_sets_done = 0;
+  std::uint64_t templates_held = 0;     // fingerprint templates the readers hold now
+  std::uint64_t templates_refused = 0;  // sealed templates a reader could not open
 };
 
 class MachineSim;
