@@ -15,6 +15,7 @@ Domains::Domains(Platform& platform, ops::Health health) : platform_(platform) {
   add<engagement::EngagementDomain>(platform, org);
   add<shop::ShopDomain>(platform, org);
   add<measurements::MeasurementsDomain>(platform, org);
+  add<desk::DeskDomain>(platform);
   add<ops::OpsDomain>(platform, routes_, std::move(health));
 
   org_ = &org;

@@ -6,6 +6,7 @@
 
 #include "../domains/auth/auth.hpp"
 #include "../domains/machines/machines.hpp"
+#include "../domains/desk/desk.hpp"
 #include "../domains/ops/ops.hpp"
 #include "../domains/org/org.hpp"
 #include "../domains/measurements/measurements.hpp"

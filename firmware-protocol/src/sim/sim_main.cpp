@@ -89,6 +89,18 @@ int run_check() {
     auto space = line.find(' ');
     std::string topic = line.substr(0, space);
     std::string payload = space == std::string::npos ? "" : line.substr(space + 1);
+    if (protocol::parse_fingerprint_topic(topic)) {
+      // PROTOCOL.md 4.4: a template, or (empty; mosquitto_sub may print "(null)") its take-back.
+      auto f = payload.empty() || payload == "(null)" ? protocol::Decoded<protocol::FingerprintTemplate>(protocol::FingerprintTemplate{})
+                                                      : protocol::decode_fingerprint_template(payload);
+      if (f) {
+        ++good;
+      } else {
+        ++bad;
+        std::cout << "REJECT " << topic << ": " << protocol::to_string(f.error().reason) << " at " << f.error().field << "\n";
+      }
+      continue;
+    }
     auto t = protocol::parse_topic(topic);
     if (!t) {
       ++bad;
