@@ -210,3 +210,21 @@ TEST_CASE("a catch-up of bulk events does not hold back a member at the door (li
   MESSAGE("catch-up of ", kCatchUpEvents, " events drained in ", drained.count(), " ms");
   CHECK(drained < 120s);
 }
+
+TEST_CASE("an erased member's card stops opening the door within 10 seconds") {
+  SyncWorld w;
+  REQUIRE(w.scan("04A1B2C3", "in").granted);
+  REQUIRE(w.scan("04A1B2C3", "out").granted);
+  auto erased = w.http->raw("DELETE", "/api/users/me", Json{{"password", kPassword}}.dump(), w.member_token);
+  REQUIRE_MESSAGE(erased.status == 204, erased.body);
+  DoorDecision last;
+  auto refused = time_until([&] {
+    last = w.scan("04A1B2C3", "in");
+    if (last.granted) (void)w.scan("04A1B2C3", "out");
+    return !last.granted;
+  }, 15s);
+  MESSAGE("member erased -> refused at the door: ", refused.count(), " ms (", to_string(last.reason), ")");
+  CHECK(last.reason == Reason::unknown_credential);
+  CHECK(refused <= 10s);
+  CHECK(eventually([&] { return w.edge_status()["members"] == 0; }, 10s));
+}

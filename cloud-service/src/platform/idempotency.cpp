@@ -78,4 +78,9 @@ Result<std::int64_t> prune_idempotency_keys(SqlDatabase& db, std::int64_t now_ms
   return db.execute("DELETE FROM idempotency_keys WHERE created_at < ?", {now_ms - kKeepMs});
 }
 
+Status forget_idempotency_keys(SqlDatabase& db, const std::string& owner) {
+  SPOTTER_SQL(db.execute("DELETE FROM idempotency_keys WHERE owner = ?", {owner}));
+  return {};
+}
+
 }  // namespace spotter::cloud

@@ -22,5 +22,7 @@ HttpResponse idempotent(Platform& platform, RequestContext& ctx, std::string_vie
 
 // Keys older than a day; how many went.
 Result<std::int64_t> prune_idempotency_keys(SqlDatabase& db, std::int64_t now_ms);
+// An erased person's stored answers (they hold what they bought, redeemed, ...).
+Status forget_idempotency_keys(SqlDatabase& db, const std::string& owner);
 
 }  // namespace spotter::cloud

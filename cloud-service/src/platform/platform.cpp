@@ -62,6 +62,16 @@ Result<Json> Audit::list(std::optional<std::int64_t> before_id, std::string_view
   return items;
 }
 
+Status Audit::forget(std::string_view email) {
+  SPOTTER_SQL(db_.execute("UPDATE audit_log SET target = '(erased)', detail = '{}' WHERE target = ?", {std::string(email)}));
+  return {};
+}
+
+Status Outbox::forget(const std::string& user_id) {
+  SPOTTER_SQL(db_.execute("DELETE FROM notifications WHERE user_id = ?", {user_id}));
+  return {};
+}
+
 void Outbox::notify(const std::optional<std::string>& user_id, std::string_view kind, const Json& payload) {
   auto r = db_.execute("INSERT INTO notifications (user_id, kind, payload, created_at) VALUES (?, ?, ?, ?)",
                        {sql_opt(user_id), std::string(kind), dump_json(payload), clock_.now_ms()});

@@ -58,6 +58,9 @@ class Audit {
   void record(const RequestContext& ctx, std::string_view action, std::string_view target, const Json& detail = Json::object());
   // Newest first: items {id, at, actor_id, actor_role, action, target, ip, detail}.
   Result<Json> list(std::optional<std::int64_t> before_id, std::string_view action, std::int64_t limit);
+  // An erased person: entries that named them by email (login attempts) no longer do, and
+  // their details are dropped. Entries by or about their id stay: the id names nobody now.
+  Status forget(std::string_view email);
 
  private:
   SqlDatabase& db_;
@@ -73,6 +76,8 @@ class Outbox {
   // Best effort, like Audit::record.
   void notify(const std::optional<std::string>& user_id, std::string_view kind, const Json& payload);
   Result<Json> list(std::optional<std::int64_t> before_id, std::string_view kind, std::int64_t limit);
+  // An erased person's messages, sent or not (a reset mail holds their address).
+  Status forget(const std::string& user_id);
 
  private:
   SqlDatabase& db_;

@@ -89,4 +89,10 @@ Result<std::optional<std::string>> AuthStore::use_reset(const std::string& token
   return std::optional<std::string>{rows->front().text(0)};
 }
 
+Status AuthStore::erase_member(const std::string& user_id, std::int64_t now) {
+  if (auto r = revoke_all_of(user_id, "erased", now); !r) return r;
+  SPOTTER_SQL(db_.execute("DELETE FROM password_resets WHERE user_id = ?", {user_id}));
+  return {};
+}
+
 }  // namespace spotter::cloud::auth

@@ -29,6 +29,8 @@ class AuthStore {
   // The family of a refresh token, revoked; nullopt when the token is unknown.
   Result<std::optional<std::string>> revoke_family_of(const std::string& token_hash, const std::string& reason, std::int64_t now);
   Status revoke_all_of(const std::string& user_id, const std::string& reason, std::int64_t now);
+  // An erased person: every login ends, pending reset tokens go.
+  Status erase_member(const std::string& user_id, std::int64_t now);
   Result<bool> family_active(const std::string& family_id, const std::string& user_id);
   Status insert_reset(const std::string& token_hash, const std::string& user_id, std::int64_t expires_at);
   // The user of an unused, unexpired reset token.

@@ -32,6 +32,11 @@ void AuthDomain::subscribe(EventBus& bus) {
       callers_.clear();
     }
   });
+  bus.on(org::events::kMemberErased, [this](const Event& e) {
+    const std::string user_id = e.body.value("user_id", "");
+    if (auto r = store_.erase_member(user_id, platform_.now_ms()); !r) return r;
+    return revoke_logins({{"user_id", user_id}});
+  });
   // Branches a member may see follow their subscriptions.
   bus.on_live(org::events::kMemberChanged, [this](const Event&) { callers_.clear(); });
   // Members' branches come from their plans' branches.

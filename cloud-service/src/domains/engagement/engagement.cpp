@@ -25,6 +25,7 @@ void EngagementDomain::subscribe(EventBus& bus) {
   bus.on(training::events::kSessionCompleted, [this](const Event& e) { return training_session_completed(e); });
   bus.on(training::events::kRecordImproved, [this](const Event& e) { return record_improved(e); });
   bus.on(org::events::kPrivacyChanged, [this](const Event& e) { return privacy_changed(e); });
+  bus.on(org::events::kMemberErased, [this](const Event& e) { return store_.erase_member(e.body.value("user_id", ""), platform_.now_ms()); });
 }
 
 Status EngagementDomain::privacy_changed(const Event& e) {

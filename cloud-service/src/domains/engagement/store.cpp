@@ -274,4 +274,21 @@ Result<bool> EngagementStore::hand_out(const std::string& id, const std::string&
   return *n == 1;
 }
 
+Status EngagementStore::erase_member(const std::string& user_id, std::int64_t now) {
+  SPOTTER_SQL(db_.execute("DELETE FROM feed_reports WHERE reporter_id = ? OR item_id IN (SELECT id FROM feed_items WHERE user_id = ?)", {user_id, user_id}));
+  for (const char* sql : {"DELETE FROM feed_items WHERE user_id = ?", "DELETE FROM achievements_earned WHERE user_id = ?",
+                          "DELETE FROM points_ledger WHERE user_id = ?", "DELETE FROM points_balances WHERE user_id = ?",
+                          "DELETE FROM active_weeks WHERE user_id = ?", "DELETE FROM activity_log WHERE user_id = ?",
+                          "DELETE FROM counted_visits WHERE user_id = ?", "DELETE FROM engagement_progress WHERE user_id = ?",
+                          "DELETE FROM challenge_participants WHERE user_id = ?"})
+    SPOTTER_SQL(db_.execute(sql, {user_id}));
+  SPOTTER_SQL(db_.execute("DELETE FROM buddies WHERE user_id = ? OR buddy_id = ?", {user_id, user_id}));
+  SPOTTER_SQL(db_.execute("DELETE FROM buddy_requests WHERE from_user = ? OR to_user = ?", {user_id, user_id}));
+  SPOTTER_SQL(db_.execute("DELETE FROM blocks WHERE user_id = ? OR blocked_id = ?", {user_id, user_id}));
+  SPOTTER_SQL(db_.execute("INSERT INTO leaderboard_hidden (user_id, hidden, changed_at) VALUES (?, ?, ?) "
+                          "ON CONFLICT (user_id) DO UPDATE SET hidden = excluded.hidden, changed_at = excluded.changed_at",
+                          {user_id, true, now}));
+  return {};
+}
+
 }  // namespace spotter::cloud::engagement

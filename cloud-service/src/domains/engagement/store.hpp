@@ -53,6 +53,10 @@ class EngagementStore {
  public:
   explicit EngagementStore(SqlDatabase& db) : db_(db) {}
   static std::vector<Migration> migrations();
+  // An erased person: points, achievements, progress, feed (and reports on it), buddies,
+  // requests, blocks, challenge places go; their board rows stay hidden (the rank cache
+  // follows a hide incrementally), redemptions stay like sales. org::events::kMemberErased.
+  Status erase_member(const std::string& user_id, std::int64_t now);
 
   // True the first time `key` is seen (then it is remembered), false after.
   Result<bool> first_time(const std::string& key, std::int64_t at);

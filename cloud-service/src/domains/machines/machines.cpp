@@ -1,5 +1,6 @@
 // The machine floor: the one place machine changes are published, links end, and what
 // every instance keeps in memory (availability, WebSocket pushes) is refreshed.
+#include "../org/events.hpp"
 #include "machines.hpp"
 
 #include "../../core/fields.hpp"
@@ -145,6 +146,7 @@ void MachinesDomain::resync() {
 
 void MachinesDomain::subscribe(EventBus& bus) {
   bus.on(sessions::events::kVisitEnded, [this](const Event& e) { return visit_ended(e); });
+  bus.on(org::events::kMemberErased, [this](const Event& e) { return store_.erase_member(e.body.value("user_id", "")); });
   bus.on_live(events::kChanged, [this](const Event& e) { refresh(e); });
   bus.on_live(events::kProgress, [this](const Event& e) { push_progress(e); });
   bus.on_resync([this] { resync(); });

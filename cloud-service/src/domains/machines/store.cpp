@@ -168,4 +168,10 @@ Result<std::size_t> MachineStore::import_machines(const std::string& branch_id, 
   return i;
 }
 
+Status MachineStore::erase_member(const std::string& user_id) {
+  SPOTTER_SQL(db_.execute("DELETE FROM machine_queue WHERE user_id = ?", {user_id}));
+  SPOTTER_SQL(db_.execute("DELETE FROM workouts WHERE user_id = ?", {user_id}));
+  return {};
+}
+
 }  // namespace spotter::cloud::machines

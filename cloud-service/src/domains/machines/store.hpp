@@ -37,6 +37,9 @@ class MachineStore {
  public:
   explicit MachineStore(SqlDatabase& db) : db_(db) {}
   static std::vector<Migration> migrations();
+  // An erased person: out of every queue, and their workouts from the machines gone (the
+  // links stay, like visits). org::events::kMemberErased.
+  Status erase_member(const std::string& user_id);
 
   // Registry and state
   Status insert(const NewMachine& m, std::int64_t now);  // conflict: id taken; reference: no such branch

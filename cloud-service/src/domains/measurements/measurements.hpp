@@ -15,6 +15,7 @@ class MeasurementsDomain final : public Domain {
   std::string_view name() const override { return "measurements"; }
   std::vector<Migration> migrations() const override { return MeasurementStore::migrations(); }
   void routes(RouteTable& table) override;
+  void subscribe(EventBus& bus) override;
 
  private:
   HttpResponse create(RequestContext& ctx);

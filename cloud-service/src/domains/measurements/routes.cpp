@@ -5,6 +5,8 @@
 #include "measurements.hpp"
 #include "spotter/common/ids.hpp"
 
+#include "../org/events.hpp"
+
 namespace spotter::cloud::measurements {
 
 namespace {
@@ -199,6 +201,10 @@ HttpResponse MeasurementsDomain::remove(RequestContext& ctx) {
   HttpResponse r;
   r.status = 204;
   return r;
+}
+
+void MeasurementsDomain::subscribe(EventBus& bus) {
+  bus.on(org::events::kMemberErased, [this](const Event& e) { return store_.erase_member(e.body.value("user_id", "")); });
 }
 
 }  // namespace spotter::cloud::measurements

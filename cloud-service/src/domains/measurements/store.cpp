@@ -97,4 +97,9 @@ Status MeasurementStore::remove(const std::string& id) {
   return {};
 }
 
+Status MeasurementStore::erase_member(const std::string& user_id) {
+  SPOTTER_SQL(db_.execute("DELETE FROM measurements WHERE user_id = ?", {user_id}));
+  return {};
+}
+
 }  // namespace spotter::cloud::measurements

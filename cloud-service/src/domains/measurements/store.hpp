@@ -23,6 +23,8 @@ class MeasurementStore {
  public:
   explicit MeasurementStore(SqlDatabase& db) : db_(db) {}
   static std::vector<Migration> migrations();
+  // An erased person's measurements (org::events::kMemberErased).
+  Status erase_member(const std::string& user_id);
 
   Status insert(const MeasurementRow& m);
   Result<std::optional<MeasurementRow>> get(const std::string& id);

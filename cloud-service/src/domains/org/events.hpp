@@ -24,6 +24,13 @@ inline Event branch_changed(const std::string& branch_id) { return {kBranchChang
 inline constexpr const char* kPlanChanged = "org.plan_changed";
 inline Event plan_changed(const std::string& plan_id) { return {kPlanChanged, {{"plan_id", plan_id}}}; }
 
+// A person is erased (cloud-api-2.md, DELETE /api/users/{id} and /me): every domain deletes
+// or anonymises what it holds about them in its on() handler, inside the erasure's one
+// transaction; sessions, sales and the like stay for the gym's books, under the id of a
+// person who no longer has a name. {"user_id"}
+inline constexpr const char* kMemberErased = "org.member_erased";
+inline Event member_erased(const std::string& user_id) { return {kMemberErased, {{"user_id", user_id}}}; }
+
 // A member changed their privacy switches. {"user_id", "share_measurements_with_trainers",
 // "show_on_leaderboards", "allow_buddy_requests"}
 inline constexpr const char* kPrivacyChanged = "org.privacy_changed";

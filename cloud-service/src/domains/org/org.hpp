@@ -173,6 +173,9 @@ class OrgDomain final : public Domain {
   Result<int> index_people();
   HttpResponse add_credential(RequestContext& ctx);
   HttpResponse add_fingerprint(RequestContext& ctx, Fields& f);
+  HttpResponse erase_user(RequestContext& ctx);
+  HttpResponse erase_me(RequestContext& ctx);
+  HttpResponse erase(RequestContext& ctx, const std::string& user_id);
   HttpResponse list_credentials(RequestContext& ctx);
   HttpResponse delete_credential(RequestContext& ctx);
   HttpResponse access_qr_for_me(RequestContext& ctx);

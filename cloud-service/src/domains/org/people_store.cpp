@@ -231,7 +231,7 @@ Status OrgStore::use_qr(const std::string& jti, std::int64_t now) {
 
 Result<Json> OrgStore::replica_people(const std::string& branch_id, const std::optional<std::string>& one, std::int64_t now) {
   // Members whose home is the branch or whose unexpired subscription opens it.
-  const std::string in = std::string("SELECT u.id FROM users u WHERE u.role = 'member'") + (one ? " AND u.id = ?" : "") +
+  const std::string in = std::string("SELECT u.id FROM users u WHERE u.role = 'member' AND u.erased_at IS NULL") + (one ? " AND u.id = ?" : "") +
                          " AND (u.home_branch_id = ? OR EXISTS (SELECT 1 FROM subscriptions s WHERE s.user_id = u.id AND s.expires_at > ? AND " +
                          subscription_opens_any(1) + "))";
   auto params = [&](std::vector<SqlValue> first) {

@@ -63,6 +63,11 @@ void OrgDomain::routes(RouteTable& t) {
   t.add({"POST", "/api/users/{id}/credentials", Access::user, bind(&OrgDomain::add_credential), "Give a user an NFC card {kind: nfc, uid} (a UID belongs to one user) or enrol a finger {kind: fingerprint, finger, template: base64 of at most 4096 bytes} (sealed at rest, never returned; 503 without --fingerprint-key)",
          "admin, trainer (own branches)"});
   t.add({"GET", "/api/users/{id}/credentials", Access::user, bind(&OrgDomain::list_credentials), "A user's credentials", "the user, admin, trainer (own branches)"});
+  // /me first: the router takes the first pattern that matches, and "me" is a valid id.
+  t.add({"DELETE", "/api/users/me", Access::user, bind(&OrgDomain::erase_me),
+         "Erase my account (body: password): personal data deleted or anonymised, every token ends, the doors refuse my cards; "
+         "visits and sales stay, anonymised", "member"});
+  t.add({"DELETE", "/api/users/{id}", Access::user, bind(&OrgDomain::erase_user), "Erase a person, as DELETE /api/users/me", "admin"});
   t.add({"DELETE", "/api/users/{id}/credentials/{credential_id}", Access::user, bind(&OrgDomain::delete_credential),
          "Revoke a credential: the card stops opening doors", "admin, trainer (own branches)"});
   t.add({"GET", "/api/users/me/privacy", Access::user, bind(&OrgDomain::get_privacy),

@@ -78,6 +78,10 @@ ALTER TABLE credentials ADD COLUMN finger TEXT;
 ALTER TABLE credentials ADD COLUMN template_sealed TEXT;
 CREATE UNIQUE INDEX credentials_active_finger ON credentials(user_id, finger) WHERE revoked_at IS NULL AND finger IS NOT NULL;
 )sql"},
+      // Erasure (erasure.cpp): when a person was erased; their row stays, without a name.
+      {"org/6", R"sql(
+ALTER TABLE users ADD COLUMN erased_at BIGINT;
+)sql"},
   };
 }
 

@@ -134,6 +134,12 @@ class OrgStore {
   Result<std::optional<Person>> person(const std::string& id);
   // Every field but id, email and created_at; trainer branches replaced, search keys too.
   Status update_person(const Person& p, std::int64_t now);
+  // Erasure: the row stays under its id (sessions and sales point at it) with its personal
+  // fields cleared, no password, suspended; their credentials, search keys, privacy switches
+  // and branches go; their subscriptions end now. Returns the email it had (audit entries
+  // name people by it). Call inside a transaction.
+  Result<std::string> erase_person(const std::string& user_id, std::int64_t now);
+  Result<std::optional<std::string>> password_hash_of(const std::string& user_id);
   // The keys the desk finds this person by (rules_people.hpp), replaced.
   Status set_search_keys(const std::string& user_id, const std::vector<std::string>& keys);
   // People after `after` (by id) without search keys yet (from before the keys): at most `limit`.

@@ -304,4 +304,12 @@ Result<std::vector<DayTotals>> TrainingStore::days_of(const std::string& user_id
   return out;
 }
 
+Status TrainingStore::erase_member(const std::string& user_id) {
+  for (const char* sql : {"DELETE FROM machine_sets WHERE user_id = ?", "DELETE FROM training_sessions WHERE user_id = ?",
+                          "DELETE FROM workout_plans WHERE user_id = ?", "DELETE FROM training_days WHERE user_id = ?",
+                          "DELETE FROM training_records WHERE user_id = ?"})
+    SPOTTER_SQL(db_.execute(sql, {user_id}));
+  return {};
+}
+
 }  // namespace spotter::cloud::training

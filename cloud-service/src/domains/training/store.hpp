@@ -54,6 +54,9 @@ class TrainingStore {
  public:
   explicit TrainingStore(SqlDatabase& db) : db_(db) {}
   static std::vector<Migration> migrations();
+  // An erased person's plans, training sessions, sets, days and records (plans they wrote for
+  // others stay). org::events::kMemberErased.
+  Status erase_member(const std::string& user_id);
 
   // Custom exercises
   Status insert_exercise(const Exercise& e, const std::string& created_by, std::int64_t now);

@@ -1,5 +1,6 @@
 // The domain object, what it counts as sets and visits happen, and its reactions to the
 // machines and sessions domains.
+#include "../org/events.hpp"
 #include "training.hpp"
 
 #include "../../core/dates.hpp"
@@ -15,6 +16,7 @@ void TrainingDomain::subscribe(EventBus& bus) {
   bus.on(machines::events::kWorkoutRecorded, [this](const Event& e) { return workout_recorded(e); });
   bus.on(machines::events::kWorkoutWithdrawn, [this](const Event& e) { return workout_withdrawn(e); });
   bus.on(sessions::events::kVisitStarted, [this](const Event& e) { return visit_started(e); });
+  bus.on(org::events::kMemberErased, [this](const Event& e) { return store_.erase_member(e.body.value("user_id", "")); });
 }
 
 Result<std::int64_t> TrainingDomain::member_day(const std::string& user_id, std::int64_t at_ms) { return org_.member_day(user_id, at_ms); }
