@@ -43,6 +43,8 @@ endif()
 
 # Boost.Beast/Asio (Boost 1.74 in Debian 12): the cloud's server, the gateway's cloud client.
 find_package(Boost 1.74 REQUIRED COMPONENTS system)
+# OpenSSL (libssl-dev, which Paho's TLS needs too): the gateway's https:// link to the cloud.
+find_package(OpenSSL REQUIRED)
 # libargon2 (password hashes; its .pc is in libargon2-dev): the cloud only.
 if(SPOTTER_BUILD_CLOUD)
   pkg_check_modules(ARGON2 REQUIRED IMPORTED_TARGET libargon2)

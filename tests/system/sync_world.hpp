@@ -39,8 +39,11 @@ struct SyncWorld {
   std::string admin, branch, member_id, member_token, gateway_id, secret_file;
   MqttProbe devices{broker.uri(), "devices"};
   int counter = 0;
+  // How the agent reaches the cloud; empty: plain http:// to the cloud's port on loopback.
+  std::vector<std::string> cloud_args;
 
-  SyncWorld() {
+  // `with_edge` false: the cloud and the branch only; the test starts the agent itself.
+  explicit SyncWorld(bool with_edge = true) {
     const std::string db = "sqlite:" + (dir.path() / "cloud.db").string();
     ChildProcess create({bin("spotter-cloud"), "admin", "create", "--db", db, "--email", "admin@gym.test", "--password", kPassword}, dir.path());
     REQUIRE(create.wait(30s) == 0);
@@ -61,6 +64,7 @@ struct SyncWorld {
     ::chmod(secret_file.c_str(), 0600);
     member_token = login("ana@gym.test");
     devices.subscribe("spotter/v1/" + branch + "/#", 1);
+    if (!with_edge) return;
     start_edge();
     // The replica arrives from the cloud: the card opens the door.
     REQUIRE(eventually([&] { return edge_status()["members"] == 1; }, 15s));
@@ -79,10 +83,11 @@ struct SyncWorld {
     http = std::make_unique<HttpClient>(cloud_port);
   }
   void start_edge(const std::string& batch = "500") {
-    edge = std::make_unique<ChildProcess>(std::vector<std::string>{bin("spotter-edge"), "run", "--branch", branch, "--mqtt", broker.uri(), "--data-dir",
-                                                                   (dir.path() / "edge").string(), "--cloud", "http://127.0.0.1:" + std::to_string(cloud_port),
-                                                                   "--gateway-id", gateway_id, "--gateway-secret-file", secret_file, "--sync-batch", batch},
-                                          dir.path());
+    std::vector<std::string> argv = {bin("spotter-edge"), "run", "--branch", branch, "--mqtt", broker.uri(), "--data-dir", (dir.path() / "edge").string(),
+                                     "--gateway-id", gateway_id, "--gateway-secret-file", secret_file, "--sync-batch", batch};
+    if (cloud_args.empty()) argv.insert(argv.end(), {"--cloud", "http://127.0.0.1:" + std::to_string(cloud_port)});
+    argv.insert(argv.end(), cloud_args.begin(), cloud_args.end());
+    edge = std::make_unique<ChildProcess>(argv, dir.path());
     REQUIRE(eventually([&] { return edge->stderr_text().find("\"running\"") != std::string::npos; }, 15s));
   }
   std::string login(const std::string& email) {

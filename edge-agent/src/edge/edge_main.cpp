@@ -12,6 +12,7 @@
 #include "../adapters/posix/inbound_journal.hpp"
 #include "../adapters/posix/ingest_connection.hpp"
 #include "../adapters/posix/thread_priority.hpp"
+#include "../adapters/beast/cloud_client.hpp"
 #include "../adapters/libnfc/nfc_reader.hpp"
 #include "../adapters/tty/serial_reader.hpp"
 #include "../adapters/v4l2/v4l2_source.hpp"
@@ -82,7 +83,8 @@ std::vector<Option> run_options() {
       {.name = "serial-door", .help = "the door the serial scanner is at", .kind = Kind::id, .default_value = "front"},
       {.name = "serial-baud", .help = "the serial scanner's speed", .kind = Kind::integer, .default_value = "9600", .min = 1200, .max = 115200},
       {.name = "control-socket", .help = "technicians' socket (default DATA_DIR/control.sock)", .kind = Kind::text},
-      {.name = "cloud", .help = "spotter-cloud's URL, http://HOST:PORT (none: standalone)", .kind = Kind::url},
+      {.name = "cloud", .help = "spotter-cloud's URL, https://HOST[:PORT] (http:// to this machine only; none: standalone)", .kind = Kind::url},
+      {.name = "cloud-ca", .help = "PEM certificates to trust for --cloud instead of the system's CA store", .kind = Kind::text},
       {.name = "gateway-id", .help = "this gateway's id, from POST /api/gateways", .kind = Kind::id},
       {.name = "gateway-secret", .help = "this gateway's secret (better: --gateway-secret-file)", .kind = Kind::text, .secret = true},
       {.name = "gateway-secret-file", .help = "a file holding the gateway's secret (mode 0600)", .kind = Kind::text},
@@ -151,7 +153,14 @@ int import(const config::Settings& s, const std::vector<std::string>& positional
 Result<std::optional<SyncSettings>> sync_settings(const config::Settings& s) {
   auto cloud = s.optional_text("cloud");
   if (!cloud) return std::optional<SyncSettings>{};
-  if (cloud->rfind("http://", 0) != 0) return fail("--cloud", "must be http://HOST:PORT (put TLS in a local tunnel, see docs/sync.md)");
+  auto endpoint = parse_cloud_url(*cloud);
+  if (!endpoint) return fail("--cloud", endpoint.error().message);
+  // Anything that leaves the machine is TLS: a man in the middle could hand the gateway a
+  // replica with his own card or QR key.
+  if (!endpoint->tls && !is_loopback_host(endpoint->host)) return fail("--cloud", "http:// goes to this machine only (loopback); use https://");
+  auto ca = s.optional_text("cloud-ca");
+  if (ca && !endpoint->tls) return fail("--cloud-ca", "is for an https:// --cloud");
+  if (ca && !std::filesystem::exists(*ca)) return fail("--cloud-ca", "cannot read " + *ca);
   auto id = s.optional_text("gateway-id");
   if (!id) return fail("--gateway-id", "is required with --cloud");
   std::optional<std::string> secret = s.optional_text("gateway-secret");
@@ -166,6 +175,7 @@ Result<std::optional<SyncSettings>> sync_settings(const config::Settings& s) {
   out.cloud_url = *cloud;
   out.gateway_id = *id;
   out.gateway_secret = *secret;
+  out.cloud_ca = ca.value_or("");
   out.db_file = db_file(s);
   out.batch_events = static_cast<std::size_t>(s.integer("sync-batch"));
   return std::optional<SyncSettings>{std::move(out)};

@@ -17,7 +17,7 @@ Status http_failure(const CloudResponse& r, const char* what) {
 SyncService::SyncService(SyncSettings settings, const Clock& clock, Logger log, ApplyReplica apply, OnCommand command,
                          std::shared_ptr<LiveProgress> progress)
     : settings_(std::move(settings)), clock_(clock), log_(std::move(log)), apply_(std::move(apply)), command_(std::move(command)),
-      progress_(std::move(progress)), client_(std::make_unique<CloudClient>(settings_.cloud_url)) {
+      progress_(std::move(progress)), client_(std::make_unique<CloudClient>(settings_.cloud_url, std::chrono::seconds(10), settings_.cloud_ca)) {
   status_ = {{"configured", true}, {"cloud", settings_.cloud_url}, {"gateway_id", settings_.gateway_id}, {"state", "starting"},
              {"uploaded", 0}, {"quarantined", 0}, {"commands", 0}, {"replica_version", nullptr}, {"last_ok_at", nullptr}, {"last_error", nullptr}};
 }
@@ -97,7 +97,8 @@ void SyncService::run() {
     } else {
       std::uniform_real_distribution<double> jitter(0.0, 1.0);
       const auto wait = backoff_.after_failure(jitter(rng_), retry_after_);
-      set_state(r.error().code == "unauthorized" ? "unauthorized" : "offline", r.error().message);
+      set_state(r.error().code == "unauthorized" ? "unauthorized" : r.error().code == "certificate" ? "certificate_refused" : "offline",
+                r.error().message);
       if (r.error().code == "unauthorized") {
         token_.clear();
         std::lock_guard lock(token_mu_);
@@ -131,7 +132,7 @@ Result<bool> SyncService::step() {
 }
 
 void SyncService::run_live() {
-  CloudClient client(settings_.cloud_url, std::chrono::seconds(2));
+  CloudClient client(settings_.cloud_url, std::chrono::seconds(2), settings_.cloud_ca);
   while (true) {
     {
       std::lock_guard lock(mu_);

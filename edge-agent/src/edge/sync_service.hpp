@@ -28,6 +28,7 @@ struct SyncSettings {
   std::string cloud_url;
   std::string gateway_id;
   std::string gateway_secret;
+  std::string cloud_ca;  // PEM file trusted instead of the system's CA store (https only)
   std::filesystem::path db_file;  // the sync thread opens its own connection for the outbox
   std::chrono::milliseconds replica_every{3000};
   std::chrono::milliseconds commands_every{500};
