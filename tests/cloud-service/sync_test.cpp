@@ -107,10 +107,14 @@ TEST_CASE("upload: applied once in order, retried batches change nothing, bad ev
   auto hist = http.get("/api/sessions/history", ana.token).json["items"][0];
   CHECK(hist["ended_at"] == "2026-03-02T09:02:00.000Z");
   CHECK(hist["ended_by"] == "door");
-  // Lanes are ordered separately: bulk events older than the live ones just applied still
-  // count (a catch-up of machine status while doors carry on).
-  auto bulk = http.post("/api/sync/events", {{"events", {event(5, "machine_status", {{"machine_id", "tm-1"}, {"state", "error"}})}}}, gw);
-  CHECK(bulk.json["results"][0]["status"] == "duplicate");  // seq 4 was the bulk lane's last
+  // An event is the same event by its id: sent again under another number (a gateway that
+  // renumbered its outbox), it is a duplicate and applies nothing; a bulk event older than the
+  // live ones just applied still counts (a catch-up of machine status while doors carry on).
+  const auto door_events = cloud.count("door_events");
+  Json renumbered = event(12, "door_event", {{"event_id", "door_1"}, {"at_ms", t0}, {"door_id", "main"}, {"direction", "in"}, {"granted", true}, {"member_id", ana.id}});
+  renumbered["event_id"] = "door_event.1";
+  CHECK(http.post("/api/sync/events", {{"events", {renumbered}}}, gw).json["results"][0]["status"] == "duplicate");
+  CHECK(cloud.count("door_events") == door_events);
   auto bulk_new = http.post("/api/sync/events", {{"events", {event(8, "machine_status", {{"machine_id", "tm-1"}, {"state", "error"}})}}}, gw);
   CHECK(bulk_new.json["results"][0]["status"] == "applied");
   // Out of order or malformed batches are refused whole.
@@ -329,4 +333,30 @@ TEST_CASE("attribution: a link's summary from telemetry gives way to the machine
   REQUIRE(mine.json["items"].size() == 1);
   CHECK(mine.json["items"][0]["data"]["msg_id"] == 1);
   CHECK(cloud.count("workouts") == 1);
+}
+
+TEST_CASE("a reinstalled gateway (same identity, empty outbox, numbering from 1 again) has its new events applied, old ones stay duplicates") {
+  TestCloud cloud;
+  auto& http = cloud.http;
+  auto centro = cloud.branch("Centro");
+  auto ana = cloud.member("ana@gym.test", centro, cloud.plan({centro}));
+  auto gw = cloud.gateway_token(centro);
+  const std::int64_t t0 = kMonday0900Utc;
+  auto door = [&](std::int64_t seq, const std::string& id, const char* direction) {
+    Json e = event(seq, "door_event", {{"event_id", id}, {"at_ms", t0 + seq}, {"door_id", "main"}, {"direction", direction}, {"granted", true}, {"member_id", ana.id}});
+    e["event_id"] = id;
+    return e;
+  };
+  Json before = Json::array();
+  for (int i = 1; i <= 50; ++i) before.push_back(door(i, "old_" + std::to_string(i), "in"));
+  REQUIRE(http.post("/api/sync/events", {{"events", before}}, gw).status == 200);
+  REQUIRE(cloud.count("door_events") == 50);
+  // Reinstalled: its outbox starts at 1 again, with new events (and one it had sent before
+  // the reinstall, still in a backup it restored).
+  auto after = http.post("/api/sync/events", {{"events", {door(1, "new_1", "in"), door(2, "new_2", "out"), door(3, "old_7", "in")}}}, gw);
+  REQUIRE(after.status == 200);
+  CHECK(after.json["results"][0]["status"] == "applied");
+  CHECK(after.json["results"][1]["status"] == "applied");
+  CHECK(after.json["results"][2]["status"] == "duplicate");
+  CHECK(cloud.count("door_events") == 52);
 }

@@ -86,13 +86,18 @@ HttpResponse SyncDomain::upload(RequestContext& ctx) {
     auto lanes = store_.lane_positions(g.gateway_id);
     if (!lanes) return Unexpected<Error>{lanes.error()};
     auto& lane_seq = *lanes;
+    // An event is the same event by its id, whatever its sequence number: a retried batch,
+    // or one the gateway numbered again, is applied once; a reinstalled gateway (an empty
+    // outbox, numbering from 1 again) has its new events applied, not taken for old ones.
+    std::vector<std::string> ids;
+    for (const auto& e : body["events"]) ids.push_back(e["event_id"].get<std::string>());
+    auto seen = store_.seen_events(g.gateway_id, ids);
+    if (!seen) return Unexpected<Error>{seen.error()};
     for (const auto& e : body["events"]) {
       const std::int64_t seq = e["seq"].get<std::int64_t>();
       const std::string event_id = e["event_id"].get<std::string>(), kind = e["kind"].get<std::string>().substr(0, 40);
-      // Per gateway and lane, in order: anything at or below the lane's last applied
-      // sequence was seen.
       const std::string lane(sync_api::to_string(sync_api::lane_of(kind)));
-      if (seq <= lane_seq[lane]) {
+      if (!seen->insert(event_id).second) {
         results.push_back({{"event_id", event_id}, {"status", "duplicate"}});
         continue;
       }
@@ -111,7 +116,7 @@ HttpResponse SyncDomain::upload(RequestContext& ctx) {
       if (!applied->reason.empty()) result["reason"] = applied->reason;
       if (applied->quarantined) ++quarantined;
       results.push_back(std::move(result));
-      lane_seq[lane] = seq;
+      lane_seq[lane] = std::max(lane_seq[lane], seq);  // how far each lane got, for operators
       last_seq = std::max(last_seq, seq);
     }
     return store_.set_lane_positions(g.gateway_id, lane_seq, last_seq, now);

@@ -104,6 +104,20 @@ Result<std::int64_t> SyncStore::last_seq(const std::string& gateway_id) {
   return rows->empty() ? std::int64_t{0} : rows->front().integer(0);
 }
 
+Result<std::set<std::string>> SyncStore::seen_events(const std::string& gateway_id, const std::vector<std::string>& event_ids) {
+  std::set<std::string> seen;
+  constexpr std::size_t kChunk = 500;  // well under either engine's limit on parameters
+  for (std::size_t from = 0; from < event_ids.size(); from += kChunk) {
+    const std::size_t n = std::min(kChunk, event_ids.size() - from);
+    std::vector<SqlValue> params{gateway_id};
+    for (std::size_t i = 0; i < n; ++i) params.emplace_back(event_ids[from + i]);
+    auto rows = db_.query("SELECT event_id FROM sync_inbox WHERE gateway_id = ? AND event_id IN (" + placeholders(n) + ")", params);
+    if (!rows) return Unexpected<Error>{rows.error()};
+    for (const auto& r : *rows) seen.insert(r.text(0));
+  }
+  return seen;
+}
+
 Status SyncStore::record(const InboxRow& row) {
   SPOTTER_SQL(db_.execute("INSERT INTO sync_inbox (gateway_id, event_id, seq, kind, at, status, reason, body, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
                           "ON CONFLICT (gateway_id, event_id) DO NOTHING",

@@ -2,6 +2,7 @@
 // per-lane positions, door events, commands for machines, and the log of replica changes
 // whose newest number is the replica version. Thread-safe.
 #pragma once
+#include <set>
 #include <map>
 #include <optional>
 #include <string>
@@ -40,6 +41,8 @@ class SyncStore {
   // Uploads: inside the batch's transaction, which first locks the gateway's row (touch).
   Result<std::map<std::string, std::int64_t>> lane_positions(const std::string& gateway_id);
   Result<std::int64_t> last_seq(const std::string& gateway_id);
+  // Which of these event ids the gateway has uploaded before (applied or quarantined).
+  Result<std::set<std::string>> seen_events(const std::string& gateway_id, const std::vector<std::string>& event_ids);
   Status record(const InboxRow& row);
   Status set_lane_positions(const std::string& gateway_id, const std::map<std::string, std::int64_t>& lanes, std::int64_t last_seq, std::int64_t now);
   Result<Json> quarantined(std::int64_t limit);
