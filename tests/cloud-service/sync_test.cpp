@@ -1,8 +1,10 @@
 // The cloud's side of gateway sync: replica by version, ordered idempotent upload with
 // quarantine, commands, branch isolation (docs/sync.md).
 #include <fstream>
+#include <set>
 
 #include "fixture.hpp"
+#include "spotter/common/encoding.hpp"
 
 using namespace spotter;
 using namespace spotter::testing;
@@ -222,6 +224,40 @@ TEST_CASE("spotter-cloud import loads a standalone gateway's replica file; a gat
   CHECK(rep["cards"].size() == 2);
   for (const auto& card : rep["cards"]) CHECK(card["blocked"] == (card["uid"] == "04B0B0B0"));
   for (const auto& m : rep["memberships"]) CHECK(m["suspended"] == (m["id"] == "ms-2"));
+  // A second branch imported after it leaves the first one's members where they were (each
+  // set of branches gets a plan of its own; one shared plan id re-pointed them once).
+  Json south = {{"branch", {{"id", "south"}, {"name", "South"}, {"timezone", "Europe/Madrid"}, {"opening_hours", all_day()}}},
+                {"members", {{{"id", "s-1"}, {"display_name", "Cy"}}}},
+                {"memberships", {{{"id", "ms-s1"}, {"member_id", "s-1"}, {"starts_at_ms", 0}, {"expires_at_ms", 4'000'000'000'000}, {"branch_ids", {"south"}}}}}};
+  std::ofstream(dir.path() / "south.json") << south.dump();
+  service.reset();
+  REQUIRE(cloud::Main({"import", "--db", db, (dir.path() / "south.json").string()}) == 0);
+  service = cloud::Service::start(test_config(db, clock));
+  http.retarget(service->port());
+  const std::string gw2 = http.post("/api/gateways/token", {{"gateway_id", g.json["gateway_id"]}, {"secret", g.json["secret"]}}).json["access_token"];
+  auto north_again = http.get("/api/sync/replica", gw2).json["replica"];
+  CHECK(north_again["members"].size() == 2);
+  for (const auto& m : north_again["memberships"]) {
+    if (m["id"] == "ms-2") CHECK(m["branch_ids"] == Json::array({"north"}));
+  }
+  const std::string admin2 = http.post("/api/auth/login", {{"email", "admin@gym.test"}, {"password", TestCloud::kPassword}}).json["access_token"];
+  auto g2 = http.post("/api/gateways", {{"branch_id", "south"}, {"name", "gw-s"}}, admin2);
+  const std::string gws = http.post("/api/gateways/token", {{"gateway_id", g2.json["gateway_id"]}, {"secret", g2.json["secret"]}}).json["access_token"];
+  auto south_rep = http.get("/api/sync/replica", gws).json["replica"];
+  std::set<std::string> south_members;
+  for (const auto& m : south_rep["members"]) south_members.insert(m["id"]);
+  // Cy, and Ana whose membership opens every branch; not Bo, whose opens North only.
+  CHECK(south_members == std::set<std::string>{"m-1", "s-1"});
+  // A crafted cursor on the admin lists is a 400 naming it, not a 500.
+  for (const char* list : {"/api/audit?cursor=", "/api/notifications?cursor="}) {
+    for (const std::string& cursor : {std::string("zzz"), std::string("-1"), base64url_encode(crypto::as_bytes("99999999999999999999999")),
+                                     base64url_encode(crypto::as_bytes("-5")), base64url_encode(crypto::as_bytes("12abc"))}) {
+      CAPTURE(list);
+      CAPTURE(cursor);
+      auto r = http.get(std::string(list) + cursor, admin2);
+      CHECK(r.status == 400);
+    }
+  }
 }
 
 TEST_CASE("auto-ends on both sides converge: the first end wins, the later one changes nothing") {
