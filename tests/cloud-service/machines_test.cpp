@@ -338,9 +338,18 @@ TEST_CASE("gateways: branch isolation, user routes closed to them, revocation, r
   auto rotated = http.post("/api/gateways/" + id + "/rotate-secret", Json::object(), cloud.admin());
   REQUIRE(rotated.status == 200);
   CHECK(http.post("/api/gateways/token", {{"gateway_id", id}, {"secret", secret}}).status == 401);
-  CHECK(http.post("/api/gateways/token", {{"gateway_id", id}, {"secret", rotated.json["secret"]}}).status == 200);
+  // The old secret's token stops at once too, not when it expires 10 minutes later, also
+  // after the new secret's token has been used (each secret's callers are kept apart).
+  auto fresh_token = http.post("/api/gateways/token", {{"gateway_id", id}, {"secret", rotated.json["secret"]}});
+  REQUIRE(fresh_token.status == 200);
+  const std::string new_token = fresh_token.json["access_token"];
+  CHECK(http.post("/api/machines/heartbeat", {{"machine_id", "tm-1"}}, new_token).status == 200);
+  auto old = http.post("/api/machines/heartbeat", {{"machine_id", "tm-1"}}, token);
+  CHECK(old.status == 401);
+  CHECK(old.body.find("rotated") != std::string::npos);
+  CHECK(http.post("/api/machines/heartbeat", {{"machine_id", "tm-1"}}, new_token).status == 200);
   CHECK(http.post("/api/gateways/" + id + "/revoke", Json::object(), cloud.admin()).status == 204);
-  CHECK(http.post("/api/machines/heartbeat", {{"machine_id", "tm-1"}}, token).status == 401);  // at once
+  CHECK(http.post("/api/machines/heartbeat", {{"machine_id", "tm-1"}}, new_token).status == 401);  // at once
   CHECK(http.post("/api/gateways/token", {{"gateway_id", id}, {"secret", rotated.json["secret"]}}).status == 401);
   auto member = cloud.member("m@gym.test", centro);
   CHECK(http.post("/api/gateways", {{"branch_id", centro}, {"name", "x"}}, member.token).status == 403);

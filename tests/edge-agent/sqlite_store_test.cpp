@@ -1,6 +1,7 @@
 // What the SQLite store adds to the DoorStore contract: durability across reopen,
 // migrations, atomic imports, all-or-nothing door records, and the outbox.
 #include <doctest/doctest.h>
+#include <sys/stat.h>
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
@@ -44,6 +45,24 @@ DoorOutcome entry(const std::string& member, const std::string& session_id) {
   return o;
 }
 }  // namespace
+
+TEST_CASE("the databases are the agent's alone (0600), whatever the umask; an older, broader file is narrowed") {
+  TempDb db;
+  const mode_t old = ::umask(0);
+  { SqliteEdgeStore s(db.file); }
+  ::umask(old);
+  for (const auto& f : {db.file, db.telemetry_file()}) {
+    struct stat st{};
+    REQUIRE(::stat(f.c_str(), &st) == 0);
+    CAPTURE(f.string());
+    CHECK((st.st_mode & 0777) == 0600);
+  }
+  ::chmod(db.file.c_str(), 0644);
+  { SqliteEdgeStore s(db.file); }
+  struct stat st{};
+  REQUIRE(::stat(db.file.c_str(), &st) == 0);
+  CHECK((st.st_mode & 077) == 0);
+}
 
 TEST_CASE("the schema is created once and a newer one is refused") {
   TempDb db;

@@ -54,6 +54,7 @@ struct AccessClaims {
   std::string typ;  // "access" or "gateway"
   std::string sub;
   std::string fam;  // access tokens: the refresh-token family; empty otherwise
+  std::int64_t secret_version = 0;  // gateway tokens: the gateway secret they were issued for
   std::int64_t valid_from_ms = 0;
   std::int64_t valid_until_ms = 0;  // exp and nbf with the verifier's leeway applied
 };

@@ -41,7 +41,8 @@ void AuthDomain::subscribe(EventBus& bus) {
   bus.on_live(org::events::kMemberChanged, [this](const Event&) { callers_.clear(); });
   // Members' branches come from their plans' branches.
   bus.on_live(org::events::kPlanChanged, [this](const Event&) { callers_.clear(); });
-  bus.on_live(sync::events::kGatewayChanged, [this](const Event& e) { callers_.forget("gw:" + e.body.value("gateway_id", "")); });
+  // Rare (a rotation, a revocation): every entry goes rather than finding the gateway's.
+  bus.on_live(sync::events::kGatewayChanged, [this](const Event&) { callers_.clear(); });
   bus.on_resync([this] { callers_.clear(); });
 }
 
@@ -124,6 +125,7 @@ std::shared_ptr<const AccessClaims> AuthDomain::verified_claims(std::string_view
   auto text = [&c](const char* name) { return c.contains(name) && c[name].is_string() ? c[name].get<std::string>() : std::string(); };
   auto claims = std::make_shared<AccessClaims>(AccessClaims{.typ = text("typ"), .sub = text("sub"), .fam = text("fam")});
   if (claims->typ.empty() || claims->sub.empty()) return nullptr;
+  if (c.contains("sv") && c["sv"].is_number_integer()) claims->secret_version = c["sv"].get<std::int64_t>();
   // The verifier accepted exp and nbf as finite numbers (exp is required); keep its window.
   const double leeway_ms = static_cast<double>(std::chrono::milliseconds(kAccessOptions.leeway).count());
   auto to_ms = [](double ms) { return static_cast<std::int64_t>(std::clamp(ms, -9.0e18, 9.0e18)); };
@@ -138,7 +140,9 @@ Try<Caller> AuthDomain::authenticate(std::string_view token) {
   auto claims = verified_claims(token);
   if (!claims) return reject(401, "invalid-token", "the access token is invalid or expired");
   const bool is_gateway = claims->typ == "gateway";
-  const std::string cache_key = is_gateway ? "gw:" + claims->sub : (claims->fam.empty() ? "" : "fam:" + claims->fam);
+  // A gateway's entry is per secret, so a token of a rotated secret never finds the new one's.
+  const std::string cache_key =
+      is_gateway ? "gw:" + claims->sub + ":" + std::to_string(claims->secret_version) : (claims->fam.empty() ? "" : "fam:" + claims->fam);
   if (!cache_key.empty())
     if (auto cached = callers_.get(cache_key); cached && cached->id == claims->sub) return *cached;
   auto loaded = load_caller(*claims);
@@ -161,10 +165,11 @@ Try<Caller> AuthDomain::load_caller(const AccessClaims& c) {
   Caller caller;
   caller.id = c.sub;
   if (c.typ == "gateway") {
-    SPOTTER_TRY(branch, checked(platform_.log, gateways_.active_branch_of(caller.id), "gateway lookup"));
-    if (!branch) return reject(401, "revoked", "this gateway is revoked");
+    SPOTTER_TRY(gateway, checked(platform_.log, gateways_.active_gateway(caller.id), "gateway lookup"));
+    if (!gateway) return reject(401, "revoked", "this gateway is revoked");
+    if (gateway->secret_version != c.secret_version) return reject(401, "revoked", "this token was issued for a secret that was rotated since");
     caller.role = Role::gateway;
-    caller.branch_ids.insert(*branch);
+    caller.branch_ids.insert(gateway->branch_id);
     return caller;
   }
   if (c.typ != "access" || c.fam.empty()) return reject(401, "invalid-token", "the access token is invalid or expired");

@@ -83,7 +83,9 @@ HttpResponse SyncDomain::gateway_token(RequestContext& ctx) {
   }
   const std::int64_t now_s = platform_.now_ms() / 1000;
   Json claims = {{"iss", "spotter-cloud"}, {"aud", "spotter-api"}, {"sub", gateway_id}, {"typ", "gateway"},
-                 {"branch_id", stored->branch_id}, {"iat", now_s}, {"exp", now_s + kGatewayTokenLifetimeS}};
+                 {"branch_id", stored->branch_id}, {"iat", now_s}, {"exp", now_s + kGatewayTokenLifetimeS},
+                 // The secret it was issued for: a rotation ends the tokens of the old one at once.
+                 {"sv", stored->secret_version}};
   auto token = jwt::sign(claims, platform_.keys().signing.access);
   if (!token) return storage_failure(platform_.log, Error{"sql", token.error().message}, "gateway token");
   return json_response(200, {{"access_token", *token}, {"token_type", "Bearer"}, {"expires_in", kGatewayTokenLifetimeS}, {"branch_id", stored->branch_id}});

@@ -60,18 +60,18 @@ Result<bool> SyncStore::revoke(const std::string& id, std::int64_t now) {
 }
 
 Result<std::optional<GatewaySecret>> SyncStore::secret_of(const std::string& id) {
-  auto rows = db_.query("SELECT secret_hash, branch_id, revoked_at FROM gateways WHERE id = ?", {id});
+  auto rows = db_.query("SELECT secret_hash, branch_id, revoked_at, COALESCE(rotated_at, 0) FROM gateways WHERE id = ?", {id});
   if (!rows) return Unexpected<Error>{rows.error()};
   if (rows->empty()) return std::optional<GatewaySecret>{};
   const auto& r = rows->front();
-  return std::optional<GatewaySecret>{GatewaySecret{r.text(0), r.text(1), !r.is_null(2)}};
+  return std::optional<GatewaySecret>{GatewaySecret{r.text(0), r.text(1), !r.is_null(2), r.integer(3)}};
 }
 
-Result<std::optional<std::string>> SyncStore::active_branch_of(const std::string& id) {
-  auto rows = db_.query("SELECT branch_id FROM gateways WHERE id = ? AND revoked_at IS NULL", {id});
+Result<std::optional<GatewayAuth>> SyncStore::active_gateway(const std::string& id) {
+  auto rows = db_.query("SELECT branch_id, COALESCE(rotated_at, 0) FROM gateways WHERE id = ? AND revoked_at IS NULL", {id});
   if (!rows) return Unexpected<Error>{rows.error()};
-  if (rows->empty()) return std::optional<std::string>{};
-  return std::optional<std::string>{rows->front().text(0)};
+  if (rows->empty()) return std::optional<GatewayAuth>{};
+  return std::optional<GatewayAuth>{GatewayAuth{rows->front().text(0), rows->front().integer(1)}};
 }
 
 Status SyncStore::touch(const std::string& id, std::int64_t now) {

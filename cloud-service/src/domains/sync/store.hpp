@@ -16,6 +16,13 @@ namespace spotter::cloud::sync {
 struct GatewaySecret {
   std::string secret_hash, branch_id;
   bool revoked = false;
+  std::int64_t secret_version = 0;  // when the secret was last rotated (ms), 0 if never
+};
+
+// What a gateway token is checked against: its branch, and the secret it was issued for.
+struct GatewayAuth {
+  std::string branch_id;
+  std::int64_t secret_version = 0;
 };
 
 struct InboxRow {
@@ -34,7 +41,7 @@ class SyncStore {
   Result<bool> rotate_secret(const std::string& id, const std::string& secret_hash, std::int64_t now);
   Result<bool> revoke(const std::string& id, std::int64_t now);
   Result<std::optional<GatewaySecret>> secret_of(const std::string& id);
-  Result<std::optional<std::string>> active_branch_of(const std::string& id);
+  Result<std::optional<GatewayAuth>> active_gateway(const std::string& id);
   Status touch(const std::string& id, std::int64_t now);
   Result<Json> gateways_status();
 

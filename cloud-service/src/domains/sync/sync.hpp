@@ -23,7 +23,7 @@ class SyncDomain final : public Domain {
 
   // --- for other domains and the service ---------------------------------------------
   // The branch of a gateway that is not revoked.
-  Result<std::optional<std::string>> active_branch_of(const std::string& gateway_id) { return store_.active_branch_of(gateway_id); }
+  Result<std::optional<GatewayAuth>> active_gateway(const std::string& gateway_id) { return store_.active_gateway(gateway_id); }
   // Every gateway fetches its whole replica again (the QR keys may have changed).
   Status everything_changed(const std::string& why);
 

@@ -78,7 +78,7 @@ fs::path InboundJournal::segment_path(std::uint64_t n) const {
 }
 
 void InboundJournal::open_segment(std::uint64_t n) {
-  int fd = ::open(segment_path(n).c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+  int fd = ::open(segment_path(n).c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) throw std::runtime_error("cannot open the inbound journal in " + dir_.string() + ": " + std::strerror(errno));
   if (fd_ >= 0) {
     ::fdatasync(fd_);  // the finished segment is durable before appends move on

@@ -2,6 +2,9 @@
 // Shared by the store's source files (not a public header): the connection with its cached
 // statements, and the helpers every write path uses.
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <array>
 #include <stdexcept>
@@ -26,9 +29,23 @@ struct SqliteEdgeStore::Impl {
     return t;
   }
 
+  // Members, cards, fingerprints and what they did are nobody else's to read: the file is
+  // created 0600 before SQLite opens it (SQLite gives -wal and -shm the database's mode), and
+  // one left broader by an older version is narrowed.
+  static std::string private_file(const std::filesystem::path& file) {
+    const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+    if (fd >= 0) ::close(fd);
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+      const std::string f = file.string() + suffix;
+      struct stat st{};
+      if (::stat(f.c_str(), &st) == 0 && (st.st_mode & 077) != 0) ::chmod(f.c_str(), st.st_mode & 0700);
+    }
+    return file.string();
+  }
+
   explicit Impl(const std::filesystem::path& file)
       : tdb(migrate(telemetry_file(file), schema::kTelemetryMigrations, "telemetry database")),
-        db(file.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE, 5000),
+        db(private_file(file), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE, 5000),
         by_card(prepare_after_migration(db, file),
                 "SELECT m.id, m.display_name, m.suspended FROM cards c JOIN members m ON m.id = c.member_id "
                 "WHERE c.uid = ? AND c.blocked = 0"),
@@ -55,7 +72,7 @@ struct SqliteEdgeStore::Impl {
 
   template <std::size_t N>
   static SQLite::Database migrate(const std::filesystem::path& file, const std::array<const char*, N>& migrations, const char* what) {
-    SQLite::Database d(file.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE, 5000);
+    SQLite::Database d(private_file(file), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE, 5000);
     d.exec("PRAGMA journal_mode=WAL");
     d.exec("PRAGMA synchronous=FULL");
     d.exec("PRAGMA cache_size=-16384");  // a telemetry batch must not spill pages mid-transaction
