@@ -31,6 +31,10 @@ class PahoTransport final : public Transport {
   Logger log_;
   std::atomic<std::uint64_t> publish_failures_{0};
   std::vector<DeviceConnection*> opened_;
+  // Shutdown: every connection's goodbye shares one deadline, set by the first close(), so
+  // stopping takes a few seconds however many devices there are, also when the broker went
+  // away at the same moment (a terminal's Ctrl-C reaches both).
+  std::shared_ptr<std::atomic<std::int64_t>> goodbye_deadline_ns_ = std::make_shared<std::atomic<std::int64_t>>(0);
 };
 
 }  // namespace spotter::sim
