@@ -139,3 +139,81 @@ TEST_CASE("WebSocket back-pressure: a client that stops reading neither slows th
   CHECK(std::stoi(metrics.substr(at + name.size())) == 600 - received);
   CHECK(last == std::map<std::string, std::string>{{"tm-1", "in_use"}, {"tm-2", "in_use"}, {"tm-3", "in_use"}});
 }
+
+TEST_CASE("WebSocket: authenticate in time; logout, expiry and suspension close an open socket, a fresh token keeps it; a cap refuses more") {
+  using namespace std::chrono_literals;
+  TestCloud cloud([](cloud::ServiceConfig& c) {
+    c.ws_auth_deadline = 300ms;
+    c.ws_recheck = 200ms;
+    c.ws_max_connections = 4;
+  });
+  auto& http = cloud.http;
+  auto centro = cloud.branch();
+  const auto plan = cloud.plan({centro});
+  auto ana = cloud.member("ana@gym.test", centro, plan);
+  auto bo = cloud.member("bo@gym.test", centro, plan);
+  auto cy = cloud.member("cy@gym.test", centro, plan);
+  auto welcome = [](WsTestClient& ws) {
+    auto m = ws.next(3000ms);
+    return m && (*m)["type"] == "welcome";
+  };
+  auto closed_with_error = [](WsTestClient& ws) {
+    auto m = ws.next(5000ms);
+    return m && (*m)["type"] == "error" && !ws.next(5000ms);
+  };
+
+  // Silent: closed after the deadline, with the reason.
+  WsTestClient silent(cloud.port(), "/api/ws/machines");
+  auto why = silent.next(5000ms);
+  REQUIRE(why);
+  CHECK((*why)["detail"].get<std::string>().find("authenticate") != std::string::npos);
+  CHECK_FALSE(silent.next(5000ms));
+
+  // Logging out ends the socket of that login.
+  auto login = http.post("/api/auth/login", {{"email", "ana@gym.test"}, {"password", TestCloud::kPassword}});
+  WsTestClient ana_ws(cloud.port(), "/api/ws/machines?access_token=" + login.json["access_token"].get<std::string>());
+  REQUIRE(welcome(ana_ws));
+  REQUIRE(http.post("/api/auth/logout", {{"refresh_token", login.json["refresh_token"]}}).status == 204);
+  CHECK(closed_with_error(ana_ws));
+
+  // Suspension ends it too.
+  WsTestClient cy_ws(cloud.port(), "/api/ws/machines?access_token=" + cy.token);
+  REQUIRE(welcome(cy_ws));
+  REQUIRE(http.patch("/api/users/" + cy.id, {{"status", "suspended"}}, cloud.admin()).status == 200);
+  CHECK(closed_with_error(cy_ws));
+
+  // A token that expires ends it, unless the app sent a fresh one (of the same person).
+  WsTestClient bo_ws(cloud.port(), "/api/ws/machines");
+  bo_ws.send(Json{{"type", "auth"}, {"access_token", bo.token}}.dump());
+  REQUIRE(welcome(bo_ws));
+  WsTestClient bo_stale(cloud.port(), "/api/ws/machines?access_token=" + bo.token);
+  REQUIRE(welcome(bo_stale));
+  cloud.clock.advance(std::chrono::minutes(14));
+  bo_ws.send(Json{{"type", "auth"}, {"access_token", fresh(cloud, bo)}}.dump());
+  cloud.clock.advance(std::chrono::minutes(2));  // the first token has expired now
+  CHECK(closed_with_error(bo_stale));
+  bo_ws.send(R"({"type":"ping"})");
+  std::optional<Json> pong;
+  for (int i = 0; i < 5 && !(pong && (*pong)["type"] == "pong"); ++i) pong = bo_ws.next(3000ms);
+  REQUIRE(pong);
+  CHECK((*pong)["type"] == "pong");
+  // Someone else's token on an open socket is refused, and closes it.
+  bo_ws.send(Json{{"type", "auth"}, {"access_token", fresh(cloud, ana)}}.dump());
+  CHECK(closed_with_error(bo_ws));
+
+  // At most four at once: the fifth upgrade is refused with 503.
+  std::vector<std::unique_ptr<WsTestClient>> open;
+  for (int i = 0; i < 4; ++i) open.push_back(std::make_unique<WsTestClient>(cloud.port(), "/api/ws/machines?access_token=" + fresh(cloud, ana)));
+  for (auto& ws : open) REQUIRE(welcome(*ws));
+  CHECK_THROWS(WsTestClient(cloud.port(), "/api/ws/machines?access_token=" + ana.token));
+  CHECK(http.get("/metrics").body.find("spotter_ws_refused_total 1") != std::string::npos);
+  open.pop_back();  // one closes: there is room again
+  CHECK(eventually([&] {
+    try {
+      WsTestClient again(cloud.port(), "/api/ws/machines?access_token=" + ana.token);
+      return welcome(again);
+    } catch (const std::exception&) {
+      return false;
+    }
+  }, 5000ms, 100ms));
+}

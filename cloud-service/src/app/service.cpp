@@ -37,7 +37,11 @@ struct Service::Impl {
         router(parts.platform, parts.domains.routes(), parts.domains.auth()),
         io(config.io_threads),
         workers(static_cast<std::size_t>(config.worker_threads)),
-        server(io, workers, router, metrics, hub, ServerLimits{.read_timeout = config.read_timeout, .proxies = proxies(config.trusted_proxies)}) {}
+        server(io, workers, router, metrics, hub, ServerLimits{.read_timeout = config.read_timeout,
+                                                                      .ws_auth_deadline = config.ws_auth_deadline,
+                                                                      .ws_recheck = config.ws_recheck,
+                                                                      .ws_max_connections = config.ws_max_connections,
+                                                                      .proxies = proxies(config.trusted_proxies)}) {}
 
   ServiceConfig config;
   SystemClock system_clock;

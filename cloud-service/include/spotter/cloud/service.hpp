@@ -28,6 +28,10 @@ struct ServiceConfig {
   // A request must arrive whole, and an answer be taken, within this; idle keep-alive
   // connections close after it.
   std::chrono::milliseconds read_timeout{30'000};
+  // WebSockets: authenticate within this; tokens checked again this often; at most this many.
+  std::chrono::milliseconds ws_auth_deadline{10'000};
+  std::chrono::milliseconds ws_recheck{15'000};
+  std::size_t ws_max_connections = 20'000;
   // Peers whose X-Forwarded-For names the client ("CIDR,CIDR"); empty: none.
   std::string trusted_proxies;
   // 32 bytes that seal fingerprint templates at rest; empty: no fingerprint enrolment.

@@ -43,6 +43,12 @@ struct ServerLimits {
   // small, a client that does not keep up is held back in the session, where updates
   // coalesce to one per machine. 32 KiB still takes a burst of ~100 changes at once.
   int ws_send_buffer = 32 << 10;
+  // A socket must authenticate within ws_auth_deadline; an authenticated one has its token
+  // checked again every ws_recheck (logout, expiry, revocation, suspension, erasure close
+  // it); at most ws_max_connections at once per instance (more are refused with 503).
+  std::chrono::milliseconds ws_auth_deadline{10'000};
+  std::chrono::milliseconds ws_recheck{15'000};
+  std::size_t ws_max_connections = 20'000;
   // Peers whose X-Forwarded-For names the client (--trusted-proxies).
   TrustedProxies proxies;
 };
@@ -115,6 +121,7 @@ class HttpServer {
     ServerLimits limits;
     std::atomic<bool> draining{false};
     std::atomic<std::int64_t>& in_flight;
+    std::atomic<std::size_t> websockets{0};  // open WebSocket sessions (ServerLimits::ws_max_connections)
   };
 
  private:

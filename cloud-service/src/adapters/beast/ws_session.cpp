@@ -3,6 +3,7 @@
 // one unsent update per machine (a newer state replaces an older unsent one), so a slow
 // client costs memory bounded by the machines it watches and never delays the others.
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
 
@@ -25,9 +26,14 @@ constexpr std::size_t kMaxControlReplies = 32;
 class WsSession final : public WsClient, public std::enable_shared_from_this<WsSession> {
  public:
   WsSession(ConnectionSocket socket, std::shared_ptr<HttpServer::Shared> shared, std::string remote_ip)
-      : ws_(std::move(socket)), shared_(std::move(shared)), remote_ip_(std::move(remote_ip)) {}
+      : ws_(std::move(socket)), check_(ws_.get_executor()), shared_(std::move(shared)), remote_ip_(std::move(remote_ip)) {
+    shared_->websockets++;
+  }
 
-  ~WsSession() override { shared_->hub.remove(this); }
+  ~WsSession() override {
+    shared_->hub.remove(this);
+    shared_->websockets--;
+  }
 
   void run(http::request<http::string_body> upgrade) {
     beast::error_code ignored;  // a refused size leaves the kernel's default: still correct
@@ -48,6 +54,7 @@ class WsSession final : public WsClient, public std::enable_shared_from_this<WsS
       if (ec) return;
       if (!self->token_.empty()) self->authenticate(self->token_);
       self->read();
+      self->schedule_check(self->shared_->limits.ws_auth_deadline);
     });
   }
 
@@ -77,7 +84,11 @@ class WsSession final : public WsClient, public std::enable_shared_from_this<WsS
  private:
   void read() {
     ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-      if (ec) return;  // closed, timed out (no pong) or too large: the session ends here
+      if (ec) {  // closed, timed out (no pong) or too large: the session ends here
+        self->ended_ = true;
+        self->check_.cancel();  // the timer's handler holds the session too
+        return;
+      }
       std::string text = beast::buffers_to_string(self->buffer_.data());
       self->buffer_.consume(self->buffer_.size());
       self->on_message(text);
@@ -91,9 +102,12 @@ class WsSession final : public WsClient, public std::enable_shared_from_this<WsS
       return reply({{"type", "error"}, {"detail", "messages are JSON objects with a type"}});
     const std::string type = (*msg)["type"].get<std::string>();
     if (type == "auth") {
-      if (caller_ || authenticating_) return reply({{"type", "error"}, {"detail", "already authenticated"}});
+      // Again once authenticated: a fresh token (the app refreshed it) keeps the socket open
+      // past the old one's expiry. It must be the same person's.
+      if (authenticating_) return reply({{"type", "error"}, {"detail", "already authenticating"}});
       if (!msg->contains("access_token") || !(*msg)["access_token"].is_string()) return reply({{"type", "error"}, {"detail", "access_token missing"}});
-      return authenticate((*msg)["access_token"].get<std::string>());
+      token_ = (*msg)["access_token"].get<std::string>();
+      return authenticate(token_);
     }
     if (!caller_) return reply({{"type", "error"}, {"detail", "authenticate first"}});
     if (type == "subscribe") {
@@ -124,9 +138,28 @@ class WsSession final : public WsClient, public std::enable_shared_from_this<WsS
     });
   }
 
+  // One timer per session: the authentication deadline, then the periodic re-check.
+  void schedule_check(std::chrono::milliseconds after) {
+    check_.expires_after(after);
+    check_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (ec || self->closing_ || self->ended_) return;
+      if (!self->caller_) {
+        if (!self->authenticating_) return self->refuse("authenticate within the deadline", websocket::close_code::policy_error);
+        return self->schedule_check(self->shared_->limits.ws_auth_deadline);
+      }
+      self->authenticate(self->token_);  // re-checked; on_authenticated schedules the next
+    });
+  }
+
   void on_authenticated(Try<Caller> caller) {
     authenticating_ = false;
-    if (!caller) return refuse("invalid or expired access token", websocket::close_code::policy_error);
+    if (ended_) return;
+    if (!caller) return refuse("invalid, expired or revoked access token", websocket::close_code::policy_error);
+    if (caller_) {  // a re-check or a fresh token of the same person
+      if (caller->id != caller_->id) return refuse("a token of someone else", websocket::close_code::policy_error);
+      caller_ = std::move(caller).value();
+      return schedule_check(shared_->limits.ws_recheck);
+    }
     if (caller->role == Role::gateway) return refuse("gateways do not subscribe here", websocket::close_code::policy_error);
     if (!requested_branch_.empty() && !caller->sees_branch(requested_branch_))
       return refuse("you may not see this branch", websocket::close_code::policy_error);
@@ -140,6 +173,7 @@ class WsSession final : public WsClient, public std::enable_shared_from_this<WsS
     caller_ = std::move(caller).value();
     shared_->hub.add(shared_from_this());
     reply(subscription_message("welcome"));
+    schedule_check(shared_->limits.ws_recheck);
   }
 
   Json subscription_message(const char* type) {
@@ -150,6 +184,7 @@ class WsSession final : public WsClient, public std::enable_shared_from_this<WsS
   void refuse(const std::string& why, websocket::close_code code) {
     reply({{"type", "error"}, {"detail", why}});
     closing_ = code;
+    check_.cancel();
     write_next();
   }
 
@@ -185,6 +220,7 @@ class WsSession final : public WsClient, public std::enable_shared_from_this<WsS
   }
 
   websocket::stream<ConnectionSocket> ws_;
+  net::basic_waitable_timer<std::chrono::steady_clock, net::wait_traits<std::chrono::steady_clock>, ConnectionSocket::executor_type> check_;
   beast::flat_buffer buffer_;
   std::shared_ptr<HttpServer::Shared> shared_;
   std::string remote_ip_;
@@ -202,12 +238,28 @@ class WsSession final : public WsClient, public std::enable_shared_from_this<WsS
   std::shared_ptr<const std::string> in_write_;
   bool writing_ = false;
   std::optional<websocket::close_code> closing_;
+  bool ended_ = false;  // the connection is gone: nothing more is scheduled
 };
 
 }  // namespace
 
 void start_websocket(ConnectionSocket socket, http::request<http::string_body> upgrade, std::shared_ptr<HttpServer::Shared> shared,
                      std::string remote_ip) {
+  if (shared->websockets.load() >= shared->limits.ws_max_connections) {
+    // Full: a plain 503 before the upgrade, so the app backs off and tries again.
+    auto res = std::make_shared<http::response<http::string_body>>(http::status::service_unavailable, upgrade.version());
+    res->set(http::field::content_type, "application/problem+json");
+    res->set(http::field::retry_after, "5");
+    res->body() = R"({"type":"https://spotter.example/problems/too-many-websockets","title":"Service Unavailable","status":503,"detail":"too many live connections; try again shortly"})";
+    res->prepare_payload();
+    auto s = std::make_shared<ConnectionSocket>(std::move(socket));
+    shared->metrics.ws_refused++;
+    http::async_write(*s, *res, [s, res](beast::error_code, std::size_t) {
+      beast::error_code ignored;
+      s->shutdown(net::socket_base::shutdown_both, ignored);
+    });
+    return;
+  }
   std::make_shared<WsSession>(std::move(socket), std::move(shared), std::move(remote_ip))->run(std::move(upgrade));
 }
 
