@@ -162,49 +162,62 @@ TEST_CASE("WebSocket: authenticate in time; logout, expiry and suspension close 
     return m && (*m)["type"] == "error" && !ws.next(5000ms);
   };
 
-  // Silent: closed after the deadline, with the reason.
-  WsTestClient silent(cloud.port(), "/api/ws/machines");
-  auto why = silent.next(5000ms);
-  REQUIRE(why);
-  CHECK((*why)["detail"].get<std::string>().find("authenticate") != std::string::npos);
-  CHECK_FALSE(silent.next(5000ms));
+  {
+    // Silent: closed after the deadline, with the reason.
+    WsTestClient silent(cloud.port(), "/api/ws/machines");
+    auto why = silent.next(5000ms);
+    REQUIRE(why);
+    CHECK((*why)["detail"].get<std::string>().find("authenticate") != std::string::npos);
+    CHECK_FALSE(silent.next(5000ms));
 
-  // Logging out ends the socket of that login.
-  auto login = http.post("/api/auth/login", {{"email", "ana@gym.test"}, {"password", TestCloud::kPassword}});
-  WsTestClient ana_ws(cloud.port(), "/api/ws/machines?access_token=" + login.json["access_token"].get<std::string>());
-  REQUIRE(welcome(ana_ws));
-  REQUIRE(http.post("/api/auth/logout", {{"refresh_token", login.json["refresh_token"]}}).status == 204);
-  CHECK(closed_with_error(ana_ws));
+    // Logging out ends the socket of that login.
+    auto login = http.post("/api/auth/login", {{"email", "ana@gym.test"}, {"password", TestCloud::kPassword}});
+    WsTestClient ana_ws(cloud.port(), "/api/ws/machines?access_token=" + login.json["access_token"].get<std::string>());
+    REQUIRE(welcome(ana_ws));
+    REQUIRE(http.post("/api/auth/logout", {{"refresh_token", login.json["refresh_token"]}}).status == 204);
+    CHECK(closed_with_error(ana_ws));
 
-  // Suspension ends it too.
-  WsTestClient cy_ws(cloud.port(), "/api/ws/machines?access_token=" + cy.token);
-  REQUIRE(welcome(cy_ws));
-  REQUIRE(http.patch("/api/users/" + cy.id, {{"status", "suspended"}}, cloud.admin()).status == 200);
-  CHECK(closed_with_error(cy_ws));
+    // Suspension ends it too.
+    WsTestClient cy_ws(cloud.port(), "/api/ws/machines?access_token=" + cy.token);
+    REQUIRE(welcome(cy_ws));
+    REQUIRE(http.patch("/api/users/" + cy.id, {{"status", "suspended"}}, cloud.admin()).status == 200);
+    CHECK(closed_with_error(cy_ws));
 
-  // A token that expires ends it, unless the app sent a fresh one (of the same person).
-  WsTestClient bo_ws(cloud.port(), "/api/ws/machines");
-  bo_ws.send(Json{{"type", "auth"}, {"access_token", bo.token}}.dump());
-  REQUIRE(welcome(bo_ws));
-  WsTestClient bo_stale(cloud.port(), "/api/ws/machines?access_token=" + bo.token);
-  REQUIRE(welcome(bo_stale));
-  cloud.clock.advance(std::chrono::minutes(14));
-  bo_ws.send(Json{{"type", "auth"}, {"access_token", fresh(cloud, bo)}}.dump());
-  cloud.clock.advance(std::chrono::minutes(2));  // the first token has expired now
-  CHECK(closed_with_error(bo_stale));
-  bo_ws.send(R"({"type":"ping"})");
-  std::optional<Json> pong;
-  for (int i = 0; i < 5 && !(pong && (*pong)["type"] == "pong"); ++i) pong = bo_ws.next(3000ms);
-  REQUIRE(pong);
-  CHECK((*pong)["type"] == "pong");
-  // Someone else's token on an open socket is refused, and closes it.
-  bo_ws.send(Json{{"type", "auth"}, {"access_token", fresh(cloud, ana)}}.dump());
-  CHECK(closed_with_error(bo_ws));
+    // A token that expires ends it, unless the app sent a fresh one (of the same person).
+    WsTestClient bo_ws(cloud.port(), "/api/ws/machines");
+    bo_ws.send(Json{{"type", "auth"}, {"access_token", bo.token}}.dump());
+    REQUIRE(welcome(bo_ws));
+    WsTestClient bo_stale(cloud.port(), "/api/ws/machines?access_token=" + bo.token);
+    REQUIRE(welcome(bo_stale));
+    cloud.clock.advance(std::chrono::minutes(14));
+    bo_ws.send(Json{{"type", "auth"}, {"access_token", fresh(cloud, bo)}}.dump());
+    cloud.clock.advance(std::chrono::minutes(2));  // the first token has expired now
+    CHECK(closed_with_error(bo_stale));
+    bo_ws.send(R"({"type":"ping"})");
+    std::optional<Json> pong;
+    for (int i = 0; i < 5 && !(pong && (*pong)["type"] == "pong"); ++i) pong = bo_ws.next(3000ms);
+    REQUIRE(pong);
+    CHECK((*pong)["type"] == "pong");
+    // Someone else's token on an open socket is refused, and closes it.
+    bo_ws.send(Json{{"type", "auth"}, {"access_token", fresh(cloud, ana)}}.dump());
+    CHECK(closed_with_error(bo_ws));
+  }
+  // The closed sockets above count until their connections are gone (the server's close
+  // handshake waits for a client that no longer reads): wait for that, or the cap below
+  // would be reached early.
+  auto connections = [&] {
+    const auto metrics = http.get("/metrics").body;
+    const std::string name = "\nspotter_ws_connections ";
+    const auto at = metrics.find(name);
+    return at == std::string::npos ? -1 : std::stoi(metrics.substr(at + name.size()));
+  };
+  REQUIRE(eventually([&] { return connections() == 0; }, 15000ms, 50ms));
 
   // At most four at once: the fifth upgrade is refused with 503.
   std::vector<std::unique_ptr<WsTestClient>> open;
   for (int i = 0; i < 4; ++i) open.push_back(std::make_unique<WsTestClient>(cloud.port(), "/api/ws/machines?access_token=" + fresh(cloud, ana)));
   for (auto& ws : open) REQUIRE(welcome(*ws));
+  CHECK(connections() == 4);
   CHECK_THROWS(WsTestClient(cloud.port(), "/api/ws/machines?access_token=" + ana.token));
   CHECK(http.get("/metrics").body.find("spotter_ws_refused_total 1") != std::string::npos);
   open.pop_back();  // one closes: there is room again

@@ -42,6 +42,8 @@ std::string Metrics::prometheus_text() const {
   out += fmt::format("spotter_ws_clients {}\n", ws_clients.load());
   out += "# HELP spotter_ws_messages_sent_total Messages written to WebSocket clients.\n# TYPE spotter_ws_messages_sent_total counter\n";
   out += fmt::format("spotter_ws_messages_sent_total {}\n", ws_messages_sent.load());
+  out += "# HELP spotter_ws_connections WebSocket connections open now, authenticated or not (what the cap counts).\n# TYPE spotter_ws_connections gauge\n";
+  out += fmt::format("spotter_ws_connections {}\n", ws_connections.load());
   out += "# HELP spotter_ws_refused_total WebSocket upgrades refused because the instance was at its connection cap.\n# TYPE spotter_ws_refused_total counter\n";
   out += fmt::format("spotter_ws_refused_total {}\n", ws_refused.load());
   out += "# HELP spotter_ws_messages_coalesced_total Updates replaced by a newer one before a slow client took them.\n# TYPE spotter_ws_messages_coalesced_total counter\n";

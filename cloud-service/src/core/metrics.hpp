@@ -20,6 +20,7 @@ class Metrics {
   std::atomic<std::int64_t> ws_messages_sent{0};
   std::atomic<std::int64_t> ws_messages_coalesced{0};
   std::atomic<std::int64_t> ws_refused{0};  // upgrades refused: the instance's WebSocket cap
+  std::atomic<std::int64_t> ws_connections{0};  // open WebSocket connections, authenticated or not (what the cap counts)
   std::atomic<std::int64_t> http_connections{0};
   std::atomic<std::int64_t> rejected_bodies{0};
   // Live progress items from gateways: pushed to the member, or dropped (machine not linked,

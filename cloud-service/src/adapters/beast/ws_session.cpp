@@ -28,11 +28,13 @@ class WsSession final : public WsClient, public std::enable_shared_from_this<WsS
   WsSession(ConnectionSocket socket, std::shared_ptr<HttpServer::Shared> shared, std::string remote_ip)
       : ws_(std::move(socket)), check_(ws_.get_executor()), shared_(std::move(shared)), remote_ip_(std::move(remote_ip)) {
     shared_->websockets++;
+    shared_->metrics.ws_connections++;
   }
 
   ~WsSession() override {
     shared_->hub.remove(this);
     shared_->websockets--;
+    shared_->metrics.ws_connections--;
   }
 
   void run(http::request<http::string_body> upgrade) {
@@ -104,8 +106,15 @@ class WsSession final : public WsClient, public std::enable_shared_from_this<WsS
     if (type == "auth") {
       // Again once authenticated: a fresh token (the app refreshed it) keeps the socket open
       // past the old one's expiry. It must be the same person's.
-      if (authenticating_) return reply({{"type", "error"}, {"detail", "already authenticating"}});
       if (!msg->contains("access_token") || !(*msg)["access_token"].is_string()) return reply({{"type", "error"}, {"detail", "access_token missing"}});
+      if (authenticating_) {
+        // A periodic re-check is under way: this token is checked as soon as it ends, and
+        // that check's answer about the old token no longer matters. Two from the client
+        // without waiting for the first answer is a client bug.
+        if (queued_token_) return reply({{"type", "error"}, {"detail", "already authenticating"}});
+        queued_token_ = (*msg)["access_token"].get<std::string>();
+        return;
+      }
       token_ = (*msg)["access_token"].get<std::string>();
       return authenticate(token_);
     }
@@ -147,13 +156,20 @@ class WsSession final : public WsClient, public std::enable_shared_from_this<WsS
         if (!self->authenticating_) return self->refuse("authenticate within the deadline", websocket::close_code::policy_error);
         return self->schedule_check(self->shared_->limits.ws_auth_deadline);
       }
+      // One check at a time: one in flight (a fresh token from the app) schedules the next.
+      if (self->authenticating_) return;
       self->authenticate(self->token_);  // re-checked; on_authenticated schedules the next
     });
   }
 
   void on_authenticated(Try<Caller> caller) {
     authenticating_ = false;
-    if (ended_) return;
+    if (ended_ || closing_) return;
+    if (queued_token_) {  // the app sent a fresh token meanwhile: that one decides
+      token_ = std::move(*queued_token_);
+      queued_token_.reset();
+      return authenticate(token_);
+    }
     if (!caller) return refuse("invalid, expired or revoked access token", websocket::close_code::policy_error);
     if (caller_) {  // a re-check or a fresh token of the same person
       if (caller->id != caller_->id) return refuse("a token of someone else", websocket::close_code::policy_error);
@@ -226,7 +242,8 @@ class WsSession final : public WsClient, public std::enable_shared_from_this<WsS
   std::string remote_ip_;
   std::string token_, requested_branch_;
   std::optional<Caller> caller_;
-  bool authenticating_ = false;
+  bool authenticating_ = false;  // one check at a time (ours or the app's)
+  std::optional<std::string> queued_token_;  // from the app while a re-check was in flight
   // Read by the hub from other threads.
   mutable std::mutex sub_mu_;
   bool all_ = false;
