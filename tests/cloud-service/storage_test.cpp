@@ -374,6 +374,13 @@ TEST_CASE("storage (SQLite): a round-1 database is brought up to date and keeps 
       CHECK_MESSAGE((st.st_mode & 0777) == 0600, f.string());
     }
   }
+  // A commit is on disk when the service acknowledges it: a gateway deletes a batch once it
+  // is acknowledged, so power loss must not take it (synchronous=FULL, 2; NORMAL is 1).
+  CHECK(count_of(*db, "PRAGMA synchronous") == 2);
+  REQUIRE(db->transaction([&]() -> Status {
+    CHECK(count_of(*db, "PRAGMA synchronous") == 2);  // inside: the writer's connection
+    return {};
+  }));
   // A database newer than this build is refused at start, not written to.
   db.reset();
   { SQLite::Database newer(file.string(), SQLite::OPEN_READWRITE); newer.exec("PRAGMA user_version = 99"); }

@@ -19,9 +19,9 @@ struct SqliteDatabase::Connection {
   explicit Connection(const std::filesystem::path& file)
       : db(file.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX, 10'000) {
     db.exec("PRAGMA journal_mode=WAL");
-    // WAL + NORMAL: a commit survives a process kill; power loss may take the last few
-    // commits (docs/cloud-service.md says why that is the trade chosen).
-    db.exec("PRAGMA synchronous=NORMAL");
+    // WAL + FULL: a commit is on disk when it returns. A gateway deletes a batch once it is
+    // acknowledged, and a member's sale or points must not vanish with the power either.
+    db.exec("PRAGMA synchronous=FULL");
     db.exec("PRAGMA foreign_keys=ON");
   }
   SQLite::Statement& prepare(std::string_view sql) {
