@@ -37,6 +37,13 @@ TEST_CASE("HMAC-SHA256 known answers (RFC 4231)") {
         "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
 }
 
+TEST_CASE("PBKDF2-HMAC-SHA512 known answers") {
+  CHECK(hexs(pbkdf2_sha512(as_bytes("password"), as_bytes("salt"), 1, 64)) ==
+        "867f70cf1ade02cff3752599a3a53dc4af34c7a669815ae5d513554e1c8cf252c02d470a285a0501bad999bfe943c08f050235d7d68b1da55e63f73b60a57fce");
+  CHECK(hexs(pbkdf2_sha512(as_bytes("passwordPASSWORDpassword"), as_bytes("saltSALTsaltSALTsaltSALTsaltSALTsalt"), 4096, 64)) ==
+        "8c0511f4c6e597c6ac6315d8f0362e225f3c501495ba23b868c005174dc4ee71115b59f9e60cd9532fa33e0f75aefe30225c583a186cd82bd4daea9724a3d3b8");
+}
+
 TEST_CASE("AES-256-GCM known answers") {
   Bytes zero_key(32, 0), zero_iv(12, 0);
   SUBCASE("test case 13: empty plaintext") {

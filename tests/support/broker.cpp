@@ -27,6 +27,12 @@ Broker::Broker(const std::filesystem::path& dir, bool persistent) : dir_(dir), p
   start();
 }
 
+Broker::Broker(const std::filesystem::path& dir, const std::filesystem::path& password_file, const std::filesystem::path& acl_file)
+    : dir_(dir), persistent_(false), password_file_(password_file), acl_file_(acl_file), port_(free_port()) {
+  std::filesystem::create_directories(dir_);
+  start();
+}
+
 Broker::~Broker() {
   if (proc_) kill();
 }
@@ -37,10 +43,13 @@ void Broker::start() {
     {
       std::ofstream c(conf, std::ios::trunc);
       c << "listener " << port_ << " 127.0.0.1\n"
-        << "allow_anonymous true\n"
+        << "allow_anonymous " << (password_file_.empty() ? "true" : "false") << "\n"
         << "max_queued_messages 1000000\n"
         << "max_inflight_messages 0\n"
         << "set_tcp_nodelay true\n";
+      // `user root`: as root, mosquitto would otherwise read the files as its own user, and
+      // they are 0600 (no effect when not root: then the files are the test's own).
+      if (!password_file_.empty()) c << "user root\npassword_file " << password_file_.string() << "\nacl_file " << acl_file_.string() << "\n";
       if (persistent_) {
         c << "persistence true\npersistence_location " << dir_.string() << "/\nautosave_interval 1\n";
       } else {

@@ -15,12 +15,15 @@ struct MqttProbe::Impl {
   Impl(const std::string& uri, const std::string& id) : client(uri, id) {}
 };
 
-MqttProbe::MqttProbe(const std::string& uri, const std::string& client_id) : impl_(std::make_unique<Impl>(uri, client_id)) {
+MqttProbe::MqttProbe(const std::string& uri, const std::string& client_id, const std::string& username, const std::string& password)
+    : impl_(std::make_unique<Impl>(uri, client_id)) {
   impl_->client.set_message_callback([this](mqtt::const_message_ptr m) {
     std::lock_guard lock(impl_->mu);
     impl_->got.push_back({m->get_topic(), m->to_string(), m->is_retained(), m->get_qos()});
   });
-  auto opts = mqtt::connect_options_builder().clean_session(true).finalize();
+  auto builder = mqtt::connect_options_builder();
+  if (!username.empty()) builder.user_name(username).password(password);
+  auto opts = builder.clean_session(true).finalize();
   impl_->client.connect(opts)->wait();
 }
 

@@ -17,6 +17,7 @@
 #include "../adapters/tty/serial_reader.hpp"
 #include "../adapters/v4l2/v4l2_source.hpp"
 #include "../adapters/zxing/camera_reader.hpp"
+#include "device_accounts_command.hpp"
 #include "door_service.hpp"
 #include "fingerprint_delivery.hpp"
 #include "machine_service.hpp"
@@ -48,6 +49,8 @@ const char* kSummary =
     "  spotter-edge status|machines|doors|outbox|sync|readers|doctor [--data-dir D] [--json]\n"
     "  spotter-edge tail     follow the agent's log\n"
     "  spotter-edge door-key --door DOOR --data-dir D   a fingerprint reader's key (hex)\n"
+    "  spotter-edge devices export --data-dir D --out DIR [--doors A,B]   broker accounts (mosquitto)\n"
+    "  spotter-edge devices rotate --data-dir D --device ID   a new password at the next export\n"
     "  spotter-edge scan --door DOOR (--nfc UID | --qr TEXT) [--direction in|out]";
 
 // Periodic work for the store thread travels through its queue as a message with a topic
@@ -70,6 +73,8 @@ std::vector<Option> run_options() {
   return {
       {.name = "branch", .help = "this gateway's branch id", .kind = Kind::id, .required = true},
       {.name = "mqtt", .help = "the branch broker", .kind = Kind::url, .default_value = "tcp://127.0.0.1:1883"},
+      {.name = "mqtt-username", .help = "the agent's broker account (spotter-edge devices export writes it)", .kind = Kind::text},
+      {.name = "mqtt-password-file", .help = "a file holding that account's password (agent.password from the export)", .kind = Kind::text},
       {.name = "data-dir", .help = "where the SQLite files live", .kind = Kind::text, .required = true},
       {.name = "machine-offline-after", .help = "silence after which a machine counts as offline (polled at half)", .kind = Kind::duration, .default_value = "60s", .min = 1000, .max = 86'400'000},
       {.name = "link-idle-after", .help = "a machine link with no telemetry this long ends", .kind = Kind::duration, .default_value = "10m", .min = 1000, .max = 86'400'000},
@@ -149,6 +154,13 @@ int import(const config::Settings& s, const std::vector<std::string>& positional
   return 0;
 }
 
+// A secret file's text without the line end an editor adds.
+std::string read_secret_file(const std::string& text) {
+  std::string secret = text;
+  while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r' || secret.back() == ' ')) secret.pop_back();
+  return secret;
+}
+
 // The cloud link's settings, or a bad-setting message; nullopt settings: standalone.
 Result<std::optional<SyncSettings>> sync_settings(const config::Settings& s) {
   auto cloud = s.optional_text("cloud");
@@ -167,8 +179,7 @@ Result<std::optional<SyncSettings>> sync_settings(const config::Settings& s) {
   if (auto file = s.optional_text("gateway-secret-file")) {
     auto text = config::process_environment().read_file(*file);
     if (!text) return fail("--gateway-secret-file", "cannot read " + *file);
-    secret = *text;
-    while (!secret->empty() && (secret->back() == '\n' || secret->back() == '\r' || secret->back() == ' ')) secret->pop_back();
+    secret = read_secret_file(*text);
   }
   if (!secret || secret->empty()) return fail("--gateway-secret", "is required with --cloud (or --gateway-secret-file)");
   SyncSettings out;
@@ -181,10 +192,29 @@ Result<std::optional<SyncSettings>> sync_settings(const config::Settings& s) {
   return std::optional<SyncSettings>{std::move(out)};
 }
 
+// The agent's broker account (spotter-edge devices export); anonymous without a user name.
+Result<sim::MqttLogin> broker_login(const config::Settings& s) {
+  auto user = s.optional_text("mqtt-username");
+  auto file = s.optional_text("mqtt-password-file");
+  if (!user && !file) return sim::MqttLogin{};
+  if (!user) return fail("--mqtt-username", "is required with --mqtt-password-file");
+  if (!file) return fail("--mqtt-password-file", "is required with --mqtt-username");
+  auto text = config::process_environment().read_file(*file);
+  if (!text) return fail("--mqtt-password-file", "cannot read " + *file);
+  auto password = read_secret_file(*text);
+  if (password.empty()) return fail("--mqtt-password-file", *file + " is empty");
+  return sim::MqttLogin{*user, password};
+}
+
 int run(const config::Settings& s) {
   auto sync_config = sync_settings(s);
   if (!sync_config) {
     std::cerr << "spotter-edge: bad setting " << sync_config.error().code << ": " << sync_config.error().message << "\n";
+    return config::kExitBadSetting;
+  }
+  auto login = broker_login(s);
+  if (!login) {
+    std::cerr << "spotter-edge: bad setting " << login.error().code << ": " << login.error().message << "\n";
     return config::kExitBadSetting;
   }
   install_stop_signals();
@@ -249,7 +279,7 @@ int run(const config::Settings& s) {
       inbox.push(std::move(m));
     }
   };
-  MqttLink link(s.text("mqtt"), "spotter-edge-" + branch, filters, on_message, log);
+  MqttLink link(s.text("mqtt"), "spotter-edge-" + branch, filters, on_message, log, *login);
   // Telemetry and workouts come on their own connection, acknowledged after the journal write.
   IngestConnection ingest(s.text("mqtt"), "spotter-edge-" + branch + "-ingest",
                           {protocol::build_topic(branch, "+", protocol::MessageType::telemetry),
@@ -266,7 +296,7 @@ int run(const config::Settings& s) {
                             }
                             inbox.push_all(std::move(msgs));
                           },
-                          [&inbox] { inbox.wait_for_room(kInboxRoom); }, log);
+                          [&inbox] { inbox.wait_for_room(kInboxRoom); }, log, *login);
   auto publish = [&link](const std::string& t, const std::string& p) { return link.publish(t, p); };
   auto qr = make_qr_check(store.qr_keys(), log);  // read once at start for now
   DoorService doors(store, BranchCalendar(*zone, branch_rec->hours), qr, branch, clock, log, publish, rejections);
@@ -629,11 +659,11 @@ int Main(const std::vector<std::string>& args) {
   }
   if (is_technician_command(command)) return run_technician_command(command, {args.begin() + 1, args.end()});
   const bool is_run = command == "run";
-  if (!is_run && command != "import" && command != "door-key") {
+  if (!is_run && command != "import" && command != "door-key" && command != "devices") {
     std::cerr << "spotter-edge: bad setting " << command << ": unknown command (see --help)\n";
     return config::kExitBadSetting;
   }
-  auto opts = is_run ? run_options() : command == "door-key" ? door_key_options() : import_options();
+  auto opts = is_run ? run_options() : command == "door-key" ? door_key_options() : command == "devices" ? devices_options() : import_options();
   auto parsed = config::parse(opts, {args.begin() + 1, args.end()}, config::process_environment());
   if (!parsed) {
     std::cerr << config::format_error("spotter-edge", parsed.error()) << "\n";
@@ -650,6 +680,7 @@ int Main(const std::vector<std::string>& args) {
   try {
     if (is_run) return run(parsed->settings);
     if (command == "door-key") return door_key(parsed->settings);
+    if (command == "devices") return devices_command(parsed->settings, parsed->positional);
     std::vector<std::string> positional = {command};
     positional.insert(positional.end(), parsed->positional.begin(), parsed->positional.end());
     return import(parsed->settings, positional);

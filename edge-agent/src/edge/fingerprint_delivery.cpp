@@ -1,11 +1,6 @@
 #include "fingerprint_delivery.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <stdexcept>
-
+#include "private_files.hpp"
 #include "spotter/edge/fingerprint_plan.hpp"
 #include "spotter/protocol/fingerprint.hpp"
 
@@ -90,24 +85,6 @@ Json FingerprintDelivery::status_json() const {
   return {{"readers_with_sensor", sensors_.size()}, {"templates_at_readers", held}, {"sent", sent_}, {"taken_back", taken_back_}};
 }
 
-crypto::Bytes load_gateway_key(const std::string& file, bool create) {
-  crypto::Bytes key(crypto::kAesKeySize);
-  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0 && !create) throw std::runtime_error("no fingerprint key at " + file + " (the agent writes it when it first runs)");
-  if (fd < 0) {
-    // First start: a new key, written whole before anyone can read a part of it.
-    key = crypto::random_bytes(crypto::kAesKeySize);
-    const std::string tmp = file + ".new";
-    int out = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    bool ok = out >= 0 && ::write(out, key.data(), key.size()) == static_cast<ssize_t>(key.size()) && ::fsync(out) == 0;
-    if (out >= 0) ::close(out);
-    if (!ok || ::rename(tmp.c_str(), file.c_str()) != 0) throw std::runtime_error("cannot write the fingerprint key " + file);
-    return key;
-  }
-  const ssize_t n = ::read(fd, key.data(), key.size());
-  ::close(fd);
-  if (n != static_cast<ssize_t>(key.size())) throw std::runtime_error("the fingerprint key " + file + " is not 32 bytes");
-  return key;
-}
+crypto::Bytes load_gateway_key(const std::string& file, bool create) { return load_key_file(file, create, "fingerprint key"); }
 
 }  // namespace spotter::edge

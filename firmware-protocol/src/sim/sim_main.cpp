@@ -3,6 +3,7 @@
 #include <cctype>
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <iostream>
 #include <thread>
 
@@ -59,6 +60,7 @@ std::vector<Option> options() {
       {.name = "unknown-card-pct", .help = "scans and taps with unknown cards", .kind = Kind::integer, .default_value = "5", .min = 0, .max = 100},
       {.name = "malformed-pct", .help = "telemetry sent deliberately malformed", .kind = Kind::integer, .default_value = "0", .min = 0, .max = 100},
       {.name = "fingerprint-doors", .help = "how many of the doors (the last ones) have a fingerprint sensor", .kind = Kind::integer, .default_value = "0", .min = 0, .max = 100},
+      {.name = "devices-file", .help = "devices.csv from spotter-edge devices export: each device logs in to the broker with its password", .kind = Kind::text},
       {.name = "gateway-key", .help = "the agent's DATA_DIR/fingerprint.key: each fingerprint reader is provisioned with its door key from it", .kind = Kind::text},
       {.name = "trainee", .help = "NFC UID of a member who follows a plan on the strength machines (default: none)", .kind = Kind::text},
       {.name = "trainee-sets", .help = "the trainee's sets per machine", .kind = Kind::integer, .default_value = "3", .min = 1, .max = 20},
@@ -120,6 +122,23 @@ int run_check() {
   return bad == 0 ? 0 : 1;
 }
 
+// devices.csv (device_id,username,password): device id -> password. Throws (a start-up
+// error) when the file cannot be read or a line is not three fields.
+std::map<std::string, std::string> read_device_passwords(const std::string& file) {
+  std::ifstream in(file);
+  if (!in) throw std::runtime_error("bad setting devices-file: cannot read " + file);
+  std::map<std::string, std::string> out;
+  std::string line;
+  for (int n = 1; std::getline(in, line); ++n) {
+    if (n == 1 && line.rfind("device_id,", 0) == 0) continue;
+    const auto a = line.find(','), b = line.rfind(',');
+    if (line.empty()) continue;
+    if (a == std::string::npos || a == b) throw std::runtime_error("bad setting devices-file: line " + std::to_string(n) + " is not device_id,username,password");
+    out[line.substr(0, a)] = line.substr(b + 1);
+  }
+  return out;
+}
+
 int run_firmware(const config::Settings& s, const Logger& log, std::uint64_t nonce) {
   SimConfig c;
   c.branch = s.text("branch");
@@ -155,6 +174,7 @@ int run_firmware(const config::Settings& s, const Logger& log, std::uint64_t non
 
   Simulator* sim_ptr = nullptr;
   PahoTransport transport(s.text("mqtt"), [&sim_ptr](InMessage m) { if (sim_ptr) sim_ptr->deliver(std::move(m)); }, log);
+  if (auto file = s.optional_text("devices-file")) transport.set_passwords(read_device_passwords(*file));
   Simulator sim(c, transport);
   sim_ptr = &sim;
   SystemClock clock;

@@ -35,6 +35,8 @@ Digest sha256(ByteView data);
 // SHA-256 of text as lower-case hex: how secrets given out once (tokens) are stored.
 std::string sha256_hex(std::string_view text);
 Digest hmac_sha256(ByteView key, ByteView data);
+// PBKDF2 with HMAC-SHA512 (RFC 8018): how mosquitto's password file ($7$) stores passwords.
+Bytes pbkdf2_sha512(ByteView password, ByteView salt, unsigned iterations, std::size_t length);
 
 // Compares every byte whatever the contents; only the lengths may leak.
 bool constant_time_equal(ByteView a, ByteView b) noexcept;

@@ -1,5 +1,6 @@
 #include <mbedtls/gcm.h>
 #include <mbedtls/md.h>
+#include <mbedtls/pkcs5.h>
 
 #include <cstring>
 #include <stdexcept>
@@ -41,6 +42,19 @@ Digest hmac_sha256(ByteView key, ByteView data) {
   if (mbedtls_md_hmac(sha256_info(), key.data(), key.size(), data.data(), data.size(), out.data()) != 0) {
     throw std::logic_error("hmac-sha256 failed");
   }
+  return out;
+}
+
+Bytes pbkdf2_sha512(ByteView password, ByteView salt, unsigned iterations, std::size_t length) {
+  Bytes out(length);
+  mbedtls_md_context_t md;
+  mbedtls_md_init(&md);
+  int rc = mbedtls_md_setup(&md, mbedtls_md_info_from_type(MBEDTLS_MD_SHA512), 1);
+  if (rc == 0)
+    rc = mbedtls_pkcs5_pbkdf2_hmac(&md, password.data(), password.size(), salt.data(), salt.size(), iterations,
+                                   static_cast<std::uint32_t>(length), out.data());
+  mbedtls_md_free(&md);
+  if (rc != 0) throw std::logic_error("pbkdf2-sha512 failed");
   return out;
 }
 

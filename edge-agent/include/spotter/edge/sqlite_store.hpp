@@ -36,6 +36,8 @@ class SqliteEdgeStore final : public DoorStore {
   Status apply_replica_delta(const ReplicaDelta& delta);
   std::optional<BranchRecord> branch() const;
   std::vector<QrKey> qr_keys() const;
+  // Doors that have decided a scan here (devices export: accounts for the readers).
+  std::vector<std::string> doors_seen() const;
 
   std::optional<MemberRecord> member_by_card(const std::string& uid) const override;
   std::optional<MemberRecord> member_by_fingerprint(const std::string& credential_id) const override;

@@ -36,9 +36,11 @@ struct MqttLink::Impl {
   Logger log;
   mqtt::connect_options opts;
 
-  Impl(const std::string& uri, const std::string& id, std::vector<std::string> f, Sink s, Logger l)
+  Impl(const std::string& uri, const std::string& id, std::vector<std::string> f, Sink s, Logger l, const sim::MqttLogin& login)
       : client(uri, id, mqtt::create_options(MQTTVERSION_3_1_1, 100'000)), filters(std::move(f)), sink(std::move(s)), log(std::move(l)) {
-    opts = mqtt::connect_options_builder()
+    auto builder = mqtt::connect_options_builder();
+    if (!login.username.empty()) builder.user_name(login.username).password(login.password);
+    opts = builder
                .clean_session(false)
                .keep_alive_interval(std::chrono::seconds(20))
                .automatic_reconnect(std::chrono::seconds(1), std::chrono::seconds(10))
@@ -65,8 +67,9 @@ struct MqttLink::Impl {
   }
 };
 
-MqttLink::MqttLink(std::string uri, std::string client_id, std::vector<std::string> filters, Sink sink, Logger log)
-    : impl_(std::make_unique<Impl>(uri, client_id, std::move(filters), std::move(sink), std::move(log))) {}
+MqttLink::MqttLink(std::string uri, std::string client_id, std::vector<std::string> filters, Sink sink, Logger log,
+                   sim::MqttLogin login)
+    : impl_(std::make_unique<Impl>(uri, client_id, std::move(filters), std::move(sink), std::move(log), login)) {}
 
 MqttLink::~MqttLink() { stop(); }
 

@@ -15,6 +15,7 @@
 #include "spotter/common/json.hpp"
 #include "spotter/common/log.hpp"
 #include "spotter/edge/ingest.hpp"
+#include "spotter/protocol/raw_mqtt.hpp"
 
 namespace spotter::edge {
 
@@ -35,7 +36,8 @@ struct InboundMessage {
 class MqttLink {
  public:
   using Sink = std::function<void(InboundMessage)>;
-  MqttLink(std::string uri, std::string client_id, std::vector<std::string> filters, Sink sink, Logger log);
+  MqttLink(std::string uri, std::string client_id, std::vector<std::string> filters, Sink sink, Logger log,
+           sim::MqttLogin login = {});
   ~MqttLink();
   // Blocks until connected or `timeout_ms` passes; false if not connected yet (the link
   // keeps trying in the background).

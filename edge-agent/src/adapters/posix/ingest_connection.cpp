@@ -9,7 +9,7 @@ namespace spotter::edge {
 
 IngestConnection::IngestConnection(std::string uri, std::string client_id, std::vector<std::string> filters, InboundJournal& journal,
                                    std::mutex& intake, std::function<std::int64_t()> now_ms, Sink sink,
-                                   std::function<void()> wait_for_room, Logger log)
+                                   std::function<void()> wait_for_room, Logger log, sim::MqttLogin login)
     : uri_(std::move(uri)),
       client_id_(std::move(client_id)),
       filters_(std::move(filters)),
@@ -18,7 +18,8 @@ IngestConnection::IngestConnection(std::string uri, std::string client_id, std::
       now_ms_(std::move(now_ms)),
       sink_(std::move(sink)),
       wait_for_room_(std::move(wait_for_room)),
-      log_(std::move(log)) {}
+      log_(std::move(log)),
+      login_(std::move(login)) {}
 
 IngestConnection::~IngestConnection() { stop(); }
 
@@ -37,7 +38,7 @@ void IngestConnection::run() {
   int backoff_ms = 500;
   while (!stop_) {
     sim::RawMqtt mqtt;
-    if (auto s = mqtt.connect(uri_, client_id_, /*clean_session=*/false); !s) {
+    if (auto s = mqtt.connect(uri_, client_id_, /*clean_session=*/false, login_); !s) {
       log_.warn("ingest connection: cannot connect, retrying", {{"error", s.error().message}});
       for (int slept = 0; slept < backoff_ms && !stop_; slept += 100) std::this_thread::sleep_for(100ms);
       backoff_ms = std::min(backoff_ms * 2, 10'000);

@@ -14,6 +14,7 @@
 
 #include "inbound_journal.hpp"
 #include "spotter/common/log.hpp"
+#include "spotter/protocol/raw_mqtt.hpp"
 
 namespace spotter::edge {
 
@@ -34,7 +35,7 @@ class IngestConnection {
   // while the store thread is behind, so a flood waits in the broker, not in memory.
   IngestConnection(std::string uri, std::string client_id, std::vector<std::string> filters, InboundJournal& journal,
                    std::mutex& intake, std::function<std::int64_t()> now_ms, Sink sink, std::function<void()> wait_for_room,
-                   Logger log);
+                   Logger log, sim::MqttLogin login = {});
   ~IngestConnection();
   void start();
   void stop();
@@ -51,6 +52,7 @@ class IngestConnection {
   Sink sink_;
   std::function<void()> wait_for_room_;
   Logger log_;
+  sim::MqttLogin login_;
   std::atomic<bool> stop_{false}, connected_{false};
   std::thread thread_;
   std::atomic<void*> current_{nullptr};  // the live connection, for stop() to shut down

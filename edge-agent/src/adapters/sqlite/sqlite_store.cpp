@@ -194,6 +194,13 @@ std::optional<BranchRecord> SqliteEdgeStore::branch() const {
   return b;
 }
 
+std::vector<std::string> SqliteEdgeStore::doors_seen() const {
+  SQLite::Statement q(impl_->db, "SELECT DISTINCT door_id FROM door_events ORDER BY door_id");
+  std::vector<std::string> out;
+  while (q.executeStep()) out.push_back(q.getColumn(0).getString());
+  return out;
+}
+
 std::vector<QrKey> SqliteEdgeStore::qr_keys() const {
   SQLite::Statement q(impl_->db, "SELECT kid, public_key FROM qr_keys");
   std::vector<QrKey> out;

@@ -21,6 +21,12 @@ struct MqttPacket {
   std::string body;       // variable header + payload
 };
 
+// A broker account (mosquitto's password_file). Empty username: anonymous.
+struct MqttLogin {
+  std::string username;
+  std::string password;  // never logged
+};
+
 class RawMqtt {
  public:
   RawMqtt() = default;
@@ -29,7 +35,7 @@ class RawMqtt {
   RawMqtt& operator=(const RawMqtt&) = delete;
 
   // `uri` is tcp://HOST:PORT. Sends CONNECT (clean session) and waits for CONNACK.
-  Status connect(std::string_view uri, std::string_view client_id, bool clean_session = true);
+  Status connect(std::string_view uri, std::string_view client_id, bool clean_session = true, const MqttLogin& login = {});
   // Appends a PUBLISH to the send buffer; flush() writes the buffer in one go.
   void add_publish(std::string_view topic, std::string_view payload, int qos, std::uint16_t packet_id);
   Status flush();

@@ -24,7 +24,8 @@ class PahoConnection final : public DeviceConnection {
  public:
   PahoConnection(const std::string& uri, const std::string& id, const OutMessage& will,
                  std::vector<std::string> subscriptions, PahoTransport::Sink sink, Logger log,
-                 std::atomic<std::uint64_t>& failures, std::shared_ptr<std::atomic<std::int64_t>> goodbye_deadline_ns)
+                 std::atomic<std::uint64_t>& failures, std::shared_ptr<std::atomic<std::int64_t>> goodbye_deadline_ns,
+                 const std::string* password)
       : client_(uri, id, create_options()),
         subscriptions_(std::move(subscriptions)),
         log_(log.with({{"device", id}})),
@@ -46,7 +47,9 @@ class PahoConnection final : public DeviceConnection {
     client_.set_connection_lost_handler([this](const std::string& cause) {
       log_.warn("connection lost, reconnecting", {{"cause", cause}});
     });
-    auto opts = mqtt::connect_options_builder()
+    auto builder = mqtt::connect_options_builder();
+    if (password) builder.user_name(id).password(*password);
+    auto opts = builder
                     .clean_session(true)
                     .keep_alive_interval(std::chrono::seconds(30))
                     .automatic_reconnect(std::chrono::seconds(1), std::chrono::seconds(30))
@@ -116,7 +119,13 @@ PahoTransport::PahoTransport(std::string server_uri, Sink sink, Logger log)
 
 std::unique_ptr<DeviceConnection> PahoTransport::open(const std::string& client_id, const OutMessage& will,
                                                       const std::vector<std::string>& subscriptions) {
-  auto conn = std::make_unique<PahoConnection>(uri_, client_id, will, subscriptions, sink_, log_, publish_failures_, goodbye_deadline_ns_);
+  const std::string* password = nullptr;
+  if (!passwords_.empty()) {
+    auto it = passwords_.find(client_id);
+    if (it == passwords_.end()) throw std::runtime_error("no password for device " + client_id + " in the devices file (export again with it)");
+    password = &it->second;
+  }
+  auto conn = std::make_unique<PahoConnection>(uri_, client_id, will, subscriptions, sink_, log_, publish_failures_, goodbye_deadline_ns_, password);
   opened_.push_back(conn.get());
   return conn;
 }

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <map>
 #include <string>
 
 #include "spotter/common/log.hpp"
@@ -23,6 +24,9 @@ class PahoTransport final : public Transport {
   // Waits until every connection opened so far is up. Throws std::runtime_error when the
   // broker cannot be reached (a start-up error). The connections must still exist.
   void wait_connected(std::chrono::milliseconds timeout);
+  // Broker accounts (spotter-edge devices export's devices.csv): each device logs in as its
+  // id with its password. Set before open(); a device without one then fails to open.
+  void set_passwords(std::map<std::string, std::string> passwords) { passwords_ = std::move(passwords); }
   std::uint64_t publish_failures() const { return publish_failures_.load(); }
 
  private:
@@ -31,6 +35,7 @@ class PahoTransport final : public Transport {
   Logger log_;
   std::atomic<std::uint64_t> publish_failures_{0};
   std::vector<DeviceConnection*> opened_;
+  std::map<std::string, std::string> passwords_;
   // Shutdown: every connection's goodbye shares one deadline, set by the first close(), so
   // stopping takes a few seconds however many devices there are, also when the broker went
   // away at the same moment (a terminal's Ctrl-C reaches both).

@@ -40,7 +40,7 @@ RawMqtt::~RawMqtt() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-Status RawMqtt::connect(std::string_view uri, std::string_view client_id, bool clean_session) {
+Status RawMqtt::connect(std::string_view uri, std::string_view client_id, bool clean_session, const MqttLogin& login) {
   constexpr std::string_view kScheme = "tcp://";
   if (uri.substr(0, kScheme.size()) != kScheme) return fail("bad_uri", "only tcp://HOST:PORT is supported");
   auto hostport = uri.substr(kScheme.size());
@@ -70,16 +70,24 @@ Status RawMqtt::connect(std::string_view uri, std::string_view client_id, bool c
   std::string body;
   put_str(body, "MQTT");
   body += static_cast<char>(4);                       // protocol level 3.1.1
-  body += static_cast<char>(clean_session ? 0x02 : 0x00);
+  const bool with_login = !login.username.empty();
+  body += static_cast<char>((clean_session ? 0x02 : 0x00) | (with_login ? 0xC0 : 0x00));  // + user name, password
   put_u16(body, 60);                                  // keep-alive, seconds
   put_str(body, client_id);
+  if (with_login) {
+    put_str(body, login.username);
+    put_str(body, login.password);
+  }
   std::string pkt;
   put_header(pkt, 0x10, body.size());
   pkt += body;
   if (auto s = write_all(pkt); !s) return s;
   auto ack = read_packet();
   if (!ack) return Unexpected<Error>{ack.error()};
-  if (ack->type != 2 || ack->body.size() < 2 || ack->body[1] != 0) return fail("refused", "broker refused the connection");
+  if (ack->type != 2 || ack->body.size() < 2) return fail("refused", "broker answered CONNECT with something else");
+  // 4: bad user name or password, 5: not authorised (MQTT 3.1.1, 3.2.2.3).
+  if (ack->body[1] == 4 || ack->body[1] == 5) return fail("not_authorized", "broker refused the account");
+  if (ack->body[1] != 0) return fail("refused", "broker refused the connection");
   return {};
 }
 

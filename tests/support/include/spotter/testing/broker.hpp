@@ -11,6 +11,8 @@ namespace spotter::testing {
 class Broker {
  public:
   explicit Broker(const std::filesystem::path& dir, bool persistent = false);
+  // With accounts: mosquitto's password_file and acl_file, and no anonymous clients.
+  Broker(const std::filesystem::path& dir, const std::filesystem::path& password_file, const std::filesystem::path& acl_file);
   ~Broker();
   std::string uri() const { return "tcp://127.0.0.1:" + std::to_string(port_); }
   int port() const { return port_; }
@@ -21,6 +23,7 @@ class Broker {
  private:
   std::filesystem::path dir_;
   bool persistent_;
+  std::filesystem::path password_file_, acl_file_;
   int port_;
   std::unique_ptr<ChildProcess> proc_;
 };

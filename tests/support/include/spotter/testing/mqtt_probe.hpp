@@ -18,7 +18,8 @@ struct Received {
 
 class MqttProbe {
  public:
-  MqttProbe(const std::string& uri, const std::string& client_id);
+  // With a username, logs in with it (a broker with accounts); throws if the broker refuses.
+  MqttProbe(const std::string& uri, const std::string& client_id, const std::string& username = "", const std::string& password = "");
   ~MqttProbe();
   void subscribe(const std::string& filter, int qos = 1);
   void publish(const std::string& topic, const std::string& payload, int qos = 1, bool retained = false);
