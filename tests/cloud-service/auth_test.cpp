@@ -1,5 +1,8 @@
 // Story 1.2: registration, login, token expiry, refresh rotation and reuse detection,
 // logout, login rate limits, password reset; the admin bootstrap command.
+#include <sys/stat.h>
+
+#include <fstream>
 
 #include "domains/auth/caches.hpp"
 #include "fixture.hpp"
@@ -174,11 +177,15 @@ TEST_CASE("password reset: token through the outbox, single use, expiring; old s
   };
   auto payload = outbox_row("SELECT payload FROM notifications WHERE kind = 'password_reset'");
   REQUIRE(payload);
-  const std::string token = (*payload)["token"];
+  // Sealed at rest: the database alone holds no usable token.
+  CHECK_FALSE(payload->contains("token"));
+  const std::string token = sealed_token(*payload, ana.id, "password_reset");
+  REQUIRE(token.rfind("pr_", 0) == 0);
+  CHECK(sealed_token(*payload, "usr_someone_else", "password_reset").empty());  // bound to its user
   CHECK(cloud.count("notifications") == 1);  // none for the unknown email
   // The admin's view of the outbox never shows the token.
   auto outbox = http.get("/api/notifications?kind=password_reset", cloud.admin());
-  CHECK(outbox.json["items"][0]["payload"]["token"] == "[redacted]");
+  CHECK(outbox.json["items"][0]["payload"]["token_sealed"] == "[redacted]");
 
   CHECK(http.post("/api/auth/password-reset/confirm", {{"token", token}, {"password", "weak"}}).status == 400);
   CHECK(http.post("/api/auth/password-reset/confirm", {{"token", token}, {"password", "N3w-Passw0rd-ok"}}).status == 204);
@@ -189,7 +196,7 @@ TEST_CASE("password reset: token through the outbox, single use, expiring; old s
   CHECK(http.post("/api/auth/password-reset", {{"email", "ana@gym.test"}}).status == 202);
   auto second = outbox_row("SELECT payload FROM notifications WHERE kind = 'password_reset' ORDER BY id DESC LIMIT 1");
   cloud.clock.advance(std::chrono::minutes(31));
-  CHECK(http.post("/api/auth/password-reset/confirm", {{"token", (*second)["token"]}, {"password", "Exp1red-Passw0rd"}}).status == 400);
+  CHECK(http.post("/api/auth/password-reset/confirm", {{"token", sealed_token(*second, ana.id, "password_reset")}, {"password", "Exp1red-Passw0rd"}}).status == 400);
 }
 
 TEST_CASE("spotter-cloud admin create is idempotent and refuses weak passwords") {
@@ -217,7 +224,10 @@ TEST_CASE("spotter-cloud keys rotate: the new keys sign after a restart; what th
   };
   const std::string before = kid_of(ana.token);
   auto qr = cloud.http.get("/api/users/me/access-qr", ana.token).json["payload"].get<std::string>();
-  REQUIRE(cloud::Main({"keys", "rotate", "--db", cloud.db_url()}) == 0);
+  const auto key_file = (cloud.dir.path() / "secrets.key").string();
+  std::ofstream(key_file) << hex_encode(kTestSecretsKey) << "\n";
+  ::chmod(key_file.c_str(), 0600);
+  REQUIRE(cloud::Main({"keys", "rotate", "--db", cloud.db_url(), "--secrets-key", key_file}) == 0);
   cloud.restart();
   auto& http = cloud.http;
   CHECK(http.get("/api/auth/me", ana.token).status == 200);  // signed by the previous key

@@ -2,6 +2,8 @@
 
 #include "adapters/postgres/pg_database.hpp"
 #include "adapters/sqlite/sqlite_database.hpp"
+#include "spotter/common/crypto.hpp"
+#include "spotter/common/encoding.hpp"
 
 namespace spotter::testing {
 
@@ -30,6 +32,7 @@ cloud::ServiceConfig test_config(const std::string& db_url, ManualClock& clock, 
   c.log_sink = std::move(logs);
   c.log_level = LogLevel::warn;
   c.fingerprint_key = kTestFingerprintKey;
+  c.secrets_key = kTestSecretsKey;
   if (tweak) tweak(c);
   return c;
 }
@@ -54,6 +57,14 @@ std::unique_ptr<cloud::Service> TestCloud::another_instance(const std::function<
 }
 
 TestCloud::TestCloud(std::int64_t start_ms) : TestCloud(nullptr, start_ms) {}
+
+std::string sealed_token(const Json& payload, const std::string& user_id, const std::string& kind, const std::vector<std::uint8_t>& key) {
+  if (!payload.contains("token_sealed") || !payload["token_sealed"].is_string()) return "";
+  auto bytes = base64url_decode(payload["token_sealed"].get<std::string>());
+  if (!bytes) return "";
+  auto opened = crypto::open(key, *bytes, crypto::as_bytes("spotter notification token\n" + kind + "\n" + user_id));
+  return opened ? std::string(crypto::as_text(*opened)) : "";
+}
 
 TestCloud::TestCloud(const std::function<void(cloud::ServiceConfig&)>& tweak, std::int64_t start_ms)
     : db_url_(fresh_database_url(dir)), clock(start_ms), service(start_service(db_url_, clock, logs, tweak)), http(port()) {}

@@ -21,6 +21,13 @@ namespace spotter::testing {
 inline constexpr std::int64_t kMonday0900Utc = 1772442000000;
 // The --fingerprint-key every test service runs with (test_config).
 inline const std::vector<std::uint8_t> kTestFingerprintKey(32, 0x5A);
+// The --secrets-key every test service runs with (test_config).
+inline const std::vector<std::uint8_t> kTestSecretsKey(32, 0xA5);
+
+// A notification's token as the delivery reads it: sealed with the secrets key, the kind and
+// user as additional data (docs/cloud-service.md, "Secrets at rest"). Empty if it does not open.
+std::string sealed_token(const Json& payload, const std::string& user_id, const std::string& kind,
+                         const std::vector<std::uint8_t>& key = kTestSecretsKey);
 
 // A fresh database for one test on the engine under test: "sqlite:DIR/NAME.db" or a new
 // PostgreSQL database. open_database() opens the test's own connection to it.

@@ -26,7 +26,7 @@ Assembly::Assembly(const AssemblyOptions& o, const Clock& c, Logger l, Metrics& 
       hasher(o.argon2_memory_kib, o.argon2_passes),
       bus(*storage.db, *storage.feed, instance_id, log.with({{"part", "events"}})),
       audit(*storage.db, clock, log),
-      outbox(*storage.db, clock, log),
+      outbox(*storage.db, clock, log, o.settings.secrets_key),
       attempts(*storage.db, clock, AttemptRule{}),
       // 10 an hour per address (a gym's Wi-Fi is one address for everyone registering at
       // the desk) and per account (reset mails).
@@ -36,11 +36,18 @@ Assembly::Assembly(const AssemblyOptions& o, const Clock& c, Logger l, Metrics& 
                .instance_id = instance_id, .key_ring = nullptr},
       domains(platform, std::move(health)) {}
 
-int Assembly::migrate_and_load_keys() {
+int Assembly::migrate_only() {
   auto migrated = migrate(*storage.db, domains.migrations());
   if (!migrated) throw std::runtime_error("database " + display(url) + ": " + migrated.error().message);
-  platform.key_ring = std::make_unique<const KeyRing>(load_or_create_keys(*storage.db, clock));
   return *migrated;
+}
+
+int Assembly::migrate_and_load_keys() {
+  const int migrated = migrate_only();
+  if (platform.settings.secrets_key.empty())
+    log.warn("signing keys and outbox secrets are stored in clear: start with --secrets-key (docs/cloud-service.md)");
+  platform.key_ring = std::make_unique<const KeyRing>(load_or_create_keys(*storage.db, clock, platform.settings.secrets_key));
+  return migrated;
 }
 
 }  // namespace spotter::cloud

@@ -28,6 +28,9 @@ struct Assembly {
   Assembly(const AssemblyOptions& options, const Clock& clock, Logger log, Metrics& metrics, LiveUpdates& live, ops::Health health);
   // Applies pending migrations (how many ran) and loads the signing keys.
   int migrate_and_load_keys();
+  // Only the migrations: the command-line tools that sign nothing never need the keys (and
+  // so not the secrets key either).
+  int migrate_only();
 
   const Clock& clock;
   Logger log;

@@ -31,12 +31,17 @@ const char* kSummary =
     "  spotter-cloud serve --listen HOST:PORT --db DB\n"
     "  spotter-cloud migrate --db DB                 (bring the schema up to date, then exit)\n"
     "  spotter-cloud admin create --db DB --email E --password P\n"
-    "  spotter-cloud keys rotate --db DB             (restart every serve to sign with the new keys)\n"
+    "  spotter-cloud keys rotate --db DB [--secrets-key F]   (restart every serve to sign with the new keys)\n"
+    "  spotter-cloud keys rewrap --db DB [--secrets-key OLD] --new-secrets-key NEW   (change the secrets key)\n"
     "  spotter-cloud import --db DB FILE.json        (a branch in the gateway replica format)";
 
 Option db_option() {
   return {.name = "db", .help = "sqlite:PATH or postgresql://USER:PASSWORD@HOST:PORT/DB (a password may also come from PGPASSFILE)",
           .kind = Kind::text, .default_value = "sqlite:./spotter-cloud.db"};
+}
+
+Option secrets_key_option(const char* name = "secrets-key") {
+  return {.name = name, .help = "a file of 32 bytes (raw or 64 hex digits, mode 0600) sealing the signing keys and outbox secrets in the database", .kind = Kind::text};
 }
 
 std::vector<Option> serve_options() {
@@ -51,6 +56,7 @@ std::vector<Option> serve_options() {
       {.name = "machine-offline-after", .help = "silence after which a machine counts as offline", .kind = Kind::duration, .default_value = "60s", .min = 1000, .max = 86'400'000},
       {.name = "read-timeout", .help = "time for a request to arrive whole (and an idle connection to close)", .kind = Kind::duration, .default_value = "30s", .min = 1000, .max = 3'600'000},
       {.name = "fingerprint-key", .help = "a file of 32 bytes (raw or 64 hex digits, mode 0600) sealing fingerprint templates; none: no fingerprints", .kind = Kind::text},
+      secrets_key_option(),
       {.name = "argon2-memory", .help = "Argon2id memory per password hash", .kind = Kind::bytes, .default_value = "19MiB", .min = 1 << 20, .max = 1LL << 30},
       {.name = "log-level", .help = "debug, info, warn or error", .kind = Kind::text, .default_value = "info", .choices = {"debug", "info", "warn", "error"}},
   };
@@ -69,9 +75,9 @@ int bad(const std::string& setting, const std::string& why) {
 
 Logger tool_log(const Clock& clock) { return Logger("cloud", stderr_log_sink(), clock, LogLevel::warn); }
 
-// The fingerprint key file: 32 raw bytes or 64 hex digits (a trailing newline allowed), kept
+// A key file (--fingerprint-key, --secrets-key): 32 raw bytes or 64 hex digits (a trailing newline allowed), kept
 // from other users as an SSH key is. An error names what is wrong, never the key.
-Result<std::vector<std::uint8_t>> read_fingerprint_key(const std::string& file) {
+Result<std::vector<std::uint8_t>> read_key_file(const std::string& file) {
   struct stat st{};
   if (::stat(file.c_str(), &st) != 0) return fail("bad_setting", "cannot read " + file);
   if ((st.st_mode & 077) != 0) return fail("bad_setting", file + " is readable by other users: chmod 600 it");
@@ -103,9 +109,14 @@ int serve(const config::Settings& s) {
   c.read_timeout = std::chrono::milliseconds(s.integer("read-timeout"));
   c.argon2_memory_kib = static_cast<std::uint32_t>(s.integer("argon2-memory") / 1024);
   if (auto file = s.optional_text("fingerprint-key")) {
-    auto key = read_fingerprint_key(*file);
+    auto key = read_key_file(*file);
     if (!key) return bad("fingerprint-key", key.error().message);
     c.fingerprint_key = std::move(*key);
+  }
+  if (auto file = s.optional_text("secrets-key")) {
+    auto key = read_key_file(*file);
+    if (!key) return bad("secrets-key", key.error().message);
+    c.secrets_key = std::move(*key);
   }
   c.log_level = parse_log_level(s.text("log-level")).value();
   std::unique_ptr<Service> service;
@@ -180,11 +191,33 @@ int import_file(const config::Settings& s, const std::vector<std::string>& posit
   return 0;
 }
 
+// The key in the file --name names, or empty when not given. Throws a bad-setting message.
+std::vector<std::uint8_t> optional_key(const config::Settings& s, const char* name) {
+  auto file = s.optional_text(name);
+  if (!file) return {};
+  auto key = read_key_file(*file);
+  if (!key) throw std::runtime_error(std::string("bad setting ") + name + ": " + key.error().message);
+  return *key;
+}
+
 int keys_rotate(const config::Settings& s) {
   SystemClock clock;
+  const auto secrets = optional_key(s, "secrets-key");
   Offline tool(s.text("db"), clock, tool_log(clock));
-  if (auto r = rotate_keys(tool.platform().db, clock); !r) throw std::runtime_error(r.error().message);
+  if (auto r = rotate_keys(tool.platform().db, clock, secrets); !r) throw std::runtime_error(r.error().message);
   std::cout << "new signing keys added; restart every spotter-cloud serve to sign with them\n";
+  return 0;
+}
+
+// A new secrets key: every signing key sealed under it instead of the old one.
+int keys_rewrap(const config::Settings& s) {
+  SystemClock clock;
+  const auto old_key = optional_key(s, "secrets-key");
+  const auto new_key = optional_key(s, "new-secrets-key");
+  Offline tool(s.text("db"), clock, tool_log(clock));
+  if (auto r = rewrap_keys(tool.platform().db, old_key, new_key); !r) throw std::runtime_error(r.error().message);
+  std::cout << "signing keys sealed " << (new_key.empty() ? "in clear (no --new-secrets-key)" : "under the new secrets key")
+            << "; restart every spotter-cloud serve with --secrets-key set to it\n";
   return 0;
 }
 
@@ -211,7 +244,8 @@ int Main(const std::vector<std::string>& args) {
   if (name == "serve") opts = serve_options(), run = serve;
   else if (name == "migrate") opts = {db_option()}, run = migrate_only;
   else if (name == "admin create") opts = admin_options(), run = admin_create;
-  else if (name == "keys rotate") opts = {db_option()}, run = keys_rotate;
+  else if (name == "keys rotate") opts = {db_option(), secrets_key_option()}, run = keys_rotate;
+  else if (name == "keys rewrap") opts = {db_option(), secrets_key_option(), secrets_key_option("new-secrets-key")}, run = keys_rewrap;
   else if (name == "import") opts = {db_option()}, run = nullptr;
   else return bad(command, "unknown command (see --help)");
   auto parsed = config::parse(opts, {args.begin() + static_cast<std::ptrdiff_t>(skip), args.end()}, config::process_environment());

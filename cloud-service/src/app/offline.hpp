@@ -10,8 +10,8 @@ namespace spotter::cloud {
 
 class Offline {
  public:
-  // Opens the database, brings its schema up to date, loads (or makes) the keys. Throws
-  // like Service::start.
+  // Opens the database and brings its schema up to date; the signing keys are not loaded
+  // (no tool signs). Throws like Service::start.
   Offline(const std::string& db_url, const Clock& clock, Logger log);
   Domains& domains() { return parts_.domains; }
   Platform& platform() { return parts_.platform; }

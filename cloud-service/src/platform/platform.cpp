@@ -1,6 +1,8 @@
 #include "platform.hpp"
 
 #include "../core/fields.hpp"
+#include "spotter/common/crypto.hpp"
+#include "spotter/common/encoding.hpp"
 
 namespace spotter::cloud {
 
@@ -72,10 +74,38 @@ Status Outbox::forget(const std::string& user_id) {
   return {};
 }
 
+namespace {
+std::string token_aad(const std::optional<std::string>& user_id, std::string_view kind) {
+  return "spotter notification token\n" + std::string(kind) + "\n" + user_id.value_or("");
+}
+}  // namespace
+
 void Outbox::notify(const std::optional<std::string>& user_id, std::string_view kind, const Json& payload) {
+  Json stored = payload;
+  if (!secrets_key_.empty() && stored.contains("token") && stored["token"].is_string()) {
+    auto sealed = crypto::seal(secrets_key_, crypto::as_bytes(stored["token"].get_ref<const std::string&>()), crypto::as_bytes(token_aad(user_id, kind)));
+    if (!sealed) {
+      log_.error("notification not written: the token could not be sealed", {{"kind", std::string(kind)}});
+      return;
+    }
+    stored.erase("token");
+    stored["token_sealed"] = base64url_encode(*sealed);
+  }
   auto r = db_.execute("INSERT INTO notifications (user_id, kind, payload, created_at) VALUES (?, ?, ?, ?)",
-                       {sql_opt(user_id), std::string(kind), dump_json(payload), clock_.now_ms()});
+                       {sql_opt(user_id), std::string(kind), dump_json(stored), clock_.now_ms()});
   if (!r) log_.error("notification write failed", {{"kind", std::string(kind)}, {"error", r.error().message}});
+}
+
+Result<std::string> Outbox::token_of(const std::optional<std::string>& user_id, std::string_view kind, const Json& payload) const {
+  if (auto t = payload.find("token"); t != payload.end() && t->is_string()) return t->get<std::string>();
+  auto sealed = payload.find("token_sealed");
+  if (sealed == payload.end() || !sealed->is_string()) return fail("missing", "the notification has no token");
+  if (secrets_key_.empty()) return fail("sealed", "the token is sealed and no --secrets-key was given");
+  auto bytes = base64url_decode(sealed->get_ref<const std::string&>());
+  if (!bytes) return fail("sealed", "the sealed token is damaged");
+  auto opened = crypto::open(secrets_key_, *bytes, crypto::as_bytes(token_aad(user_id, kind)));
+  if (!opened) return fail("sealed", "the sealed token does not open with this --secrets-key");
+  return std::string(crypto::as_text(*opened));
 }
 
 Result<Json> Outbox::list(std::optional<std::int64_t> before_id, std::string_view kind, std::int64_t limit) {
@@ -90,7 +120,8 @@ Result<Json> Outbox::list(std::optional<std::int64_t> before_id, std::string_vie
   Json items = Json::array();
   for (const auto& r : *rows) {
     Json payload = parse_json_strict(r.text(3)).value_or(Json::object());
-    if (payload.contains("token")) payload["token"] = "[redacted]";  // reset tokens are for the mail only
+    for (const char* secret : {"token", "token_sealed"})  // reset tokens are for the mail only
+      if (payload.contains(secret)) payload[secret] = "[redacted]";
     items.push_back({{"id", std::to_string(r.integer(0))}, {"user_id", r.is_null(1) ? Json(nullptr) : Json(r.text(1))}, {"kind", r.text(2)},
                      {"payload", payload}, {"created_at", rfc3339(r.integer(4))}, {"sent_at", rfc3339_or_null(r.optional_integer(5))}});
   }

@@ -47,6 +47,9 @@ struct Settings {
   // AES-256 key that fingerprint templates are sealed with at rest (--fingerprint-key);
   // empty: fingerprint enrolment is off.
   std::vector<std::uint8_t> fingerprint_key;
+  // AES-256 key sealing the signing keys and the outbox's secrets (--secrets-key); empty:
+  // those are stored in clear.
+  std::vector<std::uint8_t> secrets_key;
 };
 
 // Who did what, from where: auth events and staff actions (table audit_log).
@@ -72,9 +75,16 @@ class Audit {
 // (table notifications). A null user is staff of the whole chain.
 class Outbox {
  public:
-  Outbox(SqlDatabase& db, const Clock& clock, Logger log) : db_(db), clock_(clock), log_(std::move(log)) {}
+  // `secrets_key` (--secrets-key; may be empty) seals a payload's "token", which only the
+  // delivery may read (a reset link): stored as "token_sealed", AES-256-GCM with the kind and
+  // the user as additional data, so the database alone does not hold a usable token.
+  Outbox(SqlDatabase& db, const Clock& clock, Logger log, std::vector<std::uint8_t> secrets_key = {})
+      : db_(db), clock_(clock), log_(std::move(log)), secrets_key_(std::move(secrets_key)) {}
   // Best effort, like Audit::record.
   void notify(const std::optional<std::string>& user_id, std::string_view kind, const Json& payload);
+  // The "token" of a stored payload, opened if sealed (for the delivery). Error "sealed" when
+  // it cannot be opened (no key, another key, altered), "missing" when there is none.
+  Result<std::string> token_of(const std::optional<std::string>& user_id, std::string_view kind, const Json& payload) const;
   Result<Json> list(std::optional<std::int64_t> before_id, std::string_view kind, std::int64_t limit);
   // An erased person's messages, sent or not (a reset mail holds their address).
   Status forget(const std::string& user_id);
@@ -83,6 +93,7 @@ class Outbox {
   SqlDatabase& db_;
   const Clock& clock_;
   Logger log_;
+  std::vector<std::uint8_t> secrets_key_;
 };
 
 struct Platform {

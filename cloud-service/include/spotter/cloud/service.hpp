@@ -36,6 +36,9 @@ struct ServiceConfig {
   std::string trusted_proxies;
   // 32 bytes that seal fingerprint templates at rest; empty: no fingerprint enrolment.
   std::vector<std::uint8_t> fingerprint_key;
+  // 32 bytes that seal the signing keys in the database and the secrets waiting in the
+  // notification outbox (--secrets-key); empty: they are stored in clear (a warning at start).
+  std::vector<std::uint8_t> secrets_key;
   std::uint32_t argon2_memory_kib = 19 * 1024;
   std::uint32_t argon2_passes = 2;
   std::shared_ptr<LogSink> log_sink;  // stderr when null
