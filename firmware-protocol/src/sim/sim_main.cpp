@@ -60,6 +60,8 @@ std::vector<Option> options() {
       {.name = "unknown-card-pct", .help = "scans and taps with unknown cards", .kind = Kind::integer, .default_value = "5", .min = 0, .max = 100},
       {.name = "malformed-pct", .help = "telemetry sent deliberately malformed", .kind = Kind::integer, .default_value = "0", .min = 0, .max = 100},
       {.name = "fingerprint-doors", .help = "how many of the doors (the last ones) have a fingerprint sensor", .kind = Kind::integer, .default_value = "0", .min = 0, .max = 100},
+      {.name = "mqtt-username", .help = "flood: the load generator's broker account", .kind = Kind::text},
+      {.name = "mqtt-password-file", .help = "flood: a file holding that account's password", .kind = Kind::text},
       {.name = "devices-file", .help = "devices.csv from spotter-edge devices export: each device logs in to the broker with its password", .kind = Kind::text},
       {.name = "gateway-key", .help = "the agent's DATA_DIR/fingerprint.key: each fingerprint reader is provisioned with its door key from it", .kind = Kind::text},
       {.name = "trainee", .help = "NFC UID of a member who follows a plan on the strength machines (default: none)", .kind = Kind::text},
@@ -209,6 +211,13 @@ int run_flood_mode(const config::Settings& s, const Logger& log, std::uint64_t n
   c.count = s.integer("count");
   c.duration_ms = s.integer("duration") > 0 ? s.integer("duration") : 10'000;
   c.boot_nonce = nonce;
+  if (auto user = s.optional_text("mqtt-username")) {
+    auto file = s.optional_text("mqtt-password-file");
+    std::ifstream in(file.value_or(""));
+    std::string password;
+    if (!file || !std::getline(in, password) || password.empty()) throw std::runtime_error("bad setting mqtt-password-file: needed with --mqtt-username, and not empty");
+    c.login = MqttLogin{*user, password};
+  }
   auto r = run_flood(c, stop_requested(), log);
   Json result = {{"mode", "flood"}, {"sent", r.sent}, {"acknowledged", r.acknowledged}, {"seconds", r.seconds},
                  {"rate", r.seconds > 0 ? static_cast<double>(r.acknowledged) / r.seconds : 0.0}};

@@ -74,7 +74,7 @@ void publish_lane(const FloodConfig& c, int lane, std::uint64_t quota, Clock::ti
   char client_id[64];
   std::snprintf(client_id, sizeof client_id, "sim-flood-%d-%llx", lane, static_cast<unsigned long long>(c.boot_nonce & 0xFFFFFF));
   RawMqtt mqtt;
-  if (auto s = mqtt.connect(c.uri, client_id); !s) {
+  if (auto s = mqtt.connect(c.uri, client_id, true, c.login); !s) {
     out.error = s.error().message;
     return;
   }

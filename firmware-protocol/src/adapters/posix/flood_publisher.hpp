@@ -8,6 +8,7 @@
 #include <string>
 
 #include "spotter/common/log.hpp"
+#include "spotter/protocol/raw_mqtt.hpp"
 
 namespace spotter::sim {
 
@@ -21,6 +22,7 @@ struct FloodConfig {
   std::int64_t duration_ms = 10'000;
   std::uint64_t boot_nonce = 0;
   int window = 2'000;          // unacknowledged messages per connection
+  MqttLogin login;             // the load generator's broker account, if the broker has accounts
 };
 
 struct FloodResult {
