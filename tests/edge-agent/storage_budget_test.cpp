@@ -90,3 +90,64 @@ TEST_CASE("a week offline stays within the budget and keeps every door and sessi
     std::filesystem::remove(telemetry_file.string() + ext);
   }
 }
+
+// The outbox part of an eviction on its own: no telemetry to give up, so what goes is chosen
+// among the outbox events. Mutation tried: picking victims without `evictable = 1` (door and
+// session events then go too) fails this test; the week above passes with it, because
+// evicting telemetry always freed enough there.
+TEST_CASE("outbox eviction: with no telemetry left, machine status changes go oldest first; door and session events never") {
+  auto file = std::filesystem::temp_directory_path() / ("spotter-evict-" + std::to_string(std::random_device{}()) + ".db");
+  {
+    SqliteEdgeStore s(file);
+    ReplicaSnapshot r;
+    r.branch = {"b1", "B", "UTC", OpeningHours::always_open()};
+    for (int i = 0; i < 5; ++i) r.members.push_back({"m" + std::to_string(i), "M", false});
+    REQUIRE(s.import_replica(r).ok());
+    ManualClock clock(1'763'000'000'000);
+    for (int k = 0; k < 5; ++k) {
+      const std::string m = "m" + std::to_string(k), ses = "ses-" + std::to_string(k);
+      DoorOutcome in;
+      in.reply = {"r", true, protocol::Reason::ok, ses, std::nullopt};
+      in.member_id = m;
+      in.session_started = SessionRecord{ses, m, "b1", clock.now_ms(), "front"};
+      REQUIRE(s.record_door({"in-" + ses, "front", "r", protocol::Direction::in, protocol::Credential::Kind::nfc, clock.now_ms()}, in).ok());
+      DoorOutcome out = in;
+      out.session_started.reset();
+      out.session_ended = in.session_started;
+      REQUIRE(s.record_door({"out-" + ses, "front", "r", protocol::Direction::out, protocol::Credential::Kind::nfc, clock.now_ms() + 1}, out).ok());
+    }
+    const std::int64_t first_round_ms = clock.now_ms();
+    for (int round = 0; round < 3; ++round) {
+      FloorChanges states;
+      for (int i = 0; i < 20; ++i) states.state_changes.emplace_back("tm-" + std::to_string(i), round % 2 ? protocol::MachineState::idle : protocol::MachineState::in_use);
+      REQUIRE(s.record_floor(states, clock.now_ms()).ok());
+      clock.advance(std::chrono::minutes(1));
+    }
+    SQLite::Database raw(file.string(), SQLite::OPEN_READONLY);
+    auto count = [&](const std::string& kind) { return raw.execAndGet("SELECT COUNT(*) FROM outbox WHERE kind = '" + kind + "'").getInt64(); };
+    REQUIRE(count("machine_status") == 60);
+    const auto use = s.storage_use();
+    REQUIRE(use.evictable_outbox_bytes > 0);
+
+    // Half of what may go: the oldest status changes go, the newest stay.
+    const auto freed = s.evict(use.evictable_outbox_bytes / 2, clock.now_ms(), SqliteEdgeStore::TelemetryEviction{});
+    REQUIRE(freed.ok());
+    CHECK(*freed >= use.evictable_outbox_bytes / 2);
+    const auto left = count("machine_status");
+    CHECK(left > 0);
+    CHECK(left < 60);
+    CHECK(raw.execAndGet("SELECT MIN(at_ms) FROM outbox WHERE kind = 'machine_status'").getInt64() > first_round_ms);
+    CHECK(count("eviction") == 1);
+
+    // More than everything: every evictable event goes, and nothing else.
+    REQUIRE(s.evict(use.outbox_bytes * 10, clock.now_ms() + 1, SqliteEdgeStore::TelemetryEviction{}).ok());
+    CHECK(count("machine_status") == 0);
+    CHECK(count("door_event") == 10);
+    CHECK(count("session_started") == 5);
+    CHECK(count("session_ended") == 5);
+  }
+  for (const char* ext : {"", "-wal", "-shm"}) {
+    std::filesystem::remove(file.string() + ext);
+    std::filesystem::remove(std::filesystem::path(file).replace_extension(".telemetry.db").string() + ext);
+  }
+}
