@@ -27,8 +27,9 @@ Broker::Broker(const std::filesystem::path& dir, bool persistent) : dir_(dir), p
   start();
 }
 
-Broker::Broker(const std::filesystem::path& dir, const std::filesystem::path& password_file, const std::filesystem::path& acl_file)
-    : dir_(dir), persistent_(false), password_file_(password_file), acl_file_(acl_file), port_(free_port()) {
+Broker::Broker(const std::filesystem::path& dir, BrokerOptions options)
+    : dir_(dir), persistent_(false), options_(std::move(options)), port_(free_port()) {
+  if (!options_.tls_certificate.empty()) tls_port_ = free_port();
   std::filesystem::create_directories(dir_);
   start();
 }
@@ -43,13 +44,17 @@ void Broker::start() {
     {
       std::ofstream c(conf, std::ios::trunc);
       c << "listener " << port_ << " 127.0.0.1\n"
-        << "allow_anonymous " << (password_file_.empty() ? "true" : "false") << "\n"
+        << "allow_anonymous " << (options_.password_file.empty() ? "true" : "false") << "\n"
         << "max_queued_messages 1000000\n"
         << "max_inflight_messages 0\n"
         << "set_tcp_nodelay true\n";
       // `user root`: as root, mosquitto would otherwise read the files as its own user, and
-      // they are 0600 (no effect when not root: then the files are the test's own).
-      if (!password_file_.empty()) c << "user root\npassword_file " << password_file_.string() << "\nacl_file " << acl_file_.string() << "\n";
+      // they (accounts, TLS key) are 0600 (no effect when not root: then they are the test's own).
+      if (!options_.password_file.empty() || tls_port_ != 0) c << "user root\n";
+      if (!options_.password_file.empty())
+        c << "password_file " << options_.password_file.string() << "\nacl_file " << options_.acl_file.string() << "\n";
+      if (tls_port_ != 0)
+        c << "listener " << tls_port_ << " 127.0.0.1\ncertfile " << options_.tls_certificate.string() << "\nkeyfile " << options_.tls_key.string() << "\n";
       if (persistent_) {
         c << "persistence true\npersistence_location " << dir_.string() << "/\nautosave_interval 1\n";
       } else {
@@ -57,10 +62,11 @@ void Broker::start() {
       }
     }
     proc_ = std::make_unique<ChildProcess>(std::vector<std::string>{"mosquitto", "-c", conf.string()}, dir_);
-    if (eventually([&] { return accepts(port_) || !proc_->running(); }, std::chrono::seconds(5)) && proc_->running()) return;
+    if (eventually([&] { return (accepts(port_) && (tls_port_ == 0 || accepts(tls_port_))) || !proc_->running(); }, std::chrono::seconds(5)) && proc_->running()) return;
     // Someone took the port between free_port() and mosquitto's bind: try another one.
     proc_.reset();
     port_ = free_port();
+    if (tls_port_ != 0) tls_port_ = free_port();
   }
   throw std::runtime_error("mosquitto did not start");
 }

@@ -4,6 +4,9 @@
 // nor read the doors' decisions.
 #include <doctest/doctest.h>
 
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <signal.h>
 #include <sys/stat.h>
 
 #include <fstream>
@@ -14,6 +17,7 @@
 #include "spotter/common/opening_hours.hpp"
 #include "spotter/testing/broker.hpp"
 #include "spotter/testing/mqtt_probe.hpp"
+#include "test_ca.hpp"
 
 using namespace spotter;
 using namespace spotter::testing;
@@ -89,7 +93,7 @@ TEST_CASE("device accounts: exported from the registry, enforced by mosquitto; a
   REQUIRE(export_accounts(dir.path(), {"--doors", "main,door-01"}) == 0);
   CHECK(passwords(accounts / "devices.csv") == first);
 
-  Broker broker(dir.path() / "broker", accounts / "mosquitto.passwd", accounts / "mosquitto.acl");
+  Broker broker(dir.path() / "broker", BrokerOptions{.password_file = accounts / "mosquitto.passwd", .acl_file = accounts / "mosquitto.acl"});
   ChildProcess edge({bin("spotter-edge"), "run", "--branch", "b1", "--mqtt", broker.uri(), "--data-dir", (dir.path() / "data").string(),
                      "--mqtt-username", "spotter-edge", "--mqtt-password-file", (accounts / "agent.password").string()},
                     dir.path());
@@ -164,4 +168,69 @@ TEST_CASE("device accounts: bad input to export and to the agent's login is refu
   CHECK(missing.stderr_text().find("cannot read") != std::string::npos);
   ChildProcess what({bin("spotter-edge"), "devices", "list", "--data-dir", (dir.path() / "data").string()}, dir.path());
   CHECK(what.wait(10s) == 2);
+}
+
+TEST_CASE("the agent reaches its broker over mqtts://: certificate and host name checked, doors and telemetry both work") {
+  TempDir dir;
+  const auto certs = dir.path() / "certs";
+  std::filesystem::create_directories(certs);
+  make_test_certificates(certs);
+  SystemClock clock;
+  Json replica = {
+      {"branch", {{"id", "b1"}, {"timezone", "UTC"}, {"opening_hours", OpeningHours::always_open().to_json()}}},
+      {"members", {{{"id", "ana"}, {"display_name", "Ana M."}}}},
+      {"memberships", {{{"id", "m1"}, {"member_id", "ana"}, {"starts_at_ms", 0}, {"expires_at_ms", clock.now_ms() + 86'400'000}}}},
+      {"cards", {{{"uid", "04A1B2C3D4E5F6"}, {"member_id", "ana"}}}},
+  };
+  std::ofstream(dir.path() / "replica.json") << replica.dump();
+  const auto data = dir.path() / "data";
+  ChildProcess import({bin("spotter-edge"), "import", (dir.path() / "replica.json").string(), "--data-dir", data.string()}, dir.path());
+  REQUIRE(import.wait(10s) == 0);
+
+  // The broker's TLS listener has a certificate for 127.0.0.1; the devices here use its plain one.
+  Broker broker(dir.path() / "broker", BrokerOptions{.tls_certificate = certs / "good.crt", .tls_key = certs / "good.key"});
+  ChildProcess edge({bin("spotter-edge"), "run", "--branch", "b1", "--mqtt", broker.tls_uri(), "--mqtt-ca", (certs / "ca.pem").string(),
+                     "--data-dir", data.string()},
+                    dir.path());
+  REQUIRE_MESSAGE(eventually([&] { return edge.stderr_text().find("ingest connection up") != std::string::npos; }, 15s), edge.stderr_text());
+  REQUIRE(eventually([&] { return edge.stderr_text().find("connected to the broker") != std::string::npos; }, 15s));
+  MqttProbe door(broker.uri(), "main");
+  door.subscribe("spotter/v1/b1/doors/main/decision");
+  door.publish("spotter/v1/b1/doors/main/scan", R"({"req_id":"tls-1","credential":{"kind":"nfc","uid":"04A1B2C3D4E5F6"}})");
+  CHECK(door.wait_for([](const Received& r) { return r.payload.find("\"tls-1\"") != std::string::npos && r.payload.find("\"granted\":true") != std::string::npos; },
+                      1, 10s));
+  MqttProbe machine(broker.uri(), "tm-1");
+  for (int i = 1; i <= 3; ++i)
+    machine.publish("spotter/v1/b1/machines/tm-1/telemetry", R"({"msg_id":)" + std::to_string(i) + R"(,"ts":1,"metrics":{"speed_kmh":10}})");
+  auto stored = [&] {
+    try {
+      SQLite::Database d((data / "edge.telemetry.db").string(), SQLite::OPEN_READONLY);
+      return d.execAndGet("SELECT COUNT(*) FROM telemetry").getInt64();
+    } catch (const SQLite::Exception&) {
+      return std::int64_t{-1};
+    }
+  };
+  CHECK(eventually([&] { return stored() == 3; }, 15s));
+  edge.signal(SIGTERM);
+  CHECK(edge.wait(15s) == 0);
+
+  // A certificate for another host name is refused by both connections, and said so.
+  Broker other(dir.path() / "other", BrokerOptions{.tls_certificate = certs / "wrong.crt", .tls_key = certs / "wrong.key"});
+  ChildProcess refused({bin("spotter-edge"), "run", "--branch", "b1", "--mqtt", other.tls_uri(), "--mqtt-ca", (certs / "ca.pem").string(),
+                        "--data-dir", data.string()},
+                       dir.path());
+  // The telemetry connection says why; the doors' connection (Paho) says it cannot connect.
+  CHECK(eventually([&] { return refused.stderr_text().find("broker certificate refused") != std::string::npos; }, 15s));
+  CHECK(eventually([&] { return refused.stderr_text().find("cannot connect to the broker yet") != std::string::npos; }, 15s));
+  CHECK(refused.stderr_text().find("ingest connection up") == std::string::npos);
+  CHECK(refused.stderr_text().find("connected to the broker") == std::string::npos);
+  refused.signal(SIGTERM);
+  CHECK(refused.wait(15s) == 0);
+
+  // --mqtt-ca is for mqtts:// only.
+  ChildProcess plain({bin("spotter-edge"), "run", "--branch", "b1", "--mqtt", broker.uri(), "--mqtt-ca", (certs / "ca.pem").string(),
+                      "--data-dir", data.string()},
+                     dir.path());
+  CHECK(plain.wait(10s) == 2);
+  CHECK(plain.stderr_text().find("--mqtt-ca") != std::string::npos);
 }

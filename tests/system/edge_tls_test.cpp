@@ -3,35 +3,17 @@
 // test CA; the agent checks the certificate and the host name, shows a refusal in `status`,
 // `sync` and `doctor`, and sends plain http:// nowhere but this machine.
 #include "sync_world.hpp"
+#include "test_ca.hpp"
 
 using namespace spotter;
 using namespace spotter::testing;
 
 namespace {
-// A CA, a certificate for 127.0.0.1 and one for another name, both signed by it (openssl).
-void make_certificates(const std::filesystem::path& d) {
-  const std::string script = R"(set -e
-cd ")" + d.string() + R"("
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.pem -days 2 -subj "/CN=Spotter test CA" 2>/dev/null
-for name in good wrong; do
-  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout $name.key -out $name.csr -subj "/CN=spotter-cloud" 2>/dev/null
-done
-echo "subjectAltName=IP:127.0.0.1" >good.ext
-echo "subjectAltName=DNS:cloud.other.example" >wrong.ext
-for name in good wrong; do
-  openssl x509 -req -in $name.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out $name.crt -days 2 -extfile $name.ext 2>/dev/null
-  cat $name.crt $name.key >$name.pem
-done
-)";
-  ChildProcess sh({"/bin/sh", "-c", script}, d);
-  REQUIRE_MESSAGE(sh.wait(60s) == 0, sh.stderr_text());
-}
-
 struct TlsFront {
   int good_port = free_port(), wrong_port = free_port();
   std::unique_ptr<ChildProcess> haproxy;
   TlsFront(const std::filesystem::path& d, int cloud_port) {
-    make_certificates(d);
+    make_test_certificates(d);
     const auto cfg = d / "tls.cfg";
     std::ofstream(cfg) << "global\n  log stdout format raw local0 warning\n"
                        << "defaults\n  mode http\n  timeout connect 2s\n  timeout client 30s\n  timeout server 30s\n"

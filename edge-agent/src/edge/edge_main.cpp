@@ -72,7 +72,8 @@ constexpr std::size_t kWriterBacklog = 2 * kTelemetryCommitRows;
 std::vector<Option> run_options() {
   return {
       {.name = "branch", .help = "this gateway's branch id", .kind = Kind::id, .required = true},
-      {.name = "mqtt", .help = "the branch broker", .kind = Kind::url, .default_value = "tcp://127.0.0.1:1883"},
+      {.name = "mqtt", .help = "the branch broker, tcp://HOST:PORT or mqtts://HOST:PORT", .kind = Kind::url, .default_value = "tcp://127.0.0.1:1883"},
+      {.name = "mqtt-ca", .help = "PEM certificates to trust for an mqtts:// broker instead of the system's CA store", .kind = Kind::text},
       {.name = "mqtt-username", .help = "the agent's broker account (spotter-edge devices export writes it)", .kind = Kind::text},
       {.name = "mqtt-password-file", .help = "a file holding that account's password (agent.password from the export)", .kind = Kind::text},
       {.name = "data-dir", .help = "where the SQLite files live", .kind = Kind::text, .required = true},
@@ -206,6 +207,15 @@ Result<sim::MqttLogin> broker_login(const config::Settings& s) {
   return sim::MqttLogin{*user, password};
 }
 
+// tcp:// or mqtts://; --mqtt-ca only with mqtts:// and readable.
+Status check_broker_url(const std::string& url, const std::string& ca) {
+  const bool tls = url.rfind("mqtts://", 0) == 0;
+  if (!tls && url.rfind("tcp://", 0) != 0) return fail("--mqtt", "say tcp://HOST:PORT or mqtts://HOST:PORT");
+  if (!ca.empty() && !tls) return fail("--mqtt-ca", "is for an mqtts:// --mqtt");
+  if (!ca.empty() && !std::filesystem::exists(ca)) return fail("--mqtt-ca", "cannot read " + ca);
+  return {};
+}
+
 int run(const config::Settings& s) {
   auto sync_config = sync_settings(s);
   if (!sync_config) {
@@ -215,6 +225,11 @@ int run(const config::Settings& s) {
   auto login = broker_login(s);
   if (!login) {
     std::cerr << "spotter-edge: bad setting " << login.error().code << ": " << login.error().message << "\n";
+    return config::kExitBadSetting;
+  }
+  const std::string broker_ca = s.optional_text("mqtt-ca").value_or("");
+  if (auto checked = check_broker_url(s.text("mqtt"), broker_ca); !checked) {
+    std::cerr << "spotter-edge: bad setting " << checked.error().code << ": " << checked.error().message << "\n";
     return config::kExitBadSetting;
   }
   install_stop_signals();
@@ -279,7 +294,7 @@ int run(const config::Settings& s) {
       inbox.push(std::move(m));
     }
   };
-  MqttLink link(s.text("mqtt"), "spotter-edge-" + branch, filters, on_message, log, *login);
+  MqttLink link(s.text("mqtt"), "spotter-edge-" + branch, filters, on_message, log, *login, broker_ca);
   // Telemetry and workouts come on their own connection, acknowledged after the journal write.
   IngestConnection ingest(s.text("mqtt"), "spotter-edge-" + branch + "-ingest",
                           {protocol::build_topic(branch, "+", protocol::MessageType::telemetry),
@@ -296,7 +311,7 @@ int run(const config::Settings& s) {
                             }
                             inbox.push_all(std::move(msgs));
                           },
-                          [&inbox] { inbox.wait_for_room(kInboxRoom); }, log, *login);
+                          [&inbox] { inbox.wait_for_room(kInboxRoom); }, log, *login, broker_ca);
   auto publish = [&link](const std::string& t, const std::string& p) { return link.publish(t, p); };
   auto qr = make_qr_check(store.qr_keys(), log);  // read once at start for now
   DoorService doors(store, BranchCalendar(*zone, branch_rec->hours), qr, branch, clock, log, publish, rejections);

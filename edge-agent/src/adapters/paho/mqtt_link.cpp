@@ -28,6 +28,11 @@ struct SubscribeAcks : mqtt::iaction_listener {
 };
 }  // namespace
 
+namespace {
+// Paho C names TLS "ssl://"; the product's settings say mqtts:// (processes.md).
+std::string paho_uri(const std::string& uri) { return uri.rfind("mqtts://", 0) == 0 ? "ssl://" + uri.substr(8) : uri; }
+}  // namespace
+
 struct MqttLink::Impl {
   SubscribeAcks acks;  // declared first: outlives the client whose thread calls it
   mqtt::async_client client;
@@ -36,10 +41,17 @@ struct MqttLink::Impl {
   Logger log;
   mqtt::connect_options opts;
 
-  Impl(const std::string& uri, const std::string& id, std::vector<std::string> f, Sink s, Logger l, const sim::MqttLogin& login)
-      : client(uri, id, mqtt::create_options(MQTTVERSION_3_1_1, 100'000)), filters(std::move(f)), sink(std::move(s)), log(std::move(l)) {
+  Impl(const std::string& uri, const std::string& id, std::vector<std::string> f, Sink s, Logger l, const sim::MqttLogin& login,
+       const std::string& ca_file)
+      : client(paho_uri(uri), id, mqtt::create_options(MQTTVERSION_3_1_1, 100'000)), filters(std::move(f)), sink(std::move(s)), log(std::move(l)) {
     auto builder = mqtt::connect_options_builder();
     if (!login.username.empty()) builder.user_name(login.username).password(login.password);
+    if (uri.rfind("mqtts://", 0) == 0) {
+      // The broker's certificate must chain to the CA and name the host (verify).
+      auto ssl = mqtt::ssl_options_builder().enable_server_cert_auth(true).verify(true).ssl_version(MQTT_SSL_VERSION_TLS_1_2);
+      if (!ca_file.empty()) ssl.trust_store(ca_file);
+      builder.ssl(ssl.finalize());
+    }
     opts = builder
                .clean_session(false)
                .keep_alive_interval(std::chrono::seconds(20))
@@ -68,8 +80,8 @@ struct MqttLink::Impl {
 };
 
 MqttLink::MqttLink(std::string uri, std::string client_id, std::vector<std::string> filters, Sink sink, Logger log,
-                   sim::MqttLogin login)
-    : impl_(std::make_unique<Impl>(uri, client_id, std::move(filters), std::move(sink), std::move(log), login)) {}
+                   sim::MqttLogin login, const std::string& ca_file)
+    : impl_(std::make_unique<Impl>(uri, client_id, std::move(filters), std::move(sink), std::move(log), login, ca_file)) {}
 
 MqttLink::~MqttLink() { stop(); }
 

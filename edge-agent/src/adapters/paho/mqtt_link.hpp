@@ -36,8 +36,10 @@ struct InboundMessage {
 class MqttLink {
  public:
   using Sink = std::function<void(InboundMessage)>;
+  // `uri` tcp://HOST:PORT or mqtts://HOST:PORT (the certificate checked against `ca_file`,
+  // or the system's store when empty, and against HOST).
   MqttLink(std::string uri, std::string client_id, std::vector<std::string> filters, Sink sink, Logger log,
-           sim::MqttLogin login = {});
+           sim::MqttLogin login = {}, const std::string& ca_file = "");
   ~MqttLink();
   // Blocks until connected or `timeout_ms` passes; false if not connected yet (the link
   // keeps trying in the background).

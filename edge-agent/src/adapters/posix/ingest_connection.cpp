@@ -9,7 +9,7 @@ namespace spotter::edge {
 
 IngestConnection::IngestConnection(std::string uri, std::string client_id, std::vector<std::string> filters, InboundJournal& journal,
                                    std::mutex& intake, std::function<std::int64_t()> now_ms, Sink sink,
-                                   std::function<void()> wait_for_room, Logger log, sim::MqttLogin login)
+                                   std::function<void()> wait_for_room, Logger log, sim::MqttLogin login, std::string ca_file)
     : uri_(std::move(uri)),
       client_id_(std::move(client_id)),
       filters_(std::move(filters)),
@@ -19,7 +19,8 @@ IngestConnection::IngestConnection(std::string uri, std::string client_id, std::
       sink_(std::move(sink)),
       wait_for_room_(std::move(wait_for_room)),
       log_(std::move(log)),
-      login_(std::move(login)) {}
+      login_(std::move(login)),
+      ca_file_(std::move(ca_file)) {}
 
 IngestConnection::~IngestConnection() { stop(); }
 
@@ -38,7 +39,7 @@ void IngestConnection::run() {
   int backoff_ms = 500;
   while (!stop_) {
     sim::RawMqtt mqtt;
-    if (auto s = mqtt.connect(uri_, client_id_, /*clean_session=*/false, login_); !s) {
+    if (auto s = mqtt.connect(uri_, client_id_, /*clean_session=*/false, login_, ca_file_); !s) {
       log_.warn("ingest connection: cannot connect, retrying", {{"error", s.error().message}});
       for (int slept = 0; slept < backoff_ms && !stop_; slept += 100) std::this_thread::sleep_for(100ms);
       backoff_ms = std::min(backoff_ms * 2, 10'000);

@@ -35,7 +35,7 @@ class IngestConnection {
   // while the store thread is behind, so a flood waits in the broker, not in memory.
   IngestConnection(std::string uri, std::string client_id, std::vector<std::string> filters, InboundJournal& journal,
                    std::mutex& intake, std::function<std::int64_t()> now_ms, Sink sink, std::function<void()> wait_for_room,
-                   Logger log, sim::MqttLogin login = {});
+                   Logger log, sim::MqttLogin login = {}, std::string ca_file = "");
   ~IngestConnection();
   void start();
   void stop();
@@ -53,6 +53,7 @@ class IngestConnection {
   std::function<void()> wait_for_room_;
   Logger log_;
   sim::MqttLogin login_;
+  std::string ca_file_;  // mqtts://: the CA to check the broker against (empty: the system's)
   std::atomic<bool> stop_{false}, connected_{false};
   std::thread thread_;
   std::atomic<void*> current_{nullptr};  // the live connection, for stop() to shut down

@@ -5,8 +5,10 @@
 // internal send thread) and spends most of a core receiving 40,000/s. Used by spotter-sim's
 // flood mode and ceiling subscriber, and by the edge agent's telemetry ingest connection,
 // which acknowledges only after the inbound journal has the messages.
-// Not for devices: no will, no TLS; the caller reconnects.
+// Not for devices: no will; the caller reconnects. TLS (mqtts://) through OpenSSL, the
+// broker's certificate and host name verified.
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,13 +31,16 @@ struct MqttLogin {
 
 class RawMqtt {
  public:
-  RawMqtt() = default;
+  RawMqtt();
   ~RawMqtt();
   RawMqtt(const RawMqtt&) = delete;
   RawMqtt& operator=(const RawMqtt&) = delete;
 
-  // `uri` is tcp://HOST:PORT. Sends CONNECT (clean session) and waits for CONNACK.
-  Status connect(std::string_view uri, std::string_view client_id, bool clean_session = true, const MqttLogin& login = {});
+  // `uri` is tcp://HOST:PORT or mqtts://HOST:PORT (TLS: the certificate checked against
+  // `ca_file`, PEM, or the system's store when empty, and against HOST). Sends CONNECT and
+  // waits for CONNACK. Error "certificate" when the broker's certificate is refused.
+  Status connect(std::string_view uri, std::string_view client_id, bool clean_session = true, const MqttLogin& login = {},
+                 const std::string& ca_file = "");
   // Appends a PUBLISH to the send buffer; flush() writes the buffer in one go.
   void add_publish(std::string_view topic, std::string_view payload, int qos, std::uint16_t packet_id);
   Status flush();
@@ -44,7 +49,7 @@ class RawMqtt {
   // Queues a PUBACK for the next flush(), so a fast reader acknowledges in batches.
   void add_puback(std::uint16_t packet_id);
   // True when read_packet() can return without a system call.
-  bool has_buffered_input() const { return in_pos_ < in_len_; }
+  bool has_buffered_input() const;
   // Sets a receive timeout; read_packet() then fails with "closed" after that much silence.
   void set_read_timeout_ms(int ms);
   Status disconnect();
@@ -57,6 +62,10 @@ class RawMqtt {
  private:
   Status write_all(const std::string& bytes);
   Result<std::uint8_t> read_byte();
+  Result<std::size_t> receive(char* into, std::size_t size);
+  Status start_tls(const std::string& host, const std::string& ca_file);
+  struct Tls;
+  std::unique_ptr<Tls> tls_;  // set for mqtts://
   int fd_ = -1;
   std::string out_;
   std::vector<char> in_;

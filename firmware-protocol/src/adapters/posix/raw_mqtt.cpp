@@ -11,8 +11,29 @@
 
 #include <sys/time.h>
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
 namespace spotter::sim {
+
+struct RawMqtt::Tls {
+  SSL_CTX* ctx = nullptr;
+  SSL* ssl = nullptr;
+  ~Tls() {
+    if (ssl) SSL_free(ssl);
+    if (ctx) SSL_CTX_free(ctx);
+  }
+};
+
 namespace {
+
+std::string openssl_error() {
+  char buf[256] = "unknown";
+  if (unsigned long e = ERR_get_error(); e != 0) ERR_error_string_n(e, buf, sizeof buf);
+  ERR_clear_error();
+  return buf;
+}
 
 void put_u16(std::string& s, std::size_t v) {
   s += static_cast<char>((v >> 8) & 0xFF);
@@ -36,14 +57,43 @@ void put_header(std::string& s, std::uint8_t first, std::size_t remaining) {
 
 }  // namespace
 
+RawMqtt::RawMqtt() = default;
+
 RawMqtt::~RawMqtt() {
+  tls_.reset();
   if (fd_ >= 0) ::close(fd_);
 }
 
-Status RawMqtt::connect(std::string_view uri, std::string_view client_id, bool clean_session, const MqttLogin& login) {
-  constexpr std::string_view kScheme = "tcp://";
-  if (uri.substr(0, kScheme.size()) != kScheme) return fail("bad_uri", "only tcp://HOST:PORT is supported");
-  auto hostport = uri.substr(kScheme.size());
+bool RawMqtt::has_buffered_input() const { return in_pos_ < in_len_ || (tls_ && SSL_pending(tls_->ssl) > 0); }
+
+Status RawMqtt::start_tls(const std::string& host, const std::string& ca_file) {
+  tls_ = std::make_unique<Tls>();
+  tls_->ctx = SSL_CTX_new(TLS_client_method());
+  if (!tls_->ctx) return fail("tls", "cannot set up TLS: " + openssl_error());
+  SSL_CTX_set_min_proto_version(tls_->ctx, TLS1_2_VERSION);
+  SSL_CTX_set_verify(tls_->ctx, SSL_VERIFY_PEER, nullptr);
+  const int loaded = ca_file.empty() ? SSL_CTX_set_default_verify_paths(tls_->ctx) : SSL_CTX_load_verify_locations(tls_->ctx, ca_file.c_str(), nullptr);
+  if (loaded != 1) return fail("tls", "cannot load the CA certificates " + (ca_file.empty() ? std::string("of the system") : ca_file));
+  tls_->ssl = SSL_new(tls_->ctx);
+  if (!tls_->ssl) return fail("tls", "cannot set up TLS: " + openssl_error());
+  // SSL_set_tlsext_host_name, without its C cast.
+  SSL_ctrl(tls_->ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name, const_cast<char*>(host.c_str()));
+  SSL_set1_host(tls_->ssl, host.c_str());  // the certificate must name the host
+  SSL_set_fd(tls_->ssl, fd_);
+  if (SSL_connect(tls_->ssl) != 1) {
+    const long verify = SSL_get_verify_result(tls_->ssl);
+    if (verify != X509_V_OK) return fail("certificate", std::string("broker certificate refused: ") + X509_verify_cert_error_string(verify));
+    return fail("tls", "TLS handshake failed: " + openssl_error());
+  }
+  return {};
+}
+
+Status RawMqtt::connect(std::string_view uri, std::string_view client_id, bool clean_session, const MqttLogin& login,
+                        const std::string& ca_file) {
+  constexpr std::string_view kPlain = "tcp://", kTls = "mqtts://";
+  const bool tls = uri.substr(0, kTls.size()) == kTls;
+  if (!tls && uri.substr(0, kPlain.size()) != kPlain) return fail("bad_uri", "only tcp://HOST:PORT and mqtts://HOST:PORT are supported");
+  auto hostport = uri.substr(tls ? kTls.size() : kPlain.size());
   auto colon = hostport.rfind(':');
   if (colon == std::string_view::npos) return fail("bad_uri", "missing port");
   std::string host(hostport.substr(0, colon)), port(hostport.substr(colon + 1));
@@ -66,6 +116,9 @@ Status RawMqtt::connect(std::string_view uri, std::string_view client_id, bool c
   int one = 1;
   ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   in_.resize(64 * 1024);
+  if (tls) {
+    if (auto started = start_tls(host, ca_file); !started) return started;
+  }
 
   std::string body;
   put_str(body, "MQTT");
@@ -145,6 +198,12 @@ void RawMqtt::shutdown() {
 Status RawMqtt::write_all(const std::string& bytes) {
   std::size_t off = 0;
   while (off < bytes.size()) {
+    if (tls_) {
+      const int n = SSL_write(tls_->ssl, bytes.data() + off, static_cast<int>(std::min<std::size_t>(bytes.size() - off, 1 << 30)));
+      if (n <= 0) return fail("io", "TLS send failed: " + openssl_error());
+      off += static_cast<std::size_t>(n);
+      continue;
+    }
     ssize_t n = ::send(fd_, bytes.data() + off, bytes.size() - off, MSG_NOSIGNAL);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return fail("io", std::string("send failed: ") + std::strerror(errno));
@@ -153,16 +212,33 @@ Status RawMqtt::write_all(const std::string& bytes) {
   return {};
 }
 
+Result<std::size_t> RawMqtt::receive(char* into, std::size_t size) {
+  if (tls_) {
+    // SO_RCVTIMEO applies underneath: a timed-out read is WANT_READ or a syscall error with
+    // EAGAIN, and TLS records in progress stay buffered for the next call.
+    ERR_clear_error();
+    const int n = SSL_read(tls_->ssl, into, static_cast<int>(size));
+    if (n > 0) return static_cast<std::size_t>(n);
+    const int why = SSL_get_error(tls_->ssl, n);
+    if (why == SSL_ERROR_WANT_READ || (why == SSL_ERROR_SYSCALL && (errno == EAGAIN || errno == EWOULDBLOCK)))
+      return fail("timeout", "nothing received within the read timeout");
+    return fail("closed", "connection closed");
+  }
+  ssize_t n;
+  do {
+    n = ::recv(fd_, into, size, 0);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return fail("timeout", "nothing received within the read timeout");
+  if (n <= 0) return fail("closed", "connection closed");
+  return static_cast<std::size_t>(n);
+}
+
 Result<std::uint8_t> RawMqtt::read_byte() {
   if (in_pos_ == in_len_) {
-    ssize_t n;
-    do {
-      n = ::recv(fd_, in_.data(), in_.size(), 0);
-    } while (n < 0 && errno == EINTR);
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return fail("timeout", "nothing received within the read timeout");
-    if (n <= 0) return fail("closed", "connection closed");
+    auto n = receive(in_.data(), in_.size());
+    if (!n) return Unexpected<Error>{n.error()};
     in_pos_ = 0;
-    in_len_ = static_cast<std::size_t>(n);
+    in_len_ = *n;
   }
   return static_cast<std::uint8_t>(in_[in_pos_++]);
 }

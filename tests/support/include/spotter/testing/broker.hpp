@@ -8,14 +8,22 @@
 
 namespace spotter::testing {
 
+struct BrokerOptions {
+  // Accounts: mosquitto's password_file and acl_file, and no anonymous clients.
+  std::filesystem::path password_file, acl_file;
+  // A second listener with TLS on tls_port() (certificate chain and key, PEM).
+  std::filesystem::path tls_certificate, tls_key;
+};
+
 class Broker {
  public:
   explicit Broker(const std::filesystem::path& dir, bool persistent = false);
-  // With accounts: mosquitto's password_file and acl_file, and no anonymous clients.
-  Broker(const std::filesystem::path& dir, const std::filesystem::path& password_file, const std::filesystem::path& acl_file);
+  Broker(const std::filesystem::path& dir, BrokerOptions options);
   ~Broker();
   std::string uri() const { return "tcp://127.0.0.1:" + std::to_string(port_); }
   int port() const { return port_; }
+  int tls_port() const { return tls_port_; }
+  std::string tls_uri() const { return "mqtts://127.0.0.1:" + std::to_string(tls_port_); }
   void stop();   // SIGTERM and wait (mosquitto saves its state)
   void kill();   // SIGKILL
   void start();  // on the same port
@@ -23,8 +31,9 @@ class Broker {
  private:
   std::filesystem::path dir_;
   bool persistent_;
-  std::filesystem::path password_file_, acl_file_;
+  BrokerOptions options_;
   int port_;
+  int tls_port_ = 0;
   std::unique_ptr<ChildProcess> proc_;
 };
 
