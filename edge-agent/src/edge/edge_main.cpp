@@ -66,6 +66,9 @@ constexpr auto kTelemetryCommitEvery = std::chrono::milliseconds(500);
 constexpr std::size_t kTelemetryCommitRows = 20000;
 // Messages waiting for the store thread before the telemetry reader stops reading.
 constexpr std::size_t kInboxRoom = 20000;
+// Scans and taps waiting before the door connection stops reading: a branch's doors send a
+// few a second; a thousand waiting is a flood or a stalled disk, not members at doors.
+constexpr std::size_t kUrgentRoom = 1000;
 // Rows the telemetry writer may hold before the store thread stops handing it more.
 constexpr std::size_t kWriterBacklog = 2 * kTelemetryCommitRows;
 
@@ -272,6 +275,9 @@ int run(const config::Settings& s) {
     // so its place in the journal's order does not matter and it need not wait for the
     // intake lock (held while a telemetry batch is journaled and handed over).
     m.urgent = m.topic.ends_with("/scan") || m.topic.ends_with("/auth");
+    // A full urgent lane (a flood of scans, or the store thread stalled on a disk): Paho's
+    // thread waits here, unacknowledged, and the broker keeps the rest.
+    if (m.urgent) inbox.wait_for_urgent_room(kUrgentRoom);
     std::mutex unordered;
     std::unique_lock lock(m.urgent ? unordered : intake);
     for (int attempt = 0;; ++attempt) {

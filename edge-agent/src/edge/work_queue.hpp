@@ -3,7 +3,9 @@
 // thread. Two lanes: `push_urgent` for someone waiting (a member at a door or a machine, a
 // technician), taken first and in order; `push` for everything else, in order. What is in
 // it is already journaled, so a kill loses nothing; the telemetry reader waits for room
-// (wait_for_room) so a flood stays in the broker rather than in memory.
+// (wait_for_room) so a flood stays in the broker rather than in memory, and so does the MQTT
+// thread before it adds to a full urgent lane (wait_for_urgent_room): a flood of well-formed
+// scans cannot take the gateway's memory either.
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -52,6 +54,12 @@ class WorkQueue {
     room_.wait(lock, [&] { return normal_.size() < limit || closed_; });
   }
 
+  // Blocks while `limit` or more urgent items wait (and the queue is open).
+  void wait_for_urgent_room(std::size_t limit) {
+    std::unique_lock lock(mu_);
+    room_.wait(lock, [&] { return urgent_.size() < limit || closed_; });
+  }
+
   void close() {
     {
       std::lock_guard lock(mu_);
@@ -75,7 +83,7 @@ class WorkQueue {
       out.push_back(std::move(normal_.front()));
       normal_.pop_front();
     }
-    if (take_normal) room_.notify_all();
+    if (!out.empty()) room_.notify_all();
     return out;
   }
 
