@@ -75,3 +75,29 @@ TEST_CASE("closing time across DST changes (Europe/Madrid, 2025)") {
   BranchCalendar fall(zone("Europe/Madrid"), hours(R"({"sun":[["00:00","02:30"]]})"));
   CHECK(ms(*fall.closing_time(at(1761433200000))) == 1761438600000);
 }
+
+// Away from the transition instants: a whole summer day and a whole winter day, both ways
+// (to_local and to_instant) and through the calendar. Mutation tried: to_instant using the
+// standard offset (without the summer saving) fails the summer to_instant and closing-time
+// checks here; the DST test above, which looks only at the transition nights, passed with it.
+TEST_CASE("summer and winter days away from the change use their own offset (Europe/Madrid, America/New_York)") {
+  auto madrid = zone("Europe/Madrid");
+  auto summer = madrid->to_local(at(1752651000000));  // 2025-07-16 09:30 CEST (07:30 UTC)
+  CHECK(summer.month == 7);
+  CHECK(summer.day == 16);
+  CHECK(summer.weekday == 2);
+  CHECK(summer.minute_of_day == 9 * 60 + 30);
+  CHECK(ms(madrid->to_instant(2025, 7, 16, 9 * 60 + 30)) == 1752651000000);
+  auto winter = madrid->to_local(at(1736929800000));  // 2025-01-15 09:30 CET (08:30 UTC)
+  CHECK(winter.minute_of_day == 9 * 60 + 30);
+  CHECK(ms(madrid->to_instant(2025, 1, 15, 9 * 60 + 30)) == 1736929800000);
+  auto ny = zone("America/New_York")->to_local(at(1752674400000));  // 2025-07-16 10:00 EDT (14:00 UTC)
+  CHECK(ny.minute_of_day == 600);
+
+  BranchCalendar cal(madrid, hours(R"({"wed":[["09:00","21:00"]]})"));
+  CHECK_FALSE(cal.is_open(at(1752647400000)));                        // 08:30 CEST: not yet
+  CHECK(cal.is_open(at(1752651000000)));                              // 09:30 CEST
+  CHECK(ms(*cal.closing_time(at(1752651000000))) == 1752692400000);   // 21:00 CEST = 19:00 UTC
+  CHECK(cal.is_open(at(1736929800000)));                              // 09:30 CET
+  CHECK(ms(*cal.closing_time(at(1736929800000))) == 1736971200000);   // 21:00 CET = 20:00 UTC
+}
