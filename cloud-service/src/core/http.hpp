@@ -21,6 +21,7 @@ struct HttpRequest {
   std::string content_type;
   std::string accept_encoding;
   std::string idempotency_key;  // Idempotency-Key (platform/idempotency.hpp)
+  std::string user_agent;       // untrusted text: shown back only through device_from_user_agent()
   std::string body;
   std::string remote_ip;
 

@@ -16,6 +16,9 @@ class LiveUpdates {
   virtual void to_branch(const std::string& branch_id, const std::string& key, const Json& event) = 0;
   // To every client authenticated as this user (their own live view: workout_progress).
   virtual void to_user(const std::string& user_id, const std::string& key, const Json& event) = 0;
+  // Checks the tokens of this user's sockets now rather than at the next periodic check (a
+  // login of theirs ended): those whose token stopped working close.
+  virtual void recheck(const std::string& user_id) { (void)user_id; }
 };
 
 }  // namespace spotter::cloud

@@ -109,6 +109,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     request_.content_type.assign(raw_.field(http::field::content_type));
     request_.accept_encoding.assign(raw_.field(http::field::accept_encoding));
     request_.idempotency_key = raw_.joined_field("idempotency-key");
+    request_.user_agent.assign(raw_.field(http::field::user_agent));
     request_.body.swap(raw_.body);
     ++shared_->in_flight;
     if (auto fast = shared_->app.answer_from_memory(request_)) {
@@ -290,6 +291,16 @@ void WsHub::to_user(const std::string& user_id, const std::string& key, const Js
   if (targets.empty()) return;
   auto text = std::make_shared<const std::string>(dump_json(event));
   for (const auto& c : targets) c->deliver(key, text);
+}
+
+void WsHub::recheck(const std::string& user_id) {
+  std::vector<std::shared_ptr<WsClient>> targets;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [raw, weak] : clients_)
+      if (auto c = weak.lock(); c && c->is_user(user_id)) targets.push_back(std::move(c));
+  }
+  for (const auto& c : targets) c->recheck();
 }
 
 void WsHub::add(const std::shared_ptr<WsClient>& client) {

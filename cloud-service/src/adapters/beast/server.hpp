@@ -61,6 +61,8 @@ class WsClient {
   virtual bool wants(const std::string& branch_id) const = 0;
   virtual bool is_user(const std::string& user_id) const = 0;
   virtual void close_for_shutdown() = 0;
+  // Check the token again now (LiveUpdates::recheck). Any thread.
+  virtual void recheck() = 0;
 };
 
 class WsHub final : public LiveUpdates {
@@ -68,6 +70,7 @@ class WsHub final : public LiveUpdates {
   explicit WsHub(Metrics& metrics) : metrics_(metrics) {}
   void to_branch(const std::string& branch_id, const std::string& key, const Json& event) override;
   void to_user(const std::string& user_id, const std::string& key, const Json& event) override;
+  void recheck(const std::string& user_id) override;
   void add(const std::shared_ptr<WsClient>& client);
   void remove(const WsClient* client);
   void close_all();

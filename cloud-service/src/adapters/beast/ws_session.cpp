@@ -77,6 +77,19 @@ class WsSession final : public WsClient, public std::enable_shared_from_this<WsS
     return user_id_ == user_id;
   }
 
+  void recheck() override {
+    net::post(ws_.get_executor(), [self = shared_from_this()] {
+      if (self->ended_ || self->closing_ || !self->caller_) return;
+      // One in flight already: check the same token once more after it (its answer may
+      // predate the change that asked for this).
+      if (self->authenticating_) {
+        if (!self->queued_token_) self->queued_token_ = self->token_;
+        return;
+      }
+      self->authenticate(self->token_);
+    });
+  }
+
   void close_for_shutdown() override {
     net::post(ws_.get_executor(), [self = shared_from_this()] {
       self->ws_.async_close(websocket::close_code::going_away, [self](beast::error_code) {});

@@ -7,6 +7,7 @@
 #include "../org/org.hpp"
 #include "../sync/sync.hpp"
 #include "caches.hpp"
+#include "device_name.hpp"
 #include "store.hpp"
 
 namespace spotter::cloud::auth {
@@ -40,9 +41,13 @@ class AuthDomain final : public Domain {
   HttpResponse me(RequestContext& ctx);
   HttpResponse reset_request(RequestContext& ctx);
   HttpResponse reset_confirm(RequestContext& ctx);
+  // devices.cpp: the caller's logins, and signing one out.
+  HttpResponse list_devices(RequestContext& ctx);
+  HttpResponse sign_out_device(RequestContext& ctx);
 
   // tokens.cpp
-  Try<Json> issue_token_pair(const std::string& user_id, const std::optional<std::string>& family);
+  // A new login (no `family`, made on `device_name`) or the next pair of one.
+  Try<Json> issue_token_pair(const std::string& user_id, const std::optional<std::string>& family, const std::string& device_name = "");
   Try<Json> rotate_refresh_token(const RequestContext& ctx, const std::string& refresh_token);
   Status revoke_logins(const Json& which);
   std::shared_ptr<const AccessClaims> verified_claims(std::string_view token);

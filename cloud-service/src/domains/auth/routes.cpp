@@ -27,6 +27,9 @@ void AuthDomain::routes(RouteTable& t) {
          "anyone holding a refresh token"});
   t.add({"POST", "/api/auth/logout", Access::open, bind(&AuthDomain::logout), "Revoke the refresh token's family and the bearer's access token", "anyone"});
   t.add({"GET", "/api/auth/me", Access::user, bind(&AuthDomain::me), "The caller", "any user"});
+  t.add({"GET", "/api/users/me/devices", Access::user, bind(&AuthDomain::list_devices), "The caller's logins, one per refresh-token family", "any user"});
+  t.add({"DELETE", "/api/users/me/devices/{id}", Access::user, bind(&AuthDomain::sign_out_device),
+         "Sign one login out: its access and refresh tokens stop working and its WebSockets close at once", "any user"});
   t.add({"POST", "/api/auth/password-reset", Access::open, bind(&AuthDomain::reset_request),
          "Send a single-use, expiring reset token (through the notification outbox)", "anyone"});
   t.add({"POST", "/api/auth/password-reset/confirm", Access::open, bind(&AuthDomain::reset_confirm), "Set a new password with a reset token",
@@ -73,6 +76,7 @@ HttpResponse AuthDomain::login(RequestContext& ctx) {
   Fields f(body);
   std::string email = f.email("email");
   std::string password = f.text("password", 256);
+  auto device_name = f.optional_text("device_name", 100);
   if (!f.ok()) return f.problem();
   const std::vector<std::string> keys{"ip:" + ctx.req.remote_ip, "acct:" + email};
   SPOTTER_TRY(wait, checked(platform_.log, platform_.attempts.retry_after_s(keys), "attempt limits"));
@@ -95,7 +99,7 @@ HttpResponse AuthDomain::login(RequestContext& ctx) {
     platform_.audit.record(ctx, "auth.login_suspended", email);
     return problem(403, "account-suspended", "this account is suspended; the front desk can tell why");
   }
-  SPOTTER_TRY(pair, issue_token_pair(record->id, std::nullopt));
+  SPOTTER_TRY(pair, issue_token_pair(record->id, std::nullopt, device_name ? *device_name : device_from_user_agent(ctx.req.user_agent)));
   RequestContext as_user{ctx.req, {}, Caller{.role = Role::member, .id = record->id, .family_id = {}, .branch_ids = {}}};
   platform_.audit.record(as_user, "auth.login", record->id);
   return json_response(200, pair);
@@ -116,9 +120,11 @@ HttpResponse AuthDomain::logout(RequestContext& ctx) {
   auto token = f.optional_text("refresh_token", 200);
   if (!f.ok()) return f.problem();
   Json families = Json::array();
+  std::string user_id;
   const std::int64_t now = platform_.now_ms();
   SPOTTER_DO(checked(platform_.log, platform_.db.transaction([&]() -> Status {
                        families = Json::array();
+                       user_id.clear();
                        if (token) {
                          auto fam = store_.revoke_family_of(crypto::sha256_hex(*token), "logout", now);
                          if (!fam) return Unexpected<Error>{fam.error()};
@@ -129,8 +135,11 @@ HttpResponse AuthDomain::logout(RequestContext& ctx) {
                          if (auto claims = verified_claims(std::string_view(ctx.req.authorization).substr(7)); claims && !claims->fam.empty()) {
                            if (auto r = store_.revoke_family(claims->fam, "logout", now); !r) return r;
                            families.push_back(claims->fam);
+                           user_id = claims->sub;
                          }
-                       return families.empty() ? Status{} : revoke_logins({{"family_ids", families}});
+                       if (families.empty()) return Status{};
+                       // With the person known, their sockets are re-checked at once too.
+                       return revoke_logins(user_id.empty() ? Json{{"family_ids", families}} : Json{{"family_ids", families}, {"user_id", user_id}});
                      }),
                      "logout"));
   platform_.audit.record(ctx, "auth.logout", "");

@@ -13,12 +13,44 @@ CREATE TABLE refresh_tokens (token_hash TEXT PRIMARY KEY, family_id TEXT NOT NUL
 CREATE TABLE password_resets (token_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users(id),
   expires_at BIGINT NOT NULL, used_at BIGINT);
 )sql"},
+      // Devices (cloud-api-2, Members): what each login was made on, and when it was last
+      // refreshed.
+      {"auth/2", R"sql(
+ALTER TABLE token_families ADD COLUMN device_name TEXT;
+ALTER TABLE token_families ADD COLUMN last_used_at BIGINT;
+)sql"},
   };
 }
 
-Status AuthStore::insert_family(const std::string& id, const std::string& user_id, std::int64_t now) {
-  SPOTTER_SQL(db_.execute("INSERT INTO token_families (id, user_id, created_at) VALUES (?, ?, ?)", {id, user_id, now}));
+Status AuthStore::insert_family(const std::string& id, const std::string& user_id, std::int64_t now, const std::string& device_name) {
+  SPOTTER_SQL(db_.execute("INSERT INTO token_families (id, user_id, created_at, device_name, last_used_at) VALUES (?, ?, ?, ?, ?)",
+                          {id, user_id, now, device_name, now}));
   return {};
+}
+
+Status AuthStore::touch_family(const std::string& family_id, std::int64_t now) {
+  SPOTTER_SQL(db_.execute("UPDATE token_families SET last_used_at = ? WHERE id = ?", {now, family_id}));
+  return {};
+}
+
+Result<std::vector<LoginRecord>> AuthStore::logins_of(const std::string& user_id, std::int64_t now) {
+  // A login is live while it is not revoked and holds an unspent, unexpired refresh token.
+  auto rows = db_.query("SELECT f.id, f.device_name, f.created_at, f.last_used_at FROM token_families f WHERE f.user_id = ? AND f.revoked_at IS NULL "
+                        "AND EXISTS (SELECT 1 FROM refresh_tokens t WHERE t.family_id = f.id AND t.spent_at IS NULL AND t.expires_at > ?) "
+                        "ORDER BY f.created_at DESC, f.id",
+                        {user_id, now});
+  if (!rows) return Unexpected<Error>{rows.error()};
+  std::vector<LoginRecord> out;
+  for (const auto& r : *rows)
+    out.push_back({r.text(0), r.is_null(1) ? "" : r.text(1), r.integer(2), r.is_null(3) ? r.integer(2) : r.integer(3)});
+  return out;
+}
+
+Result<bool> AuthStore::revoke_login(const std::string& family_id, const std::string& user_id, std::int64_t now) {
+  auto r = db_.execute("UPDATE token_families SET revoked_at = ?, revoked_reason = 'signed_out' WHERE id = ? AND user_id = ? AND revoked_at IS NULL",
+                       {now, family_id, user_id});
+  if (!r) return Unexpected<Error>{r.error()};
+  return *r == 1;
 }
 
 Status AuthStore::insert_refresh(const std::string& token_hash, const std::string& family_id, const std::string& user_id, std::int64_t expires_at,

@@ -9,6 +9,12 @@
 
 namespace spotter::cloud::auth {
 
+// A login (a refresh-token family): the device it was made on, for the member's list.
+struct LoginRecord {
+  std::string id, device_name;
+  std::int64_t created_at = 0, last_used_at = 0;
+};
+
 struct RefreshRecord {
   std::string family_id, user_id;
   std::int64_t expires_at = 0;
@@ -20,7 +26,12 @@ class AuthStore {
   explicit AuthStore(SqlDatabase& db) : db_(db) {}
   static std::vector<Migration> migrations();
 
-  Status insert_family(const std::string& id, const std::string& user_id, std::int64_t now);
+  Status insert_family(const std::string& id, const std::string& user_id, std::int64_t now, const std::string& device_name);
+  Status touch_family(const std::string& family_id, std::int64_t now);
+  // The user's live logins, newest first.
+  Result<std::vector<LoginRecord>> logins_of(const std::string& user_id, std::int64_t now);
+  // Revokes one of the user's logins; false when it is not theirs or already ended.
+  Result<bool> revoke_login(const std::string& family_id, const std::string& user_id, std::int64_t now);
   Status insert_refresh(const std::string& token_hash, const std::string& family_id, const std::string& user_id, std::int64_t expires_at, std::int64_t now);
   Result<std::optional<RefreshRecord>> refresh(const std::string& token_hash);
   // True when this call spent it (it was unspent).

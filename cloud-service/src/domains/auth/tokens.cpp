@@ -31,6 +31,8 @@ void AuthDomain::subscribe(EventBus& bus) {
     } else {
       callers_.clear();
     }
+    // Their open sockets are checked now, not at the next periodic check.
+    if (auto u = e.body.find("user_id"); u != e.body.end() && u->is_string()) platform_.live.recheck(u->get<std::string>());
   });
   bus.on(org::events::kMemberErased, [this](const Event& e) {
     const std::string user_id = e.body.value("user_id", "");
@@ -48,13 +50,15 @@ void AuthDomain::subscribe(EventBus& bus) {
 
 Status AuthDomain::revoke_logins(const Json& which) { return platform_.events.publish({events::kLoginsRevoked, which}); }
 
-Try<Json> AuthDomain::issue_token_pair(const std::string& user_id, const std::optional<std::string>& family) {
+Try<Json> AuthDomain::issue_token_pair(const std::string& user_id, const std::optional<std::string>& family, const std::string& device_name) {
   const std::int64_t now = platform_.now_ms();
   const std::string fam = family.value_or(new_id("fam", now));
   const std::string refresh = "rt_" + crypto::random_token(32);
   SPOTTER_DO(checked(platform_.log, platform_.db.transaction([&]() -> Status {
                        if (!family)
-                         if (auto r = store_.insert_family(fam, user_id, now); !r) return r;
+                         if (auto r = store_.insert_family(fam, user_id, now, device_name); !r) return r;
+                       if (family)
+                         if (auto r = store_.touch_family(fam, now); !r) return r;
                        return store_.insert_refresh(crypto::sha256_hex(refresh), fam, user_id, now + kRefreshLifetimeMs, now);
                      }),
                      "token issue"));
