@@ -350,6 +350,11 @@ TEST_CASE("a serial line scanner at a door: each line is a card UID or a QR code
   type(std::string(5000, 'x') + "\n");  // noise longer than any credential is dropped
   type("04FFFFFF\n");
   CHECK(decided("unknown_credential"));
+  // Decided in the order typed: had the noise been sent as a scan, its decision would have
+  // come before this one. Three lines, three decisions.
+  std::string got;
+  for (const auto& m : door.messages()) got += m.payload + "\n";
+  CHECK_MESSAGE(door.messages().size() == 3, got);
   ChildProcess readers({bin("spotter-edge"), "readers", "--data-dir", (f.dir.path() / "data").string()}, f.dir.path());
   REQUIRE(readers.wait(10s) == 0);
   CHECK(readers.stdout_text().find("serial:") != std::string::npos);
@@ -369,11 +374,15 @@ TEST_CASE("an NFC card on a libnfc reader (PN532 on a UART, emulated) opens the 
   };
   pn532.present({0x04, 0xA1, 0xB2, 0xC3, 0xD4, 0xE5, 0xF6});
   REQUIRE(door.wait_for([](const Received& r) { return r.payload.find("\"ok\"") != std::string::npos; }, 1, 15s));
-  std::this_thread::sleep_for(1500ms);  // held on the reader: no second scan
+  // Held on the reader: the reader looks at it again and again, and sends no second scan.
+  const int seen = pn532.polls();
+  REQUIRE(eventually([&] { return pn532.polls() >= seen + 5; }, 10s));
   CHECK(decisions("\"ok\"") == 1);
   CHECK(decisions("already_inside") == 0);
   pn532.remove();
-  std::this_thread::sleep_for(1500ms);
+  const int removed_at = pn532.polls();
+  // Away for the reader's re-arm time (1 s): at least 8 looks at the empty field, 150 ms apart.
+  REQUIRE(eventually([&] { return pn532.polls() >= removed_at + 8; }, 15s));
   pn532.present({0x04, 0xA1, 0xB2, 0xC3, 0xD4, 0xE5, 0xF6});  // a new tap
   CHECK(door.wait_for([](const Received& r) { return r.payload.find("already_inside") != std::string::npos; }, 1, 10s));
   ChildProcess readers({bin("spotter-edge"), "readers", "--data-dir", (f.dir.path() / "data").string()}, f.dir.path());

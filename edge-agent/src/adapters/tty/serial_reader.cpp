@@ -40,6 +40,7 @@ void SerialReader::run(const Sink& sink) {
     }
     set_state("reading");
     std::string line;
+    bool discarding = false;  // inside a line longer than any credential: dropped to its end
     char buf[256];
     while (!stopping()) {
       pollfd p{fd, POLLIN, 0};
@@ -55,12 +56,18 @@ void SerialReader::run(const Sink& sink) {
       for (ssize_t i = 0; i < n; ++i) {
         char c = buf[i];
         if (c == '\n' || c == '\r') {
-          if (!line.empty()) sink(ReaderEvent{door_, credential_from_text(line), protocol::Direction::in});
+          if (!line.empty() && !discarding) sink(ReaderEvent{door_, credential_from_text(line), protocol::Direction::in});
           line.clear();
+          discarding = false;
+        } else if (discarding) {
+          continue;
         } else if (line.size() < kMaxLine) {
           line += c;
         } else {
-          line.clear();  // noise longer than any credential: drop it, keep reading
+          // Noise longer than any credential: the whole line goes (before, only its first
+          // 2 KiB did, and its tail was sent as a scan).
+          line.clear();
+          discarding = true;
         }
       }
     }

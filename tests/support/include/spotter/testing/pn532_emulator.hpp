@@ -33,6 +33,9 @@ class Pn532Emulator {
   const std::string& path() const { return path_; }
   void present(std::vector<std::uint8_t> uid) { std::lock_guard l(mu_); uid_ = std::move(uid); }
   void remove() { std::lock_guard l(mu_); uid_.clear(); }
+  // How many times the reader has looked for a card so far (InListPassiveTarget): tests wait
+  // for it to grow instead of sleeping ("the reader has seen the card still there").
+  int polls() const { return polls_.load(); }
 
  private:
   void send(const std::vector<std::uint8_t>& data) {  // data = TFI (D5) + cmd + payload
@@ -54,6 +57,7 @@ class Pn532Emulator {
       case 0x06: for (std::size_t i = 2; i + 1 < d.size(); i += 2) r.push_back(0x00); break;  // ReadRegister
       case 0x4A: {  // InListPassiveTarget
         std::lock_guard l(mu_);
+        ++polls_;
         if (uid_.empty()) { r.push_back(0x00); break; }
         r.insert(r.end(), {0x01, 0x01, 0x00, 0x44, 0x00, static_cast<std::uint8_t>(uid_.size())});
         r.insert(r.end(), uid_.begin(), uid_.end());
@@ -94,6 +98,7 @@ class Pn532Emulator {
   std::thread thread_;
   std::mutex mu_;
   std::vector<std::uint8_t> uid_;
+  std::atomic<int> polls_{0};
 };
 
 }  // namespace spotter::testing
