@@ -14,6 +14,22 @@
 using namespace spotter;
 using namespace spotter::edge;
 
+namespace {
+// A member comes in at the front door at `at_ms` and leaves 1 ms later: two door events and
+// the session's start and end in the outbox (none of them evictable).
+void record_visit(SqliteEdgeStore& s, const std::string& member, const std::string& session, std::int64_t at_ms) {
+  DoorOutcome in;
+  in.reply = {"r", true, protocol::Reason::ok, session, std::nullopt};
+  in.member_id = member;
+  in.session_started = SessionRecord{session, member, "b1", at_ms, "front"};
+  REQUIRE(s.record_door({"in-" + session, "front", "r", protocol::Direction::in, protocol::Credential::Kind::nfc, at_ms}, in).ok());
+  DoorOutcome out = in;
+  out.session_started.reset();
+  out.session_ended = in.session_started;
+  REQUIRE(s.record_door({"out-" + session, "front", "r", protocol::Direction::out, protocol::Credential::Kind::nfc, at_ms + 1}, out).ok());
+}
+}  // namespace
+
 TEST_CASE("bytes_to_free: over budget, under the disk watermark, or nothing") {
   StorageLimits limits{1000, 500};
   CHECK(bytes_to_free({0, 600, 0, 300, 0, 0}, limits, 10'000) == 0);
@@ -37,17 +53,8 @@ TEST_CASE("a week offline stays within the budget and keeps every door and sessi
       // Ten members come and go.
       for (int k = 0; k < 10; ++k) {
         std::string m = "m" + std::to_string((hour * 10 + k) % 30), ses = "ses-" + std::to_string(hour) + "-" + std::to_string(k);
-        DoorOutcome in;
-        in.reply = {"r", true, protocol::Reason::ok, ses, std::nullopt};
-        in.member_id = m;
-        in.session_started = SessionRecord{ses, m, "b1", clock.now_ms(), "front"};
         if (s.open_session(m)) continue;
-        REQUIRE(s.record_door({"in-" + ses, "front", "r", protocol::Direction::in, protocol::Credential::Kind::nfc, clock.now_ms()}, in).ok());
-        DoorOutcome out;
-        out.reply = {"r", true, protocol::Reason::ok, ses, std::nullopt};
-        out.member_id = m;
-        out.session_ended = in.session_started;
-        REQUIRE(s.record_door({"out-" + ses, "front", "r", protocol::Direction::out, protocol::Credential::Kind::nfc, clock.now_ms() + 1}, out).ok());
+        record_visit(s, m, ses, clock.now_ms());
         door_events += 2;
       }
       // An hour of telemetry and machine status changes.
@@ -105,16 +112,7 @@ TEST_CASE("outbox eviction: with no telemetry left, machine status changes go ol
     REQUIRE(s.import_replica(r).ok());
     ManualClock clock(1'763'000'000'000);
     for (int k = 0; k < 5; ++k) {
-      const std::string m = "m" + std::to_string(k), ses = "ses-" + std::to_string(k);
-      DoorOutcome in;
-      in.reply = {"r", true, protocol::Reason::ok, ses, std::nullopt};
-      in.member_id = m;
-      in.session_started = SessionRecord{ses, m, "b1", clock.now_ms(), "front"};
-      REQUIRE(s.record_door({"in-" + ses, "front", "r", protocol::Direction::in, protocol::Credential::Kind::nfc, clock.now_ms()}, in).ok());
-      DoorOutcome out = in;
-      out.session_started.reset();
-      out.session_ended = in.session_started;
-      REQUIRE(s.record_door({"out-" + ses, "front", "r", protocol::Direction::out, protocol::Credential::Kind::nfc, clock.now_ms() + 1}, out).ok());
+      record_visit(s, "m" + std::to_string(k), "ses-" + std::to_string(k), clock.now_ms());
     }
     const std::int64_t first_round_ms = clock.now_ms();
     for (int round = 0; round < 3; ++round) {

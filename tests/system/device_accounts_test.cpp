@@ -55,22 +55,27 @@ int export_accounts(const std::filesystem::path& dir, std::vector<std::string> e
   return p.wait(20s).value_or(-1);
 }
 
-}  // namespace
-
-TEST_CASE("device accounts: exported from the registry, enforced by mosquitto; a machine cannot open a door or read decisions") {
-  TempDir dir;
+// Branch b1 with Ana (member, card 04A1B2C3D4E5F6) and `machines`, imported into DIR/data.
+void import_replica(const TempDir& dir, const Json& machines = Json::array()) {
   SystemClock clock;
   Json replica = {
       {"branch", {{"id", "b1"}, {"timezone", "UTC"}, {"opening_hours", OpeningHours::always_open().to_json()}}},
       {"members", {{{"id", "ana"}, {"display_name", "Ana M."}}}},
       {"memberships", {{{"id", "m1"}, {"member_id", "ana"}, {"starts_at_ms", 0}, {"expires_at_ms", clock.now_ms() + 86'400'000}}}},
       {"cards", {{{"uid", "04A1B2C3D4E5F6"}, {"member_id", "ana"}}}},
-      {"machines", {{{"id", "tm-1"}, {"name", "Treadmill 1"}, {"category", "cardio"}, {"type", "treadmill"}}}},
+      {"machines", machines},
   };
   std::ofstream(dir.path() / "replica.json") << replica.dump();
   ChildProcess import({bin("spotter-edge"), "import", (dir.path() / "replica.json").string(), "--data-dir", (dir.path() / "data").string()},
                       dir.path());
   REQUIRE(import.wait(10s) == 0);
+}
+
+}  // namespace
+
+TEST_CASE("device accounts: exported from the registry, enforced by mosquitto; a machine cannot open a door or read decisions") {
+  TempDir dir;
+  import_replica(dir, Json::array({{{"id", "tm-1"}, {"name", "Treadmill 1"}, {"category", "cardio"}, {"type", "treadmill"}}}));
 
   // Export: the machine from the registry, the door named (no scan yet), all files private.
   REQUIRE(export_accounts(dir.path(), {"--doors", "main,door-01"}) == 0);
@@ -175,17 +180,8 @@ TEST_CASE("the agent reaches its broker over mqtts://: certificate and host name
   const auto certs = dir.path() / "certs";
   std::filesystem::create_directories(certs);
   make_test_certificates(certs);
-  SystemClock clock;
-  Json replica = {
-      {"branch", {{"id", "b1"}, {"timezone", "UTC"}, {"opening_hours", OpeningHours::always_open().to_json()}}},
-      {"members", {{{"id", "ana"}, {"display_name", "Ana M."}}}},
-      {"memberships", {{{"id", "m1"}, {"member_id", "ana"}, {"starts_at_ms", 0}, {"expires_at_ms", clock.now_ms() + 86'400'000}}}},
-      {"cards", {{{"uid", "04A1B2C3D4E5F6"}, {"member_id", "ana"}}}},
-  };
-  std::ofstream(dir.path() / "replica.json") << replica.dump();
+  import_replica(dir);
   const auto data = dir.path() / "data";
-  ChildProcess import({bin("spotter-edge"), "import", (dir.path() / "replica.json").string(), "--data-dir", data.string()}, dir.path());
-  REQUIRE(import.wait(10s) == 0);
 
   // The broker's TLS listener has a certificate for 127.0.0.1; the devices here use its plain one.
   Broker broker(dir.path() / "broker", BrokerOptions{.tls_certificate = certs / "good.crt", .tls_key = certs / "good.key"});

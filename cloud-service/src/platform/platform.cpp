@@ -96,18 +96,6 @@ void Outbox::notify(const std::optional<std::string>& user_id, std::string_view 
   if (!r) log_.error("notification write failed", {{"kind", std::string(kind)}, {"error", r.error().message}});
 }
 
-Result<std::string> Outbox::token_of(const std::optional<std::string>& user_id, std::string_view kind, const Json& payload) const {
-  if (auto t = payload.find("token"); t != payload.end() && t->is_string()) return t->get<std::string>();
-  auto sealed = payload.find("token_sealed");
-  if (sealed == payload.end() || !sealed->is_string()) return fail("missing", "the notification has no token");
-  if (secrets_key_.empty()) return fail("sealed", "the token is sealed and no --secrets-key was given");
-  auto bytes = base64url_decode(sealed->get_ref<const std::string&>());
-  if (!bytes) return fail("sealed", "the sealed token is damaged");
-  auto opened = crypto::open(secrets_key_, *bytes, crypto::as_bytes(token_aad(user_id, kind)));
-  if (!opened) return fail("sealed", "the sealed token does not open with this --secrets-key");
-  return std::string(crypto::as_text(*opened));
-}
-
 Result<Json> Outbox::list(std::optional<std::int64_t> before_id, std::string_view kind, std::int64_t limit) {
   std::string sql = "SELECT id, user_id, kind, payload, created_at, sent_at FROM notifications WHERE 1 = 1";
   std::vector<SqlValue> params;

@@ -82,9 +82,6 @@ class Outbox {
       : db_(db), clock_(clock), log_(std::move(log)), secrets_key_(std::move(secrets_key)) {}
   // Best effort, like Audit::record.
   void notify(const std::optional<std::string>& user_id, std::string_view kind, const Json& payload);
-  // The "token" of a stored payload, opened if sealed (for the delivery). Error "sealed" when
-  // it cannot be opened (no key, another key, altered), "missing" when there is none.
-  Result<std::string> token_of(const std::optional<std::string>& user_id, std::string_view kind, const Json& payload) const;
   Result<Json> list(std::optional<std::int64_t> before_id, std::string_view kind, std::int64_t limit);
   // An erased person's messages, sent or not (a reset mail holds their address).
   Status forget(const std::string& user_id);
